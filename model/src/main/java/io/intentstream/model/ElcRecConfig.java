@@ -1,0 +1,216 @@
+package io.intentstream.model;
+
+import java.io.Serializable;
+import java.util.List;
+import java.util.Locale;
+
+/**
+ * Every hyper-parameter of the ELCRec model and its training, validated once here.
+ *
+ * <p>Defaults are the reference implementation's (spec ../shared/method/ELCRec.md §1-§5); the dataset presets
+ * only change k, alpha, fusion and layers as in the spec's table. Item rows: 0 is padding, 1..itemCount are
+ * items, itemCount+1 is the mask id, so embedding tables have itemCount+2 rows.
+ */
+public record ElcRecConfig(
+        int itemCount,
+        int maxSequenceLength,
+        int hiddenSize,
+        int layers,
+        int heads,
+        float hiddenDropout,
+        float attentionDropout,
+        float initRange,
+        int clusters,
+        float clusterLossWeight,
+        float sequenceContrastWeight,
+        float intentContrastWeight,
+        float temperature,
+        Fusion fusion,
+        NextItemLossType nextItemLoss,
+        boolean contrastEnabled,
+        boolean clusterLossEnabled,
+        float cropRate,
+        float maskRate,
+        float reorderRate,
+        int kMeansIterations,
+        float learningRate,
+        float beta1,
+        float beta2,
+        long seed,
+        Device device)
+        implements Serializable {
+
+    /** Names accepted by {@link #preset(String, int)}. */
+    public static final List<String> PRESETS = List.of("beauty", "sports", "toys", "yelp");
+
+    public ElcRecConfig {
+        require(itemCount >= 1, "itemCount must be at least 1, got " + itemCount);
+        require(maxSequenceLength >= 2, "maxSequenceLength must be at least 2, got " + maxSequenceLength);
+        require(hiddenSize >= 1, "hiddenSize must be positive, got " + hiddenSize);
+        require(layers >= 1, "layers must be at least 1, got " + layers);
+        require(heads >= 1 && hiddenSize % heads == 0,
+                "heads must divide hiddenSize, got heads=" + heads + " hiddenSize=" + hiddenSize);
+        require(inUnitInterval(hiddenDropout) && hiddenDropout < 1, "hiddenDropout must be in [0,1), got " + hiddenDropout);
+        require(inUnitInterval(attentionDropout) && attentionDropout < 1,
+                "attentionDropout must be in [0,1), got " + attentionDropout);
+        require(initRange > 0, "initRange must be positive, got " + initRange);
+        require(clusters >= 2, "clusters (k) must be at least 2, got " + clusters);
+        require(clusterLossWeight >= 0, "clusterLossWeight (alpha) must be >= 0, got " + clusterLossWeight);
+        require(sequenceContrastWeight >= 0, "sequenceContrastWeight must be >= 0, got " + sequenceContrastWeight);
+        require(intentContrastWeight >= 0, "intentContrastWeight must be >= 0, got " + intentContrastWeight);
+        require(temperature > 0, "temperature must be positive, got " + temperature);
+        require(fusion != null, "fusion must be set");
+        require(nextItemLoss != null, "nextItemLoss must be set");
+        require(inUnitInterval(cropRate) && cropRate > 0, "cropRate must be in (0,1], got " + cropRate);
+        require(inUnitInterval(maskRate), "maskRate must be in [0,1], got " + maskRate);
+        require(inUnitInterval(reorderRate), "reorderRate must be in [0,1], got " + reorderRate);
+        require(kMeansIterations >= 1, "kMeansIterations must be at least 1, got " + kMeansIterations);
+        require(learningRate > 0, "learningRate must be positive, got " + learningRate);
+        require(beta1 >= 0 && beta1 < 1, "beta1 must be in [0,1), got " + beta1);
+        require(beta2 >= 0 && beta2 < 1, "beta2 must be in [0,1), got " + beta2);
+        require(device != null, "device must be set");
+    }
+
+    /** The number of rows of the item embedding table: padding, the items, and the mask id. */
+    public int itemRows() {
+        return itemCount + 2;
+    }
+
+    /** The row of the mask id used by the mask augmentation's reference variant and by nothing else. */
+    public int maskRow() {
+        return itemCount + 1;
+    }
+
+    public static Builder builder(int itemCount) {
+        return new Builder(itemCount);
+    }
+
+    public Builder toBuilder() {
+        return new Builder(this);
+    }
+
+    /**
+     * The spec's per-dataset settings (k, alpha, fusion, layers) on top of the reference defaults.
+     *
+     * @throws IllegalArgumentException naming the known presets when {@code name} is not one of them
+     */
+    public static ElcRecConfig preset(String name, int itemCount) {
+        Builder b = builder(itemCount);
+        switch (name.toLowerCase(Locale.ROOT)) {
+            case "beauty" -> b.clusters(256).clusterLossWeight(10f).fusion(Fusion.SHIFT).layers(1);
+            case "sports" -> b.clusters(512).clusterLossWeight(1f).fusion(Fusion.CONCAT).layers(2);
+            case "toys" -> b.clusters(512).clusterLossWeight(1f).fusion(Fusion.CONCAT).layers(3);
+            case "yelp" -> b.clusters(256).clusterLossWeight(0.1f).fusion(Fusion.CONCAT).layers(2);
+            default -> throw new IllegalArgumentException(
+                    "Unknown preset '" + name + "'; known presets: " + String.join(", ", PRESETS));
+        }
+        return b.build();
+    }
+
+    private static boolean inUnitInterval(float x) {
+        return x >= 0 && x <= 1;
+    }
+
+    private static void require(boolean condition, String message) {
+        if (!condition) {
+            throw new IllegalArgumentException(message);
+        }
+    }
+
+    /** Builder with the reference defaults. */
+    public static final class Builder {
+        private int itemCount;
+        private int maxSequenceLength = 50;
+        private int hiddenSize = 64;
+        private int layers = 1;
+        private int heads = 2;
+        private float hiddenDropout = 0.5f;
+        private float attentionDropout = 0.5f;
+        private float initRange = 0.02f;
+        private int clusters = 256;
+        private float clusterLossWeight = 10f;
+        private float sequenceContrastWeight = 0.1f;
+        private float intentContrastWeight = 0.1f;
+        private float temperature = 1.0f;
+        private Fusion fusion = Fusion.SHIFT;
+        private NextItemLossType nextItemLoss = NextItemLossType.BCE_ONE_NEGATIVE;
+        private boolean contrastEnabled = true;
+        private boolean clusterLossEnabled = true;
+        private float cropRate = 0.2f;
+        private float maskRate = 0.7f;
+        private float reorderRate = 0.2f;
+        private int kMeansIterations = 20;
+        private float learningRate = 1e-3f;
+        private float beta1 = 0.9f;
+        private float beta2 = 0.999f;
+        private long seed = 42L;
+        private Device device = Device.AUTO;
+
+        private Builder(int itemCount) {
+            this.itemCount = itemCount;
+        }
+
+        private Builder(ElcRecConfig c) {
+            itemCount = c.itemCount;
+            maxSequenceLength = c.maxSequenceLength;
+            hiddenSize = c.hiddenSize;
+            layers = c.layers;
+            heads = c.heads;
+            hiddenDropout = c.hiddenDropout;
+            attentionDropout = c.attentionDropout;
+            initRange = c.initRange;
+            clusters = c.clusters;
+            clusterLossWeight = c.clusterLossWeight;
+            sequenceContrastWeight = c.sequenceContrastWeight;
+            intentContrastWeight = c.intentContrastWeight;
+            temperature = c.temperature;
+            fusion = c.fusion;
+            nextItemLoss = c.nextItemLoss;
+            contrastEnabled = c.contrastEnabled;
+            clusterLossEnabled = c.clusterLossEnabled;
+            cropRate = c.cropRate;
+            maskRate = c.maskRate;
+            reorderRate = c.reorderRate;
+            kMeansIterations = c.kMeansIterations;
+            learningRate = c.learningRate;
+            beta1 = c.beta1;
+            beta2 = c.beta2;
+            seed = c.seed;
+            device = c.device;
+        }
+
+        public Builder itemCount(int v) { itemCount = v; return this; }
+        public Builder maxSequenceLength(int v) { maxSequenceLength = v; return this; }
+        public Builder hiddenSize(int v) { hiddenSize = v; return this; }
+        public Builder layers(int v) { layers = v; return this; }
+        public Builder heads(int v) { heads = v; return this; }
+        public Builder hiddenDropout(float v) { hiddenDropout = v; return this; }
+        public Builder attentionDropout(float v) { attentionDropout = v; return this; }
+        public Builder initRange(float v) { initRange = v; return this; }
+        public Builder clusters(int v) { clusters = v; return this; }
+        public Builder clusterLossWeight(float v) { clusterLossWeight = v; return this; }
+        public Builder sequenceContrastWeight(float v) { sequenceContrastWeight = v; return this; }
+        public Builder intentContrastWeight(float v) { intentContrastWeight = v; return this; }
+        public Builder temperature(float v) { temperature = v; return this; }
+        public Builder fusion(Fusion v) { fusion = v; return this; }
+        public Builder nextItemLoss(NextItemLossType v) { nextItemLoss = v; return this; }
+        public Builder contrastEnabled(boolean v) { contrastEnabled = v; return this; }
+        public Builder clusterLossEnabled(boolean v) { clusterLossEnabled = v; return this; }
+        public Builder cropRate(float v) { cropRate = v; return this; }
+        public Builder maskRate(float v) { maskRate = v; return this; }
+        public Builder reorderRate(float v) { reorderRate = v; return this; }
+        public Builder kMeansIterations(int v) { kMeansIterations = v; return this; }
+        public Builder learningRate(float v) { learningRate = v; return this; }
+        public Builder beta1(float v) { beta1 = v; return this; }
+        public Builder beta2(float v) { beta2 = v; return this; }
+        public Builder seed(long v) { seed = v; return this; }
+        public Builder device(Device v) { device = v; return this; }
+
+        public ElcRecConfig build() {
+            return new ElcRecConfig(itemCount, maxSequenceLength, hiddenSize, layers, heads, hiddenDropout,
+                    attentionDropout, initRange, clusters, clusterLossWeight, sequenceContrastWeight,
+                    intentContrastWeight, temperature, fusion, nextItemLoss, contrastEnabled, clusterLossEnabled,
+                    cropRate, maskRate, reorderRate, kMeansIterations, learningRate, beta1, beta2, seed, device);
+        }
+    }
+}

@@ -1,0 +1,141 @@
+package io.intentstream.model;
+
+import java.io.ByteArrayInputStream;
+import java.io.ByteArrayOutputStream;
+import java.io.DataInputStream;
+import java.io.DataOutputStream;
+import java.io.IOException;
+import java.io.ObjectInputStream;
+import java.io.ObjectOutputStream;
+import java.io.UncheckedIOException;
+import java.util.Arrays;
+import java.util.zip.CRC32C;
+
+/**
+ * The whole state of a model as one versioned, serialisable value: what a checkpoint stores, what an export
+ * writes, and what scoring subtasks will receive by broadcast.
+ *
+ * @param config the hyper-parameters the state belongs to
+ * @param version the model version (monotonic, one per applied step)
+ * @param stepCount Adam's step count (bias correction)
+ * @param centresInitialised whether k-means initialisation of the centres has happened
+ * @param parameters all parameters, encoded by the model (DJL's parameter format, in a fixed order)
+ * @param optimizerState Adam's first and second moments, encoded by the model
+ * @param rngState the random generators' state (dropout, augmentation, negative sampling)
+ * @param itemIndex the encoded external-id to row mapping, or an empty array where rows are the ids (benchmarks)
+ */
+public record ModelSnapshot(
+        ElcRecConfig config,
+        long version,
+        long stepCount,
+        boolean centresInitialised,
+        byte[] parameters,
+        byte[] optimizerState,
+        byte[] rngState,
+        byte[] itemIndex) {
+
+    private static final int FORMAT_VERSION = 1;
+
+    public ModelSnapshot withItemIndex(byte[] encodedItemIndex) {
+        return new ModelSnapshot(config, version, stepCount, centresInitialised, parameters, optimizerState,
+                rngState, encodedItemIndex);
+    }
+
+    /** A checksum over the parameters and optimiser state: equal checksums mean the same trained model. */
+    public long checksum() {
+        CRC32C crc = new CRC32C();
+        crc.update(parameters);
+        crc.update(optimizerState);
+        return crc.getValue();
+    }
+
+    public byte[] toBytes() {
+        try {
+            ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+            try (DataOutputStream out = new DataOutputStream(bytes)) {
+                out.writeInt(FORMAT_VERSION);
+                byte[] encodedConfig = serialise(config);
+                writeBlock(out, encodedConfig);
+                out.writeLong(version);
+                out.writeLong(stepCount);
+                out.writeBoolean(centresInitialised);
+                writeBlock(out, parameters);
+                writeBlock(out, optimizerState);
+                writeBlock(out, rngState);
+                writeBlock(out, itemIndex);
+            }
+            return bytes.toByteArray();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    public static ModelSnapshot fromBytes(byte[] encoded) {
+        try (DataInputStream in = new DataInputStream(new ByteArrayInputStream(encoded))) {
+            int format = in.readInt();
+            if (format != FORMAT_VERSION) {
+                throw new IllegalArgumentException(
+                        "Unsupported model snapshot format " + format + "; this build reads format " + FORMAT_VERSION);
+            }
+            ElcRecConfig config = (ElcRecConfig) deserialise(readBlock(in));
+            long version = in.readLong();
+            long stepCount = in.readLong();
+            boolean centres = in.readBoolean();
+            return new ModelSnapshot(config, version, stepCount, centres, readBlock(in), readBlock(in),
+                    readBlock(in), readBlock(in));
+        } catch (IOException e) {
+            throw new UncheckedIOException("Corrupt model snapshot", e);
+        }
+    }
+
+    private static void writeBlock(DataOutputStream out, byte[] block) throws IOException {
+        out.writeInt(block.length);
+        out.write(block);
+    }
+
+    private static byte[] readBlock(DataInputStream in) throws IOException {
+        byte[] block = new byte[in.readInt()];
+        in.readFully(block);
+        return block;
+    }
+
+    private static byte[] serialise(Object value) throws IOException {
+        ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+        try (ObjectOutputStream out = new ObjectOutputStream(bytes)) {
+            out.writeObject(value);
+        }
+        return bytes.toByteArray();
+    }
+
+    private static Object deserialise(byte[] bytes) throws IOException {
+        try (ObjectInputStream in = new ObjectInputStream(new ByteArrayInputStream(bytes))) {
+            return in.readObject();
+        } catch (ClassNotFoundException e) {
+            throw new IOException(e);
+        }
+    }
+
+    @Override
+    public boolean equals(Object o) {
+        return o instanceof ModelSnapshot s
+                && config.equals(s.config)
+                && version == s.version
+                && stepCount == s.stepCount
+                && centresInitialised == s.centresInitialised
+                && Arrays.equals(parameters, s.parameters)
+                && Arrays.equals(optimizerState, s.optimizerState)
+                && Arrays.equals(rngState, s.rngState)
+                && Arrays.equals(itemIndex, s.itemIndex);
+    }
+
+    @Override
+    public int hashCode() {
+        return Long.hashCode(checksum()) * 31 + Long.hashCode(version);
+    }
+
+    @Override
+    public String toString() {
+        return "ModelSnapshot{version=" + version + ", step=" + stepCount + ", checksum="
+                + Long.toHexString(checksum()) + "}";
+    }
+}
