@@ -1,0 +1,234 @@
+package io.intentstream.model.offline;
+
+import io.intentstream.model.SequenceBatch;
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Random;
+import java.util.Set;
+
+/**
+ * A sequential-recommendation benchmark (../shared/data/README.md): one line per user, {@code user item1 item2 ...},
+ * items in time order, item ids dense from 1. Splits it leave-one-out exactly as the reference code does (spec §6).
+ *
+ * <p>Per user with items {@code s}: training input {@code s[:-3]} with per-position targets {@code s[1:-2]},
+ * validation input {@code s[:-2]} with target {@code s[-2]}, test input {@code s[:-1]} with target {@code s[-1]}.
+ * Every model input is the last T items, left-padded with 0.
+ */
+public final class BenchmarkDataset {
+
+    /** Fewer than 3 items leave no validation input; the benchmarks are 5-core, so this only rejects broken files. */
+    public static final int MIN_ITEMS_PER_USER = 3;
+
+    private final String source;
+    private final int[][] sequences;
+    private final int itemCount;
+    private final int[] trainingUsers;
+
+    private BenchmarkDataset(String source, int[][] sequences) {
+        if (sequences.length == 0) {
+            throw new IllegalArgumentException(source + " holds no users");
+        }
+        this.source = source;
+        this.sequences = sequences;
+        int max = 0;
+        for (int[] items : sequences) {
+            for (int item : items) {
+                max = Math.max(max, item);
+            }
+        }
+        this.itemCount = max;
+        // A user with exactly 3 items has an empty training input and no training target.
+        this.trainingUsers = java.util.stream.IntStream.range(0, sequences.length)
+                .filter(u -> sequences[u].length > MIN_ITEMS_PER_USER)
+                .toArray();
+    }
+
+    /**
+     * Reads a benchmark file.
+     *
+     * @throws java.nio.file.NoSuchFileException when {@code file} does not exist
+     * @throws IllegalArgumentException naming the line when the content is not in the benchmark format
+     */
+    public static BenchmarkDataset read(Path file) throws IOException {
+        List<int[]> sequences = new ArrayList<>();
+        Set<String> users = new HashSet<>();
+        try (BufferedReader reader = Files.newBufferedReader(file, StandardCharsets.US_ASCII)) {
+            String line;
+            int lineNumber = 0;
+            while ((line = reader.readLine()) != null) {
+                lineNumber++;
+                if (line.isBlank()) {
+                    continue;
+                }
+                String[] fields = line.trim().split("\\s+");
+                String where = file + " line " + lineNumber;
+                if (fields.length < 1 + MIN_ITEMS_PER_USER) {
+                    throw new IllegalArgumentException(where + ": expected 'user item1 item2 ...' with at least "
+                            + MIN_ITEMS_PER_USER + " items, got " + (fields.length - 1));
+                }
+                parsePositive(fields[0], where, "user id");
+                if (!users.add(fields[0])) {
+                    throw new IllegalArgumentException(where + ": user " + fields[0] + " appears on more than one line");
+                }
+                int[] items = new int[fields.length - 1];
+                for (int i = 1; i < fields.length; i++) {
+                    items[i - 1] = parsePositive(fields[i], where, "item id");
+                }
+                sequences.add(items);
+            }
+        }
+        return new BenchmarkDataset(file.toString(), sequences.toArray(int[][]::new));
+    }
+
+    /** A dataset from sequences already in memory (item ids from 1, time order), for tests and generators. */
+    public static BenchmarkDataset of(String name, List<int[]> sequences) {
+        for (int u = 0; u < sequences.size(); u++) {
+            int[] items = sequences.get(u);
+            if (items.length < MIN_ITEMS_PER_USER) {
+                throw new IllegalArgumentException("user index " + u + " has " + items.length
+                        + " items, at least " + MIN_ITEMS_PER_USER + " are needed");
+            }
+            for (int item : items) {
+                if (item < 1) {
+                    throw new IllegalArgumentException("user index " + u + " has item id " + item + "; ids start at 1");
+                }
+            }
+        }
+        return new BenchmarkDataset(name, sequences.stream().map(int[]::clone).toArray(int[][]::new));
+    }
+
+    private static int parsePositive(String field, String where, String what) {
+        int value;
+        try {
+            value = Integer.parseInt(field);
+        } catch (NumberFormatException e) {
+            throw new IllegalArgumentException(where + ": " + what + " '" + field + "' is not an integer");
+        }
+        if (value < 1) {
+            throw new IllegalArgumentException(where + ": " + what + " " + value + " must be at least 1");
+        }
+        return value;
+    }
+
+    /** Where the data came from (a path, or a name for in-memory data). */
+    public String source() {
+        return source;
+    }
+
+    public int userCount() {
+        return sequences.length;
+    }
+
+    /** The largest item id; model tables have {@code itemCount + 2} rows. */
+    public int itemCount() {
+        return itemCount;
+    }
+
+    public long interactionCount() {
+        return Arrays.stream(sequences).mapToLong(s -> s.length).sum();
+    }
+
+    /** A copy of the items of the user at {@code userIndex} (0-based, file order). */
+    public int[] items(int userIndex) {
+        return sequences[userIndex].clone();
+    }
+
+    /** The users (0-based indices) that have a training sample, i.e. more than 3 items. */
+    public int trainingUserCount() {
+        return trainingUsers.length;
+    }
+
+    /** The training input of one user: {@code s[:-3]}, last T, left-padded. */
+    public int[] trainingInput(int userIndex, int maxLength) {
+        int[] s = sequences[userIndex];
+        return lastWindow(s, 0, s.length - 3, maxLength);
+    }
+
+    /** The per-position training targets of one user: {@code s[1:-2]}, aligned with {@link #trainingInput}. */
+    public int[] trainingTargets(int userIndex, int maxLength) {
+        int[] s = sequences[userIndex];
+        return lastWindow(s, 1, s.length - 2, maxLength);
+    }
+
+    /** Every training input in file order: what k-means initialises the centres from. */
+    public int[][] trainingInputs(int maxLength) {
+        int[][] inputs = new int[trainingUsers.length][];
+        for (int i = 0; i < trainingUsers.length; i++) {
+            inputs[i] = trainingInput(trainingUsers[i], maxLength);
+        }
+        return inputs;
+    }
+
+    /**
+     * One epoch of training batches: the training users shuffled by {@code rng}, cut into batches of
+     * {@code batchSize} (the last one may be smaller, as in the reference's data loader).
+     */
+    public List<SequenceBatch> trainingEpoch(Random rng, int batchSize, int maxLength) {
+        if (batchSize < 1) {
+            throw new IllegalArgumentException("batchSize must be positive, got " + batchSize);
+        }
+        int[] order = trainingUsers.clone();
+        for (int i = order.length - 1; i > 0; i--) {
+            int j = rng.nextInt(i + 1);
+            int swap = order[i];
+            order[i] = order[j];
+            order[j] = swap;
+        }
+        List<SequenceBatch> batches = new ArrayList<>((order.length + batchSize - 1) / batchSize);
+        for (int start = 0; start < order.length; start += batchSize) {
+            int size = Math.min(batchSize, order.length - start);
+            int[][] inputs = new int[size][];
+            int[][] targets = new int[size][];
+            for (int b = 0; b < size; b++) {
+                inputs[b] = trainingInput(order[start + b], maxLength);
+                targets[b] = trainingTargets(order[start + b], maxLength);
+            }
+            batches.add(new SequenceBatch(inputs, targets, itemCount));
+        }
+        return batches;
+    }
+
+    /** Validation: input {@code s[:-2]}, target {@code s[-2]}. */
+    public EvaluationSplit validationSplit(int maxLength) {
+        return evaluationSplit("valid", 2, maxLength);
+    }
+
+    /** Test: input {@code s[:-1]}, target {@code s[-1]}. */
+    public EvaluationSplit testSplit(int maxLength) {
+        return evaluationSplit("test", 1, maxLength);
+    }
+
+    private EvaluationSplit evaluationSplit(String name, int heldOutFromEnd, int maxLength) {
+        int users = sequences.length;
+        int[][] inputs = new int[users][];
+        int[] targets = new int[users];
+        int[][] histories = new int[users][];
+        for (int u = 0; u < users; u++) {
+            int[] s = sequences[u];
+            int end = s.length - heldOutFromEnd;
+            inputs[u] = lastWindow(s, 0, end, maxLength);
+            targets[u] = s[end];
+            histories[u] = Arrays.copyOfRange(s, 0, end);
+        }
+        return new EvaluationSplit(name, inputs, targets, histories);
+    }
+
+    /** {@code items[from:to]}, keeping the last {@code length} of them and left-padding with 0 to {@code length}. */
+    static int[] lastWindow(int[] items, int from, int to, int length) {
+        if (length < 1) {
+            throw new IllegalArgumentException("window length must be positive, got " + length);
+        }
+        int[] window = new int[length];
+        int start = Math.max(from, to - length);
+        int count = Math.max(0, to - start);
+        System.arraycopy(items, start, window, length - count, count);
+        return window;
+    }
+}

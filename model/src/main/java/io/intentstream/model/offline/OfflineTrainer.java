@@ -1,0 +1,269 @@
+package io.intentstream.model.offline;
+
+import io.intentstream.model.ElcRecConfig;
+import io.intentstream.model.ElcRecModel;
+import io.intentstream.model.LossParts;
+import io.intentstream.model.ModelSnapshot;
+import io.intentstream.model.SequenceBatch;
+import io.intentstream.model.TrainStepResult;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.io.PrintWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.OptionalDouble;
+import java.util.Random;
+import me.tongfei.progressbar.ConsoleProgressBarConsumer;
+import me.tongfei.progressbar.ProgressBar;
+import me.tongfei.progressbar.ProgressBarBuilder;
+import me.tongfei.progressbar.ProgressBarStyle;
+
+/**
+ * Trains ELCRec on a benchmark as the reference code does (spec §5, §6): k-means initialisation of the centres on
+ * all training sequences, epochs of shuffled batches, validation with early stopping on NDCG@20, and a final test
+ * of the best model under both protocols.
+ *
+ * <p>Writes to the output directory: {@value #RESULTS_FILE} after every epoch, {@value #BEST_MODEL_FILE} whenever
+ * validation improves, and {@value #PLOT_FILE} after every epoch.
+ */
+public final class OfflineTrainer {
+
+    public static final String RESULTS_FILE = "results.json";
+    public static final String BEST_MODEL_FILE = "best-model.bin";
+    public static final String PLOT_FILE = "training.png";
+
+    private final TrainingSettings settings;
+    private final ElcRecConfig config;
+    private final BenchmarkDataset data;
+    private final PrintWriter log;
+    private final PrintStream progressOut;
+
+    private final List<EpochRecord> epochs = new ArrayList<>();
+    private final List<ValidationRecord> validations = new ArrayList<>();
+    private ValidationRecord bestValid;
+    private ModelSnapshot bestSnapshot;
+    private double centreInitSeconds;
+    private long startNanos;
+
+    /**
+     * @param config the model configuration; normally {@code settings.modelConfig(data.itemCount())}, smaller in tests
+     * @param log one line per epoch and the final result
+     * @param progressOut where the per-epoch progress bar is drawn when {@link TrainingSettings#showProgress()}
+     */
+    public OfflineTrainer(TrainingSettings settings, ElcRecConfig config, BenchmarkDataset data, PrintWriter log,
+            PrintStream progressOut) {
+        if (config.itemCount() != data.itemCount()) {
+            throw new IllegalArgumentException("model config has itemCount " + config.itemCount() + " but "
+                    + data.source() + " has " + data.itemCount() + " items");
+        }
+        this.settings = settings;
+        this.config = config;
+        this.data = data;
+        this.log = log;
+        this.progressOut = progressOut;
+    }
+
+    public Path resultsFile() {
+        return settings.outputDirectory().resolve(RESULTS_FILE);
+    }
+
+    public Path bestModelFile() {
+        return settings.outputDirectory().resolve(BEST_MODEL_FILE);
+    }
+
+    public Path plotFile() {
+        return settings.outputDirectory().resolve(PLOT_FILE);
+    }
+
+    /** Runs the whole training and test; the returned report is also the final content of results.json. */
+    public TrainingReport run() throws IOException {
+        Files.createDirectories(settings.outputDirectory());
+        startNanos = System.nanoTime();
+        int maxLength = config.maxSequenceLength();
+        EvaluationSplit validSplit = data.validationSplit(maxLength);
+        Random shuffle = new Random(settings.seed());
+        log.printf(Locale.ROOT, "training %s (%s) on %s: %d users, %d items, %d training sequences%n",
+                settings.preset(), settings.ablation().cliName(), data.source(), data.userCount(), data.itemCount(),
+                data.trainingUserCount());
+        log.flush();
+
+        String status = TrainingReport.COMPLETED;
+        try (ElcRecModel model = ElcRecModel.create(config)) {
+            if (Ablation.needsCentres(config)) {
+                long t0 = System.nanoTime();
+                model.initialiseCentres(data.trainingInputs(maxLength));
+                centreInitSeconds = secondsSince(t0);
+                log.printf(Locale.ROOT, "centres initialised by k-means on %d sequences in %.1f s%n",
+                        data.trainingUserCount(), centreInitSeconds);
+                log.flush();
+            }
+            for (int epoch = 1; epoch <= settings.epochs(); epoch++) {
+                EpochRecord trained = trainEpoch(model, epoch, data.trainingEpoch(shuffle, settings.batchSize(),
+                        maxLength));
+                epochs.add(trained);
+                boolean validate = epoch % settings.evalEvery() == 0 || epoch == settings.epochs();
+                if (validate) {
+                    validate(model, validSplit, trained);
+                }
+                logEpoch(trained, validate);
+                writeProgress(TrainingReport.RUNNING, null);
+                if (bestValid != null && epoch - bestValid.epoch() >= settings.patience()) {
+                    status = TrainingReport.EARLY_STOPPED;
+                    log.printf(Locale.ROOT, "early stop: no better validation NDCG@20 for %d epochs%n",
+                            epoch - bestValid.epoch());
+                    break;
+                }
+            }
+        }
+
+        ProtocolMetrics test = testBest(data.testSplit(maxLength));
+        log.printf(Locale.ROOT, "best epoch %d; test reference_protocol %s; strict_protocol %s%n",
+                bestValid.epoch(), describe(test.reference()), describe(test.strict()));
+        log.flush();
+        return writeProgress(status, test);
+    }
+
+    private EpochRecord trainEpoch(ElcRecModel model, int epoch, List<SequenceBatch> batches) {
+        int sequences = batches.stream().mapToInt(SequenceBatch::size).sum();
+        LossMean mean = new LossMean();
+        int skipped = 0;
+        long t0 = System.nanoTime();
+        try (ProgressBar bar = settings.showProgress() ? progressBar(epoch, sequences) : null) {
+            for (SequenceBatch batch : batches) {
+                TrainStepResult step = model.trainStep(batch);
+                if (step.skipped()) {
+                    skipped++;
+                } else {
+                    mean.add(step.loss());
+                }
+                if (bar != null) {
+                    bar.stepBy(batch.size());
+                    bar.setExtraMessage(describe(mean.result()));
+                }
+            }
+        }
+        return new EpochRecord(epoch, secondsSince(t0), sequences, batches.size(), skipped, mean.result());
+    }
+
+    private ProgressBar progressBar(int epoch, int sequences) {
+        return new ProgressBarBuilder()
+                .setTaskName("epoch " + epoch)
+                .setInitialMax(sequences)
+                .setUnit(" seq", 1)
+                .showSpeed()
+                .setStyle(ProgressBarStyle.ASCII)
+                .setUpdateIntervalMillis(500)
+                .setConsumer(new ConsoleProgressBarConsumer(progressOut))
+                .build();
+    }
+
+    private void validate(ElcRecModel model, EvaluationSplit validSplit, EpochRecord trained) throws IOException {
+        long t0 = System.nanoTime();
+        ProtocolMetrics metrics = RankingEvaluator.evaluate(model::itemScores, validSplit);
+        double seconds = secondsSince(t0);
+        double ndcg20 = metrics.reference().ndcg20();
+        // Strictly greater, as the reference's EarlyStopping: a tie keeps the earlier model.
+        boolean improved = bestValid == null || ndcg20 > bestValid.ndcg20();
+        ValidationRecord record = ValidationRecord.of(trained.epoch(), metrics, trained.loss(), seconds, improved);
+        validations.add(record);
+        if (improved) {
+            bestValid = record;
+            bestSnapshot = model.snapshot();
+            OfflineJson.writeAtomically(bestModelFile(), bestSnapshot.toBytes());
+        }
+    }
+
+    private ProtocolMetrics testBest(EvaluationSplit testSplit) {
+        // The same path as `evaluate` on best-model.bin, so that both give identical numbers.
+        try (ElcRecModel best = ElcRecModel.restore(bestSnapshot)) {
+            return RankingEvaluator.evaluate(best::itemScores, testSplit);
+        }
+    }
+
+    private TrainingReport writeProgress(String status, ProtocolMetrics test) throws IOException {
+        double trainSeconds = epochs.stream().mapToDouble(EpochRecord::seconds).sum();
+        long trainSequences = epochs.stream().mapToLong(EpochRecord::sequences).sum();
+        OptionalDouble rss = ProcessMemory.peakResidentMb();
+        TrainingReport report = new TrainingReport(
+                settings.preset(),
+                settings.ablation().cliName(),
+                data.source(),
+                settings.seed(),
+                status,
+                epochs.size(),
+                bestValid == null ? 0 : bestValid.epoch(),
+                epochs.stream().map(EpochRecord::seconds).toList(),
+                trainSeconds > 0 ? trainSequences / trainSeconds : 0,
+                rss.isPresent() ? rss.getAsDouble() : null,
+                secondsSince(startNanos),
+                centreInitSeconds,
+                EvaluationProtocol.REFERENCE.jsonName(),
+                bestValid,
+                test,
+                List.copyOf(validations),
+                List.copyOf(epochs),
+                settings,
+                config);
+        OfflineJson.write(resultsFile(), report);
+        TrainingPlot.write(plotFile(), epochs, validations);
+        return report;
+    }
+
+    private void logEpoch(EpochRecord trained, boolean validated) {
+        StringBuilder line = new StringBuilder(String.format(Locale.ROOT, "epoch %d: %.1f s, %.0f seq/s, %s",
+                trained.epoch(), trained.seconds(), trained.sequences() / trained.seconds(),
+                describe(trained.loss())));
+        if (trained.skippedSteps() > 0) {
+            line.append(", ").append(trained.skippedSteps()).append(" steps skipped (non-finite loss)");
+        }
+        if (validated) {
+            ValidationRecord v = validations.get(validations.size() - 1);
+            line.append(String.format(Locale.ROOT, "; valid HR@5 %.4f HR@20 %.4f NDCG@5 %.4f NDCG@20 %.4f%s",
+                    v.hr5(), v.hr20(), v.ndcg5(), v.ndcg20(), v.improved() ? " (best)" : ""));
+        }
+        log.println(line);
+        log.flush();
+    }
+
+    private static String describe(LossParts loss) {
+        return String.format(Locale.ROOT, "loss %.4f (next %.4f, seq-cl %.4f, intent-cl %.4f, cluster %.4f)",
+                loss.total(), loss.nextItem(), loss.sequenceContrast(), loss.intentContrast(), loss.cluster());
+    }
+
+    static String describe(RankingMetrics m) {
+        return String.format(Locale.ROOT, "HR@5 %.4f HR@20 %.4f NDCG@5 %.4f NDCG@20 %.4f", m.hr5(), m.hr20(),
+                m.ndcg5(), m.ndcg20());
+    }
+
+    private static double secondsSince(long startNanos) {
+        return (System.nanoTime() - startNanos) / 1e9;
+    }
+
+    /** Running mean of the loss parts of applied steps; NaN parts when no step was applied. */
+    private static final class LossMean {
+        private double total;
+        private double nextItem;
+        private double sequenceContrast;
+        private double intentContrast;
+        private double cluster;
+        private int count;
+
+        void add(LossParts loss) {
+            total += loss.total();
+            nextItem += loss.nextItem();
+            sequenceContrast += loss.sequenceContrast();
+            intentContrast += loss.intentContrast();
+            cluster += loss.cluster();
+            count++;
+        }
+
+        LossParts result() {
+            double n = count;
+            return new LossParts((float) (total / n), (float) (nextItem / n), (float) (sequenceContrast / n),
+                    (float) (intentContrast / n), (float) (cluster / n));
+        }
+    }
+}

@@ -1,0 +1,79 @@
+package io.intentstream.model.offline;
+
+import com.fasterxml.jackson.annotation.JsonIgnore;
+import io.intentstream.model.Device;
+import io.intentstream.model.ElcRecConfig;
+import io.intentstream.model.NextItemLossType;
+import java.nio.file.Path;
+import java.util.Locale;
+
+/**
+ * How one offline training run is driven, validated once here. The model's own hyper-parameters come from the
+ * preset (spec §5 table) with the ablation, loss, device and seed applied by {@link #modelConfig(int)}.
+ *
+ * @param preset one of {@link ElcRecConfig#PRESETS}
+ * @param epochs the cap on training epochs (spec: 300)
+ * @param patience stop after this many epochs without a better validation NDCG@20 (spec: 40)
+ * @param evalEvery validate every this many epochs; the last epoch is always validated
+ * @param batchSize training sequences per optimiser step (spec: 256)
+ * @param seed seeds the model (initialisation, dropout, augmentation, negatives) and the epoch shuffles
+ * @param outputDirectory where results.json, best-model.bin and training.png are written
+ * @param showProgress whether a progress bar per epoch is drawn on stderr
+ */
+public record TrainingSettings(
+        String preset,
+        Ablation ablation,
+        NextItemLossType nextItemLoss,
+        Device device,
+        int epochs,
+        int patience,
+        int evalEvery,
+        int batchSize,
+        long seed,
+        @JsonIgnore Path outputDirectory,
+        boolean showProgress) {
+
+    public static final int DEFAULT_EPOCHS = 300;
+    public static final int DEFAULT_PATIENCE = 40;
+    public static final int DEFAULT_BATCH_SIZE = 256;
+    public static final long DEFAULT_SEED = 42L;
+
+    public TrainingSettings {
+        if (preset == null || !ElcRecConfig.PRESETS.contains(preset.toLowerCase(Locale.ROOT))) {
+            throw new IllegalArgumentException(
+                    "Unknown preset '" + preset + "'; known presets: " + String.join(", ", ElcRecConfig.PRESETS));
+        }
+        preset = preset.toLowerCase(Locale.ROOT);
+        require(ablation != null, "ablation must be set");
+        require(nextItemLoss != null, "nextItemLoss must be set");
+        require(device != null, "device must be set");
+        require(epochs >= 1, "epochs must be at least 1, got " + epochs);
+        require(patience >= 1, "patience must be at least 1, got " + patience);
+        require(evalEvery >= 1, "evalEvery must be at least 1, got " + evalEvery);
+        require(batchSize >= 1, "batchSize must be at least 1, got " + batchSize);
+        require(outputDirectory != null, "outputDirectory must be set");
+    }
+
+    /** Reference defaults for {@code preset}, writing to {@code outputDirectory}. */
+    public static TrainingSettings defaults(String preset, Path outputDirectory) {
+        return new TrainingSettings(preset, Ablation.FULL, NextItemLossType.BCE_ONE_NEGATIVE, Device.AUTO,
+                DEFAULT_EPOCHS, DEFAULT_PATIENCE, 1, DEFAULT_BATCH_SIZE, DEFAULT_SEED, outputDirectory, true);
+    }
+
+    /** The preset's model configuration for a catalogue of {@code itemCount} items, with this run's choices. */
+    public ElcRecConfig modelConfig(int itemCount) {
+        ElcRecConfig preset = ElcRecConfig.preset(this.preset, itemCount);
+        return ablation.applyTo(preset.toBuilder().nextItemLoss(nextItemLoss).device(device).seed(seed).build());
+    }
+
+    public TrainingSettings withEpochs(int value) {
+        return new TrainingSettings(preset, ablation, nextItemLoss, device, value, patience, evalEvery, batchSize,
+                seed, outputDirectory, showProgress);
+    }
+
+    private static void require(boolean condition, String message) {
+        if (!condition) {
+            throw new IllegalArgumentException(message);
+        }
+    }
+}

@@ -1,0 +1,176 @@
+package io.intentstream.model.offline;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.intentstream.model.SequenceBatch;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Random;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class BenchmarkDatasetTest {
+
+    /** T = 4 so that truncation to the last T is visible on short lines. */
+    private static final int T = 4;
+
+    @TempDir
+    Path dir;
+
+    private BenchmarkDataset data;
+
+    @BeforeEach
+    void writeSixUsers() throws IOException {
+        Path file = dir.resolve("six.txt");
+        Files.writeString(file, String.join("\n",
+                "1 1 2 3 4 5",
+                "2 6 7 8 9 10 11 12 13",
+                "3 3 5 7",
+                "4 2 4 6 8",
+                "5 13 12 11 10 9 8 7 6 5 4",
+                "6 1 13 2 12 3") + "\n");
+        data = BenchmarkDataset.read(file);
+    }
+
+    @Test
+    void countsUsersItemsAndInteractions() {
+        assertThat(data.userCount()).isEqualTo(6);
+        assertThat(data.itemCount()).isEqualTo(13);
+        assertThat(data.interactionCount()).isEqualTo(5 + 8 + 3 + 4 + 10 + 5);
+        // The user with only 3 items has an empty training input.
+        assertThat(data.trainingUserCount()).isEqualTo(5);
+    }
+
+    @Test
+    void trainingSamplesAreAllButLastThreeWithShiftedTargetsLeftPaddedToLastT() {
+        assertThat(data.trainingInput(0, T)).containsExactly(0, 0, 1, 2);
+        assertThat(data.trainingTargets(0, T)).containsExactly(0, 0, 2, 3);
+        assertThat(data.trainingInput(1, T)).containsExactly(7, 8, 9, 10);
+        assertThat(data.trainingTargets(1, T)).containsExactly(8, 9, 10, 11);
+        assertThat(data.trainingInput(3, T)).containsExactly(0, 0, 0, 2);
+        assertThat(data.trainingTargets(3, T)).containsExactly(0, 0, 0, 4);
+        assertThat(data.trainingInput(4, T)).containsExactly(10, 9, 8, 7);
+        assertThat(data.trainingTargets(4, T)).containsExactly(9, 8, 7, 6);
+        assertThat(data.trainingInput(5, T)).containsExactly(0, 0, 1, 13);
+        assertThat(data.trainingTargets(5, T)).containsExactly(0, 0, 13, 2);
+        assertThat(data.trainingInputs(T)).isDeepEqualTo(new int[][] {{0, 0, 1, 2}, {7, 8, 9, 10}, {0, 0, 0, 2}, {10, 9, 8, 7},
+                {0, 0, 1, 13}});
+    }
+
+    @Test
+    void validationHoldsOutSecondToLastAndMasksWholeInputHistory() {
+        EvaluationSplit valid = data.validationSplit(T);
+        assertThat(valid.name()).isEqualTo("valid");
+        assertThat(valid.inputs()).isDeepEqualTo(new int[][] {{0, 1, 2, 3}, {8, 9, 10, 11}, {0, 0, 0, 3}, {0, 0, 2, 4},
+                {9, 8, 7, 6}, {0, 1, 13, 2}});
+        assertThat(valid.targets()).containsExactly(4, 12, 5, 6, 5, 12);
+        assertThat(valid.histories()[1]).containsExactly(6, 7, 8, 9, 10, 11);
+        assertThat(valid.histories()[4]).containsExactly(13, 12, 11, 10, 9, 8, 7, 6);
+        assertThat(valid.histories()[2]).containsExactly(3);
+    }
+
+    @Test
+    void testHoldsOutLastItem() {
+        EvaluationSplit test = data.testSplit(T);
+        assertThat(test.name()).isEqualTo("test");
+        assertThat(test.inputs()).isDeepEqualTo(new int[][] {{1, 2, 3, 4}, {9, 10, 11, 12}, {0, 0, 3, 5}, {0, 2, 4, 6},
+                {8, 7, 6, 5}, {1, 13, 2, 12}});
+        assertThat(test.targets()).containsExactly(5, 13, 7, 8, 4, 3);
+        assertThat(test.histories()[1]).containsExactly(6, 7, 8, 9, 10, 11, 12);
+        assertThat(test.histories()[5]).containsExactly(1, 13, 2, 12);
+    }
+
+    @Test
+    void trainingEpochCoversEveryTrainingUserOnceInSeededShuffledBatches() {
+        List<SequenceBatch> epoch = data.trainingEpoch(new Random(7), 2, T);
+        assertThat(epoch).extracting(SequenceBatch::size).containsExactly(2, 2, 1);
+        assertThat(epoch).allSatisfy(b -> assertThat(b.liveItemRows()).isEqualTo(13));
+
+        List<String> pairs = new ArrayList<>();
+        for (SequenceBatch b : epoch) {
+            for (int i = 0; i < b.size(); i++) {
+                pairs.add(Arrays.toString(b.inputs()[i]) + "->" + Arrays.toString(b.targets()[i]));
+            }
+        }
+        List<String> expected = new ArrayList<>();
+        for (int u : new int[] {0, 1, 3, 4, 5}) {
+            expected.add(Arrays.toString(data.trainingInput(u, T)) + "->" + Arrays.toString(data.trainingTargets(u, T)));
+        }
+        assertThat(pairs).containsExactlyInAnyOrderElementsOf(expected);
+
+        List<SequenceBatch> again = data.trainingEpoch(new Random(7), 2, T);
+        assertThat(again).usingRecursiveFieldByFieldElementComparator().isEqualTo(epoch);
+    }
+
+    @Test
+    void successiveEpochsOfOneGeneratorVisitUsersInDifferentOrders() {
+        BenchmarkDataset many = BenchmarkDataset.of("many", java.util.stream.IntStream.range(0, 50)
+                .mapToObj(u -> new int[] {u + 1, u + 2, u + 3, u + 4, u + 5}).toList());
+        Random rng = new Random(1);
+        int[][] firstEpoch = many.trainingEpoch(rng, 50, T).get(0).inputs();
+        int[][] secondEpoch = many.trainingEpoch(rng, 50, T).get(0).inputs();
+        assertThat(secondEpoch).isNotEqualTo(firstEpoch);
+        assertThat(Arrays.stream(secondEpoch).map(Arrays::toString))
+                .containsExactlyInAnyOrderElementsOf(Arrays.stream(firstEpoch).map(Arrays::toString).toList());
+    }
+
+    @Test
+    void readsTheRealBeautyFileWithItsPublishedCounts() throws IOException {
+        Path beauty = Path.of("/work/shared/data/Beauty.txt");
+        org.junit.jupiter.api.Assumptions.assumeTrue(Files.isReadable(beauty), "Beauty.txt not present");
+        BenchmarkDataset b = BenchmarkDataset.read(beauty);
+        assertThat(b.userCount()).isEqualTo(22_363);
+        assertThat(b.itemCount()).isEqualTo(12_101);
+        assertThat(b.interactionCount()).isEqualTo(198_502);
+        assertThat(b.trainingUserCount()).isEqualTo(22_363);
+    }
+
+    @Test
+    void missingFileIsReportedAsNoSuchFile() {
+        assertThatThrownBy(() -> BenchmarkDataset.read(dir.resolve("absent.txt")))
+                .isInstanceOf(NoSuchFileException.class);
+    }
+
+    @Test
+    void malformedLinesAreRejectedWithTheirLineNumber() throws IOException {
+        Path notNumbers = dir.resolve("bad.txt");
+        Files.writeString(notNumbers, "1 1 2 3\n2 4 five 6\n");
+        assertThatThrownBy(() -> BenchmarkDataset.read(notNumbers))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("line 2")
+                .hasMessageContaining("'five' is not an integer");
+
+        Path tooShort = dir.resolve("short.txt");
+        Files.writeString(tooShort, "1 1 2\n");
+        assertThatThrownBy(() -> BenchmarkDataset.read(tooShort))
+                .hasMessageContaining("line 1")
+                .hasMessageContaining("at least 3 items");
+
+        Path zeroItem = dir.resolve("zero.txt");
+        Files.writeString(zeroItem, "1 1 0 3\n");
+        assertThatThrownBy(() -> BenchmarkDataset.read(zeroItem)).hasMessageContaining("item id 0 must be at least 1");
+
+        Path duplicate = dir.resolve("dup.txt");
+        Files.writeString(duplicate, "1 1 2 3\n1 4 5 6\n");
+        assertThatThrownBy(() -> BenchmarkDataset.read(duplicate)).hasMessageContaining("user 1 appears on more than one line");
+
+        Path empty = dir.resolve("empty.txt");
+        Files.writeString(empty, "\n");
+        assertThatThrownBy(() -> BenchmarkDataset.read(empty)).hasMessageContaining("holds no users");
+    }
+
+    @Test
+    void windowKeepsTheLastItemsAndPadsOnTheLeft() {
+        int[] items = {1, 2, 3, 4, 5, 6};
+        assertThat(BenchmarkDataset.lastWindow(items, 0, 6, 3)).containsExactly(4, 5, 6);
+        assertThat(BenchmarkDataset.lastWindow(items, 1, 3, 4)).containsExactly(0, 0, 2, 3);
+        assertThat(BenchmarkDataset.lastWindow(items, 0, 0, 2)).containsExactly(0, 0);
+    }
+}

@@ -1,0 +1,85 @@
+package io.intentstream.model.offline;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.intentstream.model.Device;
+import io.intentstream.model.ElcRecConfig;
+import io.intentstream.model.Fusion;
+import io.intentstream.model.NextItemLossType;
+import java.nio.file.Path;
+import org.junit.jupiter.api.Test;
+
+class TrainingSettingsTest {
+
+    private static TrainingSettings settings(String preset, Ablation ablation) {
+        return new TrainingSettings(preset, ablation, NextItemLossType.SOFTMAX_CE, Device.CPU, 3, 2, 1, 64, 9L,
+                Path.of("out"), false);
+    }
+
+    @Test
+    void defaultsAreTheReferenceSchedule() {
+        TrainingSettings d = TrainingSettings.defaults("Beauty", Path.of("out"));
+        assertThat(d.preset()).isEqualTo("beauty");
+        assertThat(d.epochs()).isEqualTo(300);
+        assertThat(d.patience()).isEqualTo(40);
+        assertThat(d.batchSize()).isEqualTo(256);
+        assertThat(d.evalEvery()).isEqualTo(1);
+        assertThat(d.ablation()).isEqualTo(Ablation.FULL);
+        assertThat(d.nextItemLoss()).isEqualTo(NextItemLossType.BCE_ONE_NEGATIVE);
+    }
+
+    @Test
+    void unknownPresetNamesTheKnownOnes() {
+        assertThatThrownBy(() -> settings("movies", Ablation.FULL))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessage("Unknown preset 'movies'; known presets: beauty, sports, toys, yelp");
+    }
+
+    @Test
+    void rejectsNonPositiveSchedule() {
+        assertThatThrownBy(() -> new TrainingSettings("beauty", Ablation.FULL, NextItemLossType.BCE_ONE_NEGATIVE,
+                Device.CPU, 0, 40, 1, 256, 1L, Path.of("o"), false)).hasMessageContaining("epochs must be at least 1");
+        assertThatThrownBy(() -> new TrainingSettings("beauty", Ablation.FULL, NextItemLossType.BCE_ONE_NEGATIVE,
+                Device.CPU, 3, 40, 1, 0, 1L, Path.of("o"), false)).hasMessageContaining("batchSize must be at least 1");
+        assertThatThrownBy(() -> new TrainingSettings("beauty", Ablation.FULL, NextItemLossType.BCE_ONE_NEGATIVE,
+                Device.CPU, 3, 0, 1, 8, 1L, Path.of("o"), false)).hasMessageContaining("patience must be at least 1");
+    }
+
+    @Test
+    void modelConfigIsThePresetWithThisRunsChoices() {
+        ElcRecConfig c = settings("sports", Ablation.CCL).modelConfig(1000);
+        assertThat(c.itemCount()).isEqualTo(1000);
+        assertThat(c.clusters()).isEqualTo(512);
+        assertThat(c.layers()).isEqualTo(2);
+        assertThat(c.fusion()).isEqualTo(Fusion.CONCAT);
+        assertThat(c.nextItemLoss()).isEqualTo(NextItemLossType.SOFTMAX_CE);
+        assertThat(c.device()).isEqualTo(Device.CPU);
+        assertThat(c.seed()).isEqualTo(9L);
+        assertThat(c.contrastEnabled()).isTrue();
+        assertThat(c.clusterLossEnabled()).isFalse();
+    }
+
+    @Test
+    void ablationsSwitchTheObjectiveParts() {
+        ElcRecConfig base = ElcRecConfig.preset("beauty", 10);
+        assertThat(Ablation.SASREC.applyTo(base)).extracting(ElcRecConfig::contrastEnabled,
+                ElcRecConfig::clusterLossEnabled).containsExactly(false, false);
+        assertThat(Ablation.CCL.applyTo(base)).extracting(ElcRecConfig::contrastEnabled,
+                ElcRecConfig::clusterLossEnabled).containsExactly(true, false);
+        assertThat(Ablation.CLUSTER.applyTo(base)).extracting(ElcRecConfig::contrastEnabled,
+                ElcRecConfig::clusterLossEnabled).containsExactly(false, true);
+        assertThat(Ablation.FULL.applyTo(base)).extracting(ElcRecConfig::contrastEnabled,
+                ElcRecConfig::clusterLossEnabled).containsExactly(true, true);
+        assertThat(Ablation.needsCentres(Ablation.SASREC.applyTo(base))).isFalse();
+        assertThat(Ablation.needsCentres(Ablation.CCL.applyTo(base))).isTrue();
+    }
+
+    @Test
+    void ablationParsingIsCaseInsensitiveAndNamesTheChoices() {
+        assertThat(Ablation.parse("SASRec")).isEqualTo(Ablation.SASREC);
+        assertThat(Ablation.parse("cluster")).isEqualTo(Ablation.CLUSTER);
+        assertThatThrownBy(() -> Ablation.parse("icl"))
+                .hasMessage("Unknown ablation 'icl'; expected one of: sasrec, ccl, cluster, full");
+    }
+}
