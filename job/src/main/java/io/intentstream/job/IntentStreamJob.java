@@ -1,0 +1,188 @@
+package io.intentstream.job;
+
+import io.intentstream.avro.DeadLetter;
+import io.intentstream.avro.IntentAssignment;
+import io.intentstream.avro.Interaction;
+import io.intentstream.avro.Recommendation;
+import io.intentstream.job.config.IntentStreamOptions;
+import io.intentstream.job.history.SequenceEvent;
+import io.intentstream.job.history.UserHistoryFunction;
+import io.intentstream.job.sink.KafkaSinks;
+import io.intentstream.job.source.DeadLetterRouter;
+import io.intentstream.job.source.InteractionRecord;
+import io.intentstream.job.source.KafkaInteractionSource;
+import io.intentstream.job.training.IntentTrainingOperator;
+import org.apache.flink.api.common.JobExecutionResult;
+import org.apache.flink.api.common.eventtime.WatermarkStrategy;
+import org.apache.flink.api.common.typeinfo.TypeInformation;
+import org.apache.flink.api.connector.sink2.Sink;
+import org.apache.flink.api.connector.source.Source;
+import org.apache.flink.configuration.CheckpointingOptions;
+import org.apache.flink.configuration.Configuration;
+import org.apache.flink.configuration.CoreOptions;
+import org.apache.flink.configuration.StateBackendOptions;
+import org.apache.flink.core.execution.CheckpointingMode;
+import org.apache.flink.formats.avro.typeutils.AvroTypeInfo;
+import org.apache.flink.streaming.api.datastream.DataStream;
+import org.apache.flink.streaming.api.datastream.SingleOutputStreamOperator;
+import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
+
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Objects;
+
+/**
+ * The intent-stream pipeline: Kafka interactions, per-user histories, online ELCRec training and scoring, and
+ * intents, recommendations and dead letters back to Kafka.
+ *
+ * <pre>
+ *   source (decode, per-partition watermarks) -> dead-letter router --(invalid)--> dead-letter sink
+ *     -> keyBy(user) -> user history (last T fingerprints, TTL) -> training + scoring (parallelism 1)
+ *     -> intents sink, and (side output) recommendations sink
+ * </pre>
+ *
+ * <p>The job receives its source and sinks, so tests can run the real pipeline with their own;
+ * {@link #fromConfiguration} wires the Kafka ones and {@link #main} runs that with {@code flink run}.
+ */
+public final class IntentStreamJob {
+
+    public static final String JOB_NAME = "intent-stream";
+
+    /** Stable operator ids: checkpoints and savepoints map state to these, so never change them. */
+    public static final class Uids {
+        public static final String SOURCE = "interactions-source";
+        public static final String ROUTER = "dead-letter-router";
+        public static final String USER_HISTORY = "user-history";
+        public static final String TRAINING = "intent-training";
+        public static final String INTENTS_SINK = "intents-sink";
+        public static final String RECOMMENDATIONS_SINK = "recommendations-sink";
+        public static final String DEAD_LETTER_SINK = "dead-letter-sink";
+
+        private Uids() {}
+    }
+
+    /** The three output streams of {@link #build}, already connected to the sinks; tests may attach more. */
+    public record Outputs(
+            DataStream<IntentAssignment> intents,
+            DataStream<Recommendation> recommendations,
+            DataStream<DeadLetter> deadLetters) {}
+
+    private final Configuration options;
+    private final Source<InteractionRecord, ?, ?> source;
+    private final Sink<IntentAssignment> intentSink;
+    private final Sink<Recommendation> recommendationSink;
+    private final Sink<DeadLetter> deadLetterSink;
+
+    /**
+     * @param options the job's settings ({@link IntentStreamOptions}); validated here
+     * @param source emits one {@link InteractionRecord} per input record, valid or rejected
+     */
+    public IntentStreamJob(
+            Configuration options,
+            Source<InteractionRecord, ?, ?> source,
+            Sink<IntentAssignment> intentSink,
+            Sink<Recommendation> recommendationSink,
+            Sink<DeadLetter> deadLetterSink) {
+        this.options = IntentStreamOptions.validate(new Configuration(options));
+        this.source = Objects.requireNonNull(source, "source");
+        this.intentSink = Objects.requireNonNull(intentSink, "intentSink");
+        this.recommendationSink = Objects.requireNonNull(recommendationSink, "recommendationSink");
+        this.deadLetterSink = Objects.requireNonNull(deadLetterSink, "deadLetterSink");
+    }
+
+    /** The job with the Kafka source and sinks described by {@code options}. */
+    public static IntentStreamJob fromConfiguration(Configuration options) {
+        IntentStreamOptions.validate(options);
+        return new IntentStreamJob(options,
+                KafkaInteractionSource.create(options),
+                KafkaSinks.intents(options),
+                KafkaSinks.recommendations(options),
+                KafkaSinks.deadLetters(options));
+    }
+
+    /** Adds the pipeline to {@code env}; call {@code env.execute(JOB_NAME)} (or executeAsync) afterwards. */
+    public Outputs build(StreamExecutionEnvironment env) {
+        WatermarkStrategy<InteractionRecord> watermarks = WatermarkStrategy
+                .<InteractionRecord>forBoundedOutOfOrderness(options.get(IntentStreamOptions.MAX_OUT_OF_ORDERNESS))
+                .withTimestampAssigner((record, kafkaTimestamp) -> record.eventTimeOrMin())
+                .withIdleness(options.get(IntentStreamOptions.SOURCE_IDLENESS));
+
+        DataStream<InteractionRecord> records = env
+                .fromSource(source, watermarks, "Interactions", TypeInformation.of(InteractionRecord.class))
+                .uid(Uids.SOURCE)
+                .name("Interactions");
+
+        SingleOutputStreamOperator<Interaction> interactions = records
+                .process(new DeadLetterRouter(), new AvroTypeInfo<>(Interaction.class))
+                .uid(Uids.ROUTER)
+                .name("Route invalid records to dead letters");
+        DataStream<DeadLetter> deadLetters = interactions.getSideOutput(DeadLetterRouter.DEAD_LETTERS);
+
+        DataStream<SequenceEvent> sequences = interactions
+                .keyBy(Interaction::getUserId, TypeInformation.of(String.class))
+                .process(new UserHistoryFunction(options.get(IntentStreamOptions.MAX_SEQUENCE_LENGTH),
+                                options.get(IntentStreamOptions.USER_STATE_TTL)),
+                        TypeInformation.of(SequenceEvent.class))
+                .uid(Uids.USER_HISTORY)
+                .name("User history");
+
+        SingleOutputStreamOperator<IntentAssignment> intents = sequences
+                .transform("Train and score ELCRec", new AvroTypeInfo<>(IntentAssignment.class),
+                        new IntentTrainingOperator(IntentStreamOptions.modelConfig(options),
+                                options.get(IntentStreamOptions.BATCH_SIZE),
+                                options.get(IntentStreamOptions.MAX_BATCH_WAIT),
+                                options.get(IntentStreamOptions.TOP_N),
+                                options.get(IntentStreamOptions.CENTRE_WARM_UP)))
+                .uid(Uids.TRAINING)
+                .setParallelism(1)
+                .setMaxParallelism(1);
+        DataStream<Recommendation> recommendations = intents.getSideOutput(IntentTrainingOperator.RECOMMENDATIONS);
+
+        intents.sinkTo(intentSink).uid(Uids.INTENTS_SINK).name("Intents");
+        recommendations.sinkTo(recommendationSink).uid(Uids.RECOMMENDATIONS_SINK).name("Recommendations");
+        deadLetters.sinkTo(deadLetterSink).uid(Uids.DEAD_LETTER_SINK).name("Dead letters");
+        return new Outputs(intents, recommendations, deadLetters);
+    }
+
+    /**
+     * The Flink settings this job needs to run correctly, for {@code flink run} and local runs alike: RocksDB
+     * state, exactly-once unaligned checkpoints at the configured interval (a training step blocks the training
+     * operator, aligned barriers would wait for it), and DJL loaded parent-first (its native library can be loaded
+     * once per JVM). On a real cluster the parent-first pattern must also be in the cluster's configuration;
+     * setting it here only affects local executions.
+     */
+    public static Configuration flinkConfiguration(Configuration options) {
+        Configuration flink = new Configuration(options);
+        flink.set(StateBackendOptions.STATE_BACKEND, "rocksdb");
+        flink.set(CheckpointingOptions.CHECKPOINTING_INTERVAL, options.get(IntentStreamOptions.CHECKPOINT_INTERVAL));
+        flink.set(CheckpointingOptions.CHECKPOINTING_CONSISTENCY_MODE, CheckpointingMode.EXACTLY_ONCE);
+        flink.set(CheckpointingOptions.ENABLE_UNALIGNED, true);
+        List<String> parentFirst = new ArrayList<>(
+                flink.getOptional(CoreOptions.ALWAYS_PARENT_FIRST_LOADER_PATTERNS_ADDITIONAL).orElse(List.of()));
+        if (!parentFirst.contains("ai.djl.")) {
+            parentFirst.add("ai.djl.");
+        }
+        flink.set(CoreOptions.ALWAYS_PARENT_FIRST_LOADER_PATTERNS_ADDITIONAL, parentFirst);
+        return flink;
+    }
+
+    /**
+     * {@link #flinkConfiguration} plus a local checkpoint directory: what a MiniCluster / local environment run
+     * of this job (the demo, integration tests) should be created with.
+     */
+    public static Configuration localClusterConfiguration(Configuration options, Path checkpointDirectory) {
+        Configuration flink = flinkConfiguration(options);
+        flink.set(CheckpointingOptions.CHECKPOINTS_DIRECTORY, checkpointDirectory.toAbsolutePath().toUri().toString());
+        return flink;
+    }
+
+    /** Entry point for {@code flink run}: {@code --key value} options, see {@link IntentStreamOptions}. */
+    public static void main(String[] args) throws Exception {
+        Configuration options = IntentStreamOptions.validate(IntentStreamOptions.fromArgs(args));
+        StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment(flinkConfiguration(options));
+        fromConfiguration(options).build(env);
+        JobExecutionResult result = env.execute(JOB_NAME);
+        System.out.println("intent-stream finished after " + result.getNetRuntime() + " ms");
+    }
+}

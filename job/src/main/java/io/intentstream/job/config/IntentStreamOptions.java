@@ -1,0 +1,399 @@
+package io.intentstream.job.config;
+
+import io.intentstream.model.Device;
+import io.intentstream.model.ElcRecConfig;
+import io.intentstream.model.NextItemLossType;
+import org.apache.flink.configuration.ConfigOption;
+import org.apache.flink.configuration.ConfigOptions;
+import org.apache.flink.configuration.Configuration;
+import org.apache.flink.configuration.description.BlockElement;
+import org.apache.flink.configuration.description.TextElement;
+import org.apache.flink.connector.base.DeliveryGuarantee;
+
+import java.lang.reflect.Field;
+import java.lang.reflect.Modifier;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import java.util.Locale;
+import java.util.Optional;
+
+/**
+ * Every setting of the intent-stream job, typed, with its default and description.
+ *
+ * <p>Set them in the Flink configuration or on the command line as {@code --key value}; {@link #fromArgs} parses
+ * the latter and {@link #validate} checks a configuration, naming the offending option in every message. Keys that
+ * are not ours (for example Flink's {@code parallelism.default}) are passed through untouched.
+ */
+public final class IntentStreamOptions {
+
+    private IntentStreamOptions() {}
+
+    // ---------------------------------------------------------------- Kafka
+
+    public static final ConfigOption<String> BOOTSTRAP_SERVERS = ConfigOptions.key("kafka.bootstrap-servers")
+            .stringType()
+            .defaultValue("localhost:9092")
+            .withDescription("Kafka bootstrap servers (host:port, comma separated) for the source and all sinks.");
+
+    public static final ConfigOption<String> INPUT_TOPIC = ConfigOptions.key("kafka.topic.interactions")
+            .stringType()
+            .defaultValue("interactions")
+            .withDescription("Topic of Avro Interaction records (plain Avro binary values) the job reads.");
+
+    public static final ConfigOption<String> INTENTS_TOPIC = ConfigOptions.key("kafka.topic.intents")
+            .stringType()
+            .defaultValue("intents")
+            .withDescription("Topic the job writes one Avro IntentAssignment to per valid interaction.");
+
+    public static final ConfigOption<String> RECOMMENDATIONS_TOPIC = ConfigOptions.key("kafka.topic.recommendations")
+            .stringType()
+            .defaultValue("recommendations")
+            .withDescription("Topic the job writes one Avro Recommendation (top-N items) to per valid interaction.");
+
+    public static final ConfigOption<String> DEAD_LETTER_TOPIC = ConfigOptions.key("kafka.topic.dead-letters")
+            .stringType()
+            .defaultValue("interactions-dead-letters")
+            .withDescription("Topic the job writes an Avro DeadLetter to for every input record it cannot use.");
+
+    public static final ConfigOption<String> CONSUMER_GROUP = ConfigOptions.key("kafka.group-id")
+            .stringType()
+            .defaultValue("intent-stream")
+            .withDescription("Consumer group of the source; offsets are committed to it on completed checkpoints.");
+
+    public static final ConfigOption<StartingOffsets> STARTING_OFFSETS = ConfigOptions.key("kafka.starting-offsets")
+            .enumType(StartingOffsets.class)
+            .defaultValue(StartingOffsets.COMMITTED)
+            .withDescription("Where to start reading without a checkpoint: EARLIEST, LATEST, or COMMITTED (the "
+                    + "group's offsets, earliest where there are none). A restored checkpoint always wins.");
+
+    public static final ConfigOption<Boolean> BOUNDED = ConfigOptions.key("kafka.bounded")
+            .booleanType()
+            .defaultValue(false)
+            .withDescription("Stop at the latest offsets seen when the job starts and then finish (for demos and "
+                    + "replays); false reads forever.");
+
+    public static final ConfigOption<DeliveryGuarantee> DELIVERY_GUARANTEE = ConfigOptions.key("kafka.delivery-guarantee")
+            .enumType(DeliveryGuarantee.class)
+            .defaultValue(DeliveryGuarantee.EXACTLY_ONCE)
+            .withDescription("Guarantee of the three Kafka sinks: EXACTLY_ONCE (transactions committed on "
+                    + "checkpoints; readers must use isolation.level=read_committed), AT_LEAST_ONCE or NONE.");
+
+    public static final ConfigOption<String> TRANSACTIONAL_ID_PREFIX = ConfigOptions.key("kafka.transactional-id-prefix")
+            .stringType()
+            .defaultValue("intent-stream")
+            .withDescription("Prefix of the sinks' Kafka transactional ids; each sink appends its own suffix. Must be "
+                    + "unique per job on a cluster, or two jobs fence each other's transactions.");
+
+    public static final ConfigOption<Duration> TRANSACTION_TIMEOUT = ConfigOptions.key("kafka.transaction-timeout")
+            .durationType()
+            .defaultValue(Duration.ofMinutes(10))
+            .withDescription("Kafka transaction timeout of the exactly-once sinks; must exceed the checkpoint "
+                    + "interval and stay below the broker's transaction.max.timeout.ms (15 min by default).");
+
+    // ---------------------------------------------------------------- Event time
+
+    public static final ConfigOption<Duration> MAX_OUT_OF_ORDERNESS = ConfigOptions.key("watermark.max-out-of-orderness")
+            .durationType()
+            .defaultValue(Duration.ofSeconds(5))
+            .withDescription("How far behind the newest event time of a partition an interaction may arrive "
+                    + "before it counts as late (bounded out-of-orderness watermarks, per Kafka partition).");
+
+    public static final ConfigOption<Duration> SOURCE_IDLENESS = ConfigOptions.key("watermark.idleness")
+            .durationType()
+            .defaultValue(Duration.ofSeconds(30))
+            .withDescription("A partition without records for this long stops holding back the watermark.");
+
+    // ---------------------------------------------------------------- Sequences and state
+
+    public static final ConfigOption<Integer> MAX_SEQUENCE_LENGTH = ConfigOptions.key("sequence.max-length")
+            .intType()
+            .defaultValue(50)
+            .withDescription("T: how many of a user's most recent items form the model input (and the user's state).");
+
+    public static final ConfigOption<Duration> USER_STATE_TTL = ConfigOptions.key("user-state.ttl")
+            .durationType()
+            .defaultValue(Duration.ofDays(30))
+            .withDescription("A user's history is dropped after this long without an interaction (processing time); "
+                    + "the user then starts again with an empty history.");
+
+    // ---------------------------------------------------------------- Training
+
+    public static final ConfigOption<Integer> BATCH_SIZE = ConfigOptions.key("training.batch-size")
+            .intType()
+            .defaultValue(256)
+            .withDescription("Interactions per training step and scoring pass; a batch is flushed when it is full.");
+
+    public static final ConfigOption<Duration> MAX_BATCH_WAIT = ConfigOptions.key("training.max-wait")
+            .durationType()
+            .defaultValue(Duration.ofMillis(200))
+            .withDescription("Longest an interaction waits in a partial batch (processing time) before the batch "
+                    + "is flushed anyway; bounds the output delay under low traffic.");
+
+    public static final ConfigOption<Integer> CENTRE_WARM_UP = ConfigOptions.key("training.centre-warm-up")
+            .intType()
+            .defaultValue(1024)
+            .withDescription("Sequences collected from the start of the stream before the k intent centres are "
+                    + "initialised by k-means on their embeddings; must be at least k.");
+
+    public static final ConfigOption<Integer> ITEM_CAPACITY = ConfigOptions.key("model.item-capacity")
+            .intType()
+            .defaultValue(65_536)
+            .withDescription("Rows of the item embedding table. New items take free rows; when all are taken the "
+                    + "least recently seen item is evicted and its row reused.");
+
+    public static final ConfigOption<String> PRESET = ConfigOptions.key("model.preset")
+            .stringType()
+            .defaultValue("beauty")
+            .withDescription("Hyper-parameter preset of the ELCRec paper (k, alpha, fusion, layers): one of "
+                    + String.join(", ", ElcRecConfig.PRESETS) + ".");
+
+    public static final ConfigOption<Integer> CLUSTERS = ConfigOptions.key("model.clusters")
+            .intType()
+            .noDefaultValue()
+            .withDescription("k, the number of intents; unset uses the preset's k (beauty and yelp 256, sports and "
+                    + "toys 512).");
+
+    public static final ConfigOption<Integer> HIDDEN_SIZE = ConfigOptions.key("model.hidden-size")
+            .intType()
+            .defaultValue(64)
+            .withDescription("d, the embedding and hidden size; must be divisible by the 2 attention heads.");
+
+    public static final ConfigOption<Integer> LAYERS = ConfigOptions.key("model.layers")
+            .intType()
+            .noDefaultValue()
+            .withDescription("Transformer layers; unset uses the preset's (beauty 1, sports and yelp 2, toys 3).");
+
+    public static final ConfigOption<NextItemLossType> NEXT_ITEM_LOSS = ConfigOptions.key("model.next-item-loss")
+            .enumType(NextItemLossType.class)
+            .defaultValue(NextItemLossType.BCE_ONE_NEGATIVE)
+            .withDescription("Next-item objective: BCE_ONE_NEGATIVE (the reference) or SOFTMAX_CE (full softmax).");
+
+    public static final ConfigOption<Float> LEARNING_RATE = ConfigOptions.key("model.learning-rate")
+            .floatType()
+            .defaultValue(1e-3f)
+            .withDescription("Adam learning rate.");
+
+    public static final ConfigOption<Long> SEED = ConfigOptions.key("model.seed")
+            .longType()
+            .defaultValue(42L)
+            .withDescription("Seed of parameter initialisation, dropout, augmentation and negative sampling.");
+
+    public static final ConfigOption<Device> DEVICE = ConfigOptions.key("model.device")
+            .enumType(Device.class)
+            .defaultValue(Device.AUTO)
+            .withDescription("Where the model runs: AUTO (a GPU if the engine sees one), CPU, or GPU (fails "
+                    + "without one).");
+
+    public static final ConfigOption<Integer> TOP_N = ConfigOptions.key("recommend.top-n")
+            .intType()
+            .defaultValue(20)
+            .withDescription("Items per recommendation.");
+
+    // ---------------------------------------------------------------- Checkpointing
+
+    public static final ConfigOption<Duration> CHECKPOINT_INTERVAL = ConfigOptions.key("checkpointing.interval")
+            .durationType()
+            .defaultValue(Duration.ofSeconds(30))
+            .withDescription("Checkpoint interval (unaligned checkpoints). Exactly-once outputs become visible to "
+                    + "read_committed consumers once per interval.");
+
+    /** Every option above, in declaration order (for help output and unknown-key checks). */
+    public static List<ConfigOption<?>> all() {
+        List<ConfigOption<?>> options = new ArrayList<>();
+        for (Field field : IntentStreamOptions.class.getDeclaredFields()) {
+            if (Modifier.isStatic(field.getModifiers()) && field.getType() == ConfigOption.class) {
+                try {
+                    options.add((ConfigOption<?>) field.get(null));
+                } catch (IllegalAccessException e) {
+                    throw new IllegalStateException(e);
+                }
+            }
+        }
+        return Collections.unmodifiableList(options);
+    }
+
+    private static final List<String> OWN_PREFIXES = List.of(
+            "kafka.", "watermark.", "sequence.", "user-state.", "training.", "model.", "recommend.", "checkpointing.");
+
+    /**
+     * Parses {@code --key value} pairs (also {@code --key=value}) into a configuration. Keys under one of our
+     * prefixes must be known options, so typos fail here instead of silently using a default.
+     *
+     * @throws IllegalArgumentException naming the argument that cannot be parsed
+     */
+    public static Configuration fromArgs(String... args) {
+        Configuration configuration = new Configuration();
+        List<String> known = all().stream().map(ConfigOption::key).toList();
+        for (int i = 0; i < args.length; i++) {
+            String arg = args[i];
+            if (!arg.startsWith("--") || arg.length() == 2) {
+                throw new IllegalArgumentException("Expected an option '--key value' but got '" + arg + "'");
+            }
+            String key;
+            String value;
+            int equals = arg.indexOf('=');
+            if (equals > 0) {
+                key = arg.substring(2, equals);
+                value = arg.substring(equals + 1);
+            } else {
+                key = arg.substring(2);
+                if (i + 1 >= args.length) {
+                    throw new IllegalArgumentException("Option --" + key + " needs a value");
+                }
+                value = args[++i];
+            }
+            if (OWN_PREFIXES.stream().anyMatch(key::startsWith) && !known.contains(key)) {
+                throw new IllegalArgumentException("Unknown option --" + key + "; known options: "
+                        + String.join(", ", known));
+            }
+            configuration.setString(key, value);
+        }
+        return configuration;
+    }
+
+    /**
+     * Checks every option of {@code configuration} and the model configuration they produce.
+     *
+     * @return the same configuration, for chaining
+     * @throws IllegalArgumentException whose message names the offending option and what is allowed
+     */
+    public static Configuration validate(Configuration configuration) {
+        for (ConfigOption<?> option : all()) {
+            read(configuration, option); // type errors first, with the key in the message
+        }
+        requireNonBlank(configuration, BOOTSTRAP_SERVERS);
+        requireNonBlank(configuration, INPUT_TOPIC);
+        requireNonBlank(configuration, INTENTS_TOPIC);
+        requireNonBlank(configuration, RECOMMENDATIONS_TOPIC);
+        requireNonBlank(configuration, DEAD_LETTER_TOPIC);
+        requireNonBlank(configuration, CONSUMER_GROUP);
+        String input = configuration.get(INPUT_TOPIC);
+        for (ConfigOption<String> output : List.of(INTENTS_TOPIC, RECOMMENDATIONS_TOPIC, DEAD_LETTER_TOPIC)) {
+            check(!configuration.get(output).equals(input), output,
+                    "must differ from " + INPUT_TOPIC.key() + " ('" + input + "'), or the job reads its own output");
+        }
+        if (configuration.get(DELIVERY_GUARANTEE) == DeliveryGuarantee.EXACTLY_ONCE) {
+            requireNonBlank(configuration, TRANSACTIONAL_ID_PREFIX);
+        }
+        requirePositive(configuration, TRANSACTION_TIMEOUT);
+        check(configuration.get(TRANSACTION_TIMEOUT).compareTo(configuration.get(CHECKPOINT_INTERVAL)) > 0,
+                TRANSACTION_TIMEOUT, "must be longer than " + CHECKPOINT_INTERVAL.key() + " ("
+                        + configuration.get(CHECKPOINT_INTERVAL) + ")");
+        check(!configuration.get(MAX_OUT_OF_ORDERNESS).isNegative(), MAX_OUT_OF_ORDERNESS, "must not be negative");
+        requirePositive(configuration, SOURCE_IDLENESS);
+        requireAtLeast(configuration, MAX_SEQUENCE_LENGTH, 2);
+        requirePositive(configuration, USER_STATE_TTL);
+        requireAtLeast(configuration, BATCH_SIZE, 1);
+        requirePositive(configuration, MAX_BATCH_WAIT);
+        requireAtLeast(configuration, ITEM_CAPACITY, 2);
+        String preset = configuration.get(PRESET).toLowerCase(Locale.ROOT);
+        check(ElcRecConfig.PRESETS.contains(preset), PRESET, "must be one of " + String.join(", ", ElcRecConfig.PRESETS));
+        configuration.getOptional(CLUSTERS).ifPresent(k -> requireAtLeast(configuration, CLUSTERS, 2));
+        configuration.getOptional(LAYERS).ifPresent(l -> requireAtLeast(configuration, LAYERS, 1));
+        requireAtLeast(configuration, HIDDEN_SIZE, 2);
+        check(configuration.get(HIDDEN_SIZE) % 2 == 0, HIDDEN_SIZE, "must be divisible by the 2 attention heads");
+        check(configuration.get(LEARNING_RATE) > 0 && Float.isFinite(configuration.get(LEARNING_RATE)),
+                LEARNING_RATE, "must be a positive number");
+        requireAtLeast(configuration, TOP_N, 1);
+        check(configuration.get(TOP_N) <= configuration.get(ITEM_CAPACITY), TOP_N,
+                "must not exceed " + ITEM_CAPACITY.key() + " (" + configuration.get(ITEM_CAPACITY) + ")");
+        requirePositive(configuration, CHECKPOINT_INTERVAL);
+        ElcRecConfig model = modelConfigUnchecked(configuration);
+        check(configuration.get(CENTRE_WARM_UP) >= model.clusters(), CENTRE_WARM_UP,
+                "must be at least k (" + model.clusters() + ", from "
+                        + (configuration.getOptional(CLUSTERS).isPresent() ? CLUSTERS.key() : PRESET.key() + " " + preset)
+                        + ") so that k-means has a point per centre");
+        return configuration;
+    }
+
+    /** The model hyper-parameters these options describe: the preset, overridden by the explicit settings. */
+    public static ElcRecConfig modelConfig(Configuration configuration) {
+        validate(configuration);
+        return modelConfigUnchecked(configuration);
+    }
+
+    private static ElcRecConfig modelConfigUnchecked(Configuration configuration) {
+        ElcRecConfig.Builder builder = ElcRecConfig.preset(configuration.get(PRESET), configuration.get(ITEM_CAPACITY))
+                .toBuilder()
+                .maxSequenceLength(configuration.get(MAX_SEQUENCE_LENGTH))
+                .hiddenSize(configuration.get(HIDDEN_SIZE))
+                .nextItemLoss(configuration.get(NEXT_ITEM_LOSS))
+                .learningRate(configuration.get(LEARNING_RATE))
+                .seed(configuration.get(SEED))
+                .device(configuration.get(DEVICE));
+        configuration.getOptional(CLUSTERS).ifPresent(builder::clusters);
+        configuration.getOptional(LAYERS).ifPresent(builder::layers);
+        try {
+            return builder.build();
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException("Invalid model settings: " + e.getMessage(), e);
+        }
+    }
+
+    private static <T> Optional<T> read(Configuration configuration, ConfigOption<T> option) {
+        try {
+            return configuration.getOptional(option);
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException("Option " + option.key() + ": " + rootMessage(e), e);
+        }
+    }
+
+    private static String rootMessage(Throwable e) {
+        Throwable t = e;
+        StringBuilder message = new StringBuilder(String.valueOf(t.getMessage()));
+        while (t.getCause() != null && t.getCause() != t) {
+            t = t.getCause();
+            message.append(" (").append(t.getMessage()).append(')');
+        }
+        return message.toString();
+    }
+
+    private static void requireNonBlank(Configuration configuration, ConfigOption<String> option) {
+        check(!configuration.get(option).isBlank(), option, "must not be blank");
+    }
+
+    private static void requirePositive(Configuration configuration, ConfigOption<Duration> option) {
+        Duration value = configuration.get(option);
+        check(!value.isNegative() && !value.isZero(), option, "must be a positive duration, got " + value);
+    }
+
+    private static void requireAtLeast(Configuration configuration, ConfigOption<Integer> option, int minimum) {
+        int value = configuration.get(option);
+        check(value >= minimum, option, "must be at least " + minimum + ", got " + value);
+    }
+
+    private static void check(boolean condition, ConfigOption<?> option, String problem) {
+        if (!condition) {
+            throw new IllegalArgumentException("Option " + option.key() + " " + problem);
+        }
+    }
+
+    /** One entry per option (key, default, description) for help output. */
+    public static String describe() {
+        StringBuilder text = new StringBuilder();
+        for (ConfigOption<?> option : all()) {
+            text.append("--").append(option.key());
+            if (option.hasDefaultValue()) {
+                Object value = option.defaultValue();
+                text.append(" (default ")
+                        .append(value instanceof Duration d ? d.toString().substring(2).toLowerCase(Locale.ROOT) : value)
+                        .append(')');
+            }
+            text.append("\n    ").append(descriptionText(option)).append('\n');
+        }
+        return text.toString();
+    }
+
+    /** The plain text of an option's description (ours are single text blocks). */
+    public static String descriptionText(ConfigOption<?> option) {
+        StringBuilder text = new StringBuilder();
+        for (BlockElement block : option.description().getBlocks()) {
+            if (block instanceof TextElement element) {
+                text.append(element.getFormat());
+            }
+        }
+        return text.toString();
+    }
+}

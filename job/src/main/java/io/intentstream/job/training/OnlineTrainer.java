@@ -1,0 +1,279 @@
+package io.intentstream.job.training;
+
+import io.intentstream.avro.IntentAssignment;
+import io.intentstream.avro.Recommendation;
+import io.intentstream.avro.ScoredItem;
+import io.intentstream.job.history.SequenceEvent;
+import io.intentstream.model.ElcRecConfig;
+import io.intentstream.model.ElcRecModel;
+import io.intentstream.model.ModelSnapshot;
+import io.intentstream.model.Scores;
+import io.intentstream.model.SequenceBatch;
+import io.intentstream.model.TrainStepResult;
+import io.intentstream.model.catalog.ItemFingerprint;
+import io.intentstream.model.catalog.ItemIndex;
+
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+
+/**
+ * The streaming use of one {@link ElcRecModel}: turns a batch of {@link SequenceEvent}s into one training step
+ * and one scoring pass. Plain Java (no Flink), owned by {@link IntentTrainingOperator}, which checkpoints
+ * {@link #snapshot()} and {@link #warmUpSequences()}.
+ *
+ * <p>Per batch, in this order:
+ * <ol>
+ *   <li>every event's current item gets its embedding row from the {@link ItemIndex} (new items get a free row,
+ *       or the least recently seen item's row when the table is full); then histories are mapped from
+ *       fingerprints to rows, dropping items that have been evicted since;</li>
+ *   <li>centre warm-up: until the centres are initialised, each event's window (history + current item, last T)
+ *       is collected; once {@code warmUpSize} windows are there, k-means on their embeddings sets the centres,
+ *       once. The reference runs k-means over the whole training set before training; a stream has no whole
+ *       set, so this uses the first {@code warmUpSize} sequences (spec §3). Steps before that train with the
+ *       randomly initialised centres;</li>
+ *   <li>one training step on the events that have a history: input = history (last T, left-padded), target =
+ *       the current item at the last position only, so each (history, next item) pair of the stream is trained
+ *       on exactly once;</li>
+ *   <li>one scoring pass on every event's window INCLUDING the current item: the intent after this interaction
+ *       and the top-N items, which never include the window's items or unassigned rows.</li>
+ * </ol>
+ *
+ * <p>Known limit: when the index evicts an item, its row is given to the new item with the evicted item's
+ * trained embedding (and Adam moments) still in place, because the model contract has no way to reset single
+ * rows yet. The new item's embedding starts from that vector instead of from the initialiser; training then moves
+ * it. With the default capacity (65,536) this only happens for catalogues larger than the table.
+ */
+public final class OnlineTrainer implements AutoCloseable {
+
+    private final ElcRecModel model;
+    private final ItemIndex index;
+    private final int warmUpSize;
+    private final List<int[]> warmUp;
+    private final int maxLength;
+
+    private OnlineTrainer(ElcRecModel model, ItemIndex index, int warmUpSize, List<int[]> warmUp) {
+        this.model = model;
+        this.index = index;
+        this.warmUpSize = warmUpSize;
+        this.warmUp = new ArrayList<>(model.centresInitialised() ? List.of() : warmUp);
+        this.maxLength = model.config().maxSequenceLength();
+    }
+
+    /** A fresh model whose item table has {@code config.itemCount()} rows for items. */
+    public static OnlineTrainer create(ElcRecConfig config, int warmUpSize) {
+        requireWarmUp(warmUpSize, config);
+        ElcRecModel model = ElcRecModel.create(config);
+        return new OnlineTrainer(model, new ItemIndex(config.itemCount()), warmUpSize, List.of());
+    }
+
+    /** Continues from a {@link #snapshot()} and the warm-up sequences checkpointed with it. */
+    public static OnlineTrainer restore(byte[] snapshot, List<int[]> warmUp, int warmUpSize) {
+        ModelSnapshot decoded = ModelSnapshot.fromBytes(snapshot);
+        requireWarmUp(warmUpSize, decoded.config());
+        ItemIndex index = decoded.itemIndex().length == 0
+                ? new ItemIndex(decoded.config().itemCount())
+                : ItemIndex.fromBytes(decoded.itemIndex());
+        if (index.capacity() != decoded.config().itemCount()) {
+            throw new IllegalStateException("Snapshot item index capacity " + index.capacity()
+                    + " does not match the model's item table (" + decoded.config().itemCount() + " rows)");
+        }
+        ElcRecModel model = ElcRecModel.restore(decoded);
+        return new OnlineTrainer(model, index, warmUpSize, warmUp);
+    }
+
+    private static void requireWarmUp(int warmUpSize, ElcRecConfig config) {
+        if (warmUpSize < config.clusters()) {
+            throw new IllegalArgumentException("centre warm-up (" + warmUpSize + ") must be at least k ("
+                    + config.clusters() + ")");
+        }
+    }
+
+    /** What one batch produced, in the order of the batch's events. */
+    public record BatchOutcome(
+            List<IntentAssignment> intents,
+            List<Recommendation> recommendations,
+            TrainStepResult step,
+            long trainNanos,
+            int trainingSamples) {
+        /** True when the batch had at least one event with a history, so a training step ran. */
+        public boolean trained() {
+            return step != null;
+        }
+    }
+
+    public BatchOutcome process(List<SequenceEvent> events, int topN, Instant emitTime) {
+        if (events.isEmpty()) {
+            throw new IllegalArgumentException("a batch needs at least one event");
+        }
+        int n = events.size();
+        for (SequenceEvent e : events) {
+            index.assign(e.itemId);
+        }
+        int[][] historyRows = new int[n][];
+        int[] currentRows = new int[n];
+        for (int i = 0; i < n; i++) {
+            SequenceEvent e = events.get(i);
+            historyRows[i] = rowsOf(e.history);
+            // Looked up again (not taken from assign) because a later event of the same batch may have evicted
+            // it when the batch holds more distinct items than the table has rows.
+            currentRows[i] = index.rowOf(ItemFingerprint.of(e.itemId));
+        }
+
+        int[][] windows = new int[n][];
+        for (int i = 0; i < n; i++) {
+            windows[i] = leftPad(currentRows[i] == 0 ? historyRows[i] : append(historyRows[i], currentRows[i]));
+        }
+        warmUpIfDue(windows);
+
+        TrainStepResult step = null;
+        long trainNanos = 0;
+        List<Integer> trainable = new ArrayList<>();
+        for (int i = 0; i < n; i++) {
+            if (historyRows[i].length > 0 && currentRows[i] != 0) {
+                trainable.add(i);
+            }
+        }
+        if (!trainable.isEmpty()) {
+            int[][] inputs = new int[trainable.size()][];
+            int[][] targets = new int[trainable.size()][maxLength];
+            for (int s = 0; s < trainable.size(); s++) {
+                int i = trainable.get(s);
+                inputs[s] = leftPad(historyRows[i]);
+                targets[s][maxLength - 1] = currentRows[i];
+            }
+            long start = System.nanoTime();
+            step = model.trainStep(new SequenceBatch(inputs, targets, index.liveRows()));
+            trainNanos = System.nanoTime() - start;
+        }
+
+        int liveRows = index.liveRows();
+        Scores scores = model.score(windows, Math.min(topN, liveRows), liveRows);
+        List<IntentAssignment> intents = new ArrayList<>(n);
+        List<Recommendation> recommendations = new ArrayList<>(n);
+        for (int i = 0; i < n; i++) {
+            SequenceEvent e = events.get(i);
+            Instant eventTime = Instant.ofEpochMilli(e.eventTime);
+            intents.add(IntentAssignment.newBuilder()
+                    .setEventId(e.eventId)
+                    .setUserId(e.userId)
+                    .setEventTime(eventTime)
+                    .setEmitTime(emitTime)
+                    .setModelVersion(scores.modelVersion())
+                    .setClusterId(scores.cluster()[i])
+                    .setClusterDistance(scores.clusterDistance()[i])
+                    .setRunnerUpClusterId(scores.runnerUp()[i])
+                    .setRunnerUpDistance(scores.runnerUpDistance()[i])
+                    .build());
+            recommendations.add(Recommendation.newBuilder()
+                    .setEventId(e.eventId)
+                    .setUserId(e.userId)
+                    .setEventTime(eventTime)
+                    .setModelVersion(scores.modelVersion())
+                    .setItems(recommendedItems(e, scores.topItems()[i], scores.topScores()[i], liveRows, topN))
+                    .build());
+        }
+        return new BatchOutcome(intents, recommendations, step, trainNanos, trainable.size());
+    }
+
+    /**
+     * Maps ranked rows to external ids. The model already excludes the window's rows; this also drops anything
+     * the user's window holds by identity (an evicted-then-re-added item has a new row) and any row that is not
+     * a live item, so the output contract does not depend on the model alone.
+     */
+    private List<ScoredItem> recommendedItems(SequenceEvent e, int[] rows, float[] scores, int liveRows, int topN) {
+        Set<Long> window = new HashSet<>(e.history.length * 2 + 2);
+        for (long fingerprint : e.history) {
+            window.add(fingerprint);
+        }
+        window.add(ItemFingerprint.of(e.itemId));
+        List<ScoredItem> items = new ArrayList<>(Math.min(rows.length, topN));
+        for (int r = 0; r < rows.length && items.size() < topN; r++) {
+            int row = rows[r];
+            if (row < 1 || row > liveRows) {
+                continue;
+            }
+            String id = index.externalId(row);
+            if (id == null || window.contains(index.fingerprint(row))) {
+                continue;
+            }
+            items.add(new ScoredItem(id, scores[r]));
+        }
+        return items;
+    }
+
+    private void warmUpIfDue(int[][] windows) {
+        if (model.centresInitialised()) {
+            return;
+        }
+        for (int[] window : windows) {
+            if (warmUp.size() < warmUpSize) {
+                warmUp.add(window);
+            }
+        }
+        if (warmUp.size() >= warmUpSize) {
+            model.initialiseCentres(warmUp.toArray(new int[0][]));
+            warmUp.clear();
+        }
+    }
+
+    private int[] rowsOf(long[] fingerprints) {
+        int[] rows = new int[fingerprints.length];
+        int kept = 0;
+        for (long fingerprint : fingerprints) {
+            int row = index.rowOf(fingerprint);
+            if (row != 0) {
+                rows[kept++] = row;
+            }
+        }
+        return kept == rows.length ? rows : Arrays.copyOf(rows, kept);
+    }
+
+    private static int[] append(int[] rows, int row) {
+        int[] result = Arrays.copyOf(rows, rows.length + 1);
+        result[rows.length] = row;
+        return result;
+    }
+
+    /** The last T rows, left-padded with 0 to exactly T. */
+    private int[] leftPad(int[] rows) {
+        int[] padded = new int[maxLength];
+        int keep = Math.min(rows.length, maxLength);
+        System.arraycopy(rows, rows.length - keep, padded, maxLength - keep, keep);
+        return padded;
+    }
+
+    /** The model with the item index attached, as checkpoint bytes. */
+    public byte[] snapshot() {
+        return model.snapshot().withItemIndex(index.toBytes()).toBytes();
+    }
+
+    /** Windows collected for centre initialisation that has not happened yet (empty afterwards). */
+    public List<int[]> warmUpSequences() {
+        return List.copyOf(warmUp);
+    }
+
+    public long modelVersion() {
+        return model.version();
+    }
+
+    public boolean centresInitialised() {
+        return model.centresInitialised();
+    }
+
+    public ElcRecConfig config() {
+        return model.config();
+    }
+
+    public ItemIndex itemIndex() {
+        return index;
+    }
+
+    @Override
+    public void close() {
+        model.close();
+    }
+}
