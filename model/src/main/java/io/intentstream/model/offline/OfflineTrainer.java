@@ -43,6 +43,7 @@ public final class OfflineTrainer {
 
     private final List<EpochRecord> epochs = new ArrayList<>();
     private final List<ValidationRecord> validations = new ArrayList<>();
+    private final EarlyStopping earlyStopping;
     private ValidationRecord bestValid;
     private ModelSnapshot bestSnapshot;
     private double centreInitSeconds;
@@ -64,6 +65,7 @@ public final class OfflineTrainer {
         this.data = data;
         this.log = log;
         this.progressOut = progressOut;
+        this.earlyStopping = new EarlyStopping(settings.patience());
     }
 
     public Path resultsFile() {
@@ -110,18 +112,23 @@ public final class OfflineTrainer {
                 }
                 logEpoch(trained, validate);
                 writeProgress(TrainingReport.RUNNING, null);
-                if (bestValid != null && epoch - bestValid.epoch() >= settings.patience()) {
+                if (earlyStopping.shouldStop(epoch)) {
                     status = TrainingReport.EARLY_STOPPED;
                     log.printf(Locale.ROOT, "early stop: no better validation NDCG@20 for %d epochs%n",
-                            epoch - bestValid.epoch());
+                            epoch - earlyStopping.bestEpoch());
                     break;
                 }
+            }
+            if (bestSnapshot == null) {
+                // Every validation score was NaN, so no epoch was best: test the last model rather than none.
+                bestSnapshot = model.snapshot();
+                OfflineJson.writeAtomically(bestModelFile(), bestSnapshot.toBytes());
             }
         }
 
         ProtocolMetrics test = testBest(data.testSplit(maxLength));
         log.printf(Locale.ROOT, "best epoch %d; test reference_protocol %s; strict_protocol %s%n",
-                bestValid.epoch(), describe(test.reference()), describe(test.strict()));
+                earlyStopping.bestEpoch(), describe(test.reference()), describe(test.strict()));
         log.flush();
         return writeProgress(status, test);
     }
@@ -164,9 +171,7 @@ public final class OfflineTrainer {
         long t0 = System.nanoTime();
         ProtocolMetrics metrics = RankingEvaluator.evaluate(model::itemScores, validSplit);
         double seconds = secondsSince(t0);
-        double ndcg20 = metrics.reference().ndcg20();
-        // Strictly greater, as the reference's EarlyStopping: a tie keeps the earlier model.
-        boolean improved = bestValid == null || ndcg20 > bestValid.ndcg20();
+        boolean improved = earlyStopping.offer(trained.epoch(), metrics.reference().ndcg20());
         ValidationRecord record = ValidationRecord.of(trained.epoch(), metrics, trained.loss(), seconds, improved);
         validations.add(record);
         if (improved) {
@@ -194,7 +199,7 @@ public final class OfflineTrainer {
                 settings.seed(),
                 status,
                 epochs.size(),
-                bestValid == null ? 0 : bestValid.epoch(),
+                earlyStopping.bestEpoch(),
                 epochs.stream().map(EpochRecord::seconds).toList(),
                 trainSeconds > 0 ? trainSequences / trainSeconds : 0,
                 rss.isPresent() ? rss.getAsDouble() : null,

@@ -1,0 +1,198 @@
+package io.intentstream.job.cli;
+
+import io.intentstream.model.Device;
+import io.intentstream.model.ElcRecConfig;
+import io.intentstream.model.NextItemLossType;
+import io.intentstream.model.offline.Ablation;
+import io.intentstream.model.offline.BenchmarkDataset;
+import io.intentstream.model.offline.OfflineTrainer;
+import io.intentstream.model.offline.TrainingReport;
+import io.intentstream.model.offline.TrainingSettings;
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Locale;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.ITypeConverter;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.ParameterException;
+import picocli.CommandLine.Spec;
+import picocli.CommandLine.TypeConversionException;
+
+/** {@code train}: offline ELCRec training on a benchmark file, as the paper's reference runs. */
+@Command(
+        name = "train",
+        mixinStandardHelpOptions = true,
+        description = {
+            "Trains ELCRec offline on a benchmark file (leave-one-out split, early stopping on validation NDCG@20)",
+            "and tests the best model under the reference and the strict protocol.",
+            "Writes DIR/results.json and DIR/training.png after every epoch and DIR/best-model.bin on every",
+            "improvement."
+        })
+public final class TrainCommand implements Callable<Integer> {
+
+    @Spec
+    CommandSpec spec;
+
+    @Option(names = "--data", required = true, paramLabel = "FILE",
+            description = "Benchmark file: one line per user, 'user item1 item2 ...' in time order.")
+    Path data;
+
+    @Option(names = "--preset", required = true, paramLabel = "NAME",
+            description = "Dataset preset for k, alpha, fusion and layers: beauty, sports, toys, yelp.")
+    String preset;
+
+    @Option(names = "--out", required = true, paramLabel = "DIR", description = "Output directory (created).")
+    Path out;
+
+    @Option(names = "--epochs", paramLabel = "N", defaultValue = "" + TrainingSettings.DEFAULT_EPOCHS,
+            description = "Epoch cap (default: ${DEFAULT-VALUE}).")
+    int epochs;
+
+    @Option(names = "--patience", paramLabel = "P", defaultValue = "" + TrainingSettings.DEFAULT_PATIENCE,
+            description = "Stop after P epochs without a better validation NDCG@20 (default: ${DEFAULT-VALUE}).")
+    int patience;
+
+    @Option(names = "--eval-every", paramLabel = "E", defaultValue = "1",
+            description = "Validate every E epochs; the last epoch is always validated (default: ${DEFAULT-VALUE}).")
+    int evalEvery;
+
+    @Option(names = "--batch-size", paramLabel = "B", defaultValue = "" + TrainingSettings.DEFAULT_BATCH_SIZE,
+            description = "Training sequences per step (default: ${DEFAULT-VALUE}).")
+    int batchSize;
+
+    @Option(names = "--seed", paramLabel = "S", defaultValue = "" + TrainingSettings.DEFAULT_SEED,
+            description = "Seed of the model and of the epoch shuffles (default: ${DEFAULT-VALUE}).")
+    long seed;
+
+    @Option(names = "--ablation", paramLabel = "X", defaultValue = "full", converter = AblationConverter.class,
+            description = "sasrec (next-item loss only), ccl (+ contrast), cluster (+ cluster loss), full "
+                    + "(default: ${DEFAULT-VALUE}).")
+    Ablation ablation;
+
+    @Option(names = "--loss", paramLabel = "bce|softmax", defaultValue = "bce", converter = LossConverter.class,
+            description = "Next-item loss: bce (one sampled negative, the reference) or softmax (full cross-entropy) "
+                    + "(default: ${DEFAULT-VALUE}).")
+    NextItemLossType loss;
+
+    @Option(names = "--device", paramLabel = "auto|cpu|gpu", defaultValue = "auto", converter = DeviceConverter.class,
+            description = "Where the model runs; gpu fails when there is none (default: ${DEFAULT-VALUE}).")
+    Device device;
+
+    @Option(names = "--clusters", paramLabel = "K", description = "Override the preset's number of intents k.")
+    Integer clusters;
+
+    @Option(names = "--max-length", paramLabel = "T", description = "Override the input length T (default 50).")
+    Integer maxLength;
+
+    @Option(names = "--hidden-size", paramLabel = "D", description = "Override the hidden size d (default 64).")
+    Integer hiddenSize;
+
+    @Option(names = "--learning-rate", paramLabel = "LR", description = "Override Adam's learning rate (default 1e-3).")
+    Float learningRate;
+
+    @Option(names = "--no-progress", description = "Do not draw the per-epoch progress bar on stderr.")
+    boolean noProgress;
+
+    @Override
+    public Integer call() throws IOException {
+        TrainingSettings settings;
+        try {
+            settings = new TrainingSettings(preset, ablation, loss, device, epochs, patience, evalEvery, batchSize,
+                    seed, out, !noProgress);
+        } catch (IllegalArgumentException e) {
+            throw new ParameterException(spec.commandLine(), e.getMessage(), e);
+        }
+        if (Files.exists(out) && !Files.isDirectory(out)) {
+            throw new ParameterException(spec.commandLine(), "--out " + out + " exists and is not a directory");
+        }
+        BenchmarkDataset dataset = readDataset(spec, data);
+        ElcRecConfig config = modelConfig(settings, dataset.itemCount());
+
+        PrintWriter log = spec.commandLine().getOut();
+        OfflineTrainer trainer = new OfflineTrainer(settings, config, dataset, log, System.err);
+        TrainingReport report = trainer.run();
+        log.printf(Locale.ROOT, "%s after %d epochs (best %d); results in %s, best model in %s%n",
+                report.status(), report.epochsRun(), report.bestEpoch(), trainer.resultsFile(),
+                trainer.bestModelFile());
+        log.flush();
+        return 0;
+    }
+
+    private ElcRecConfig modelConfig(TrainingSettings settings, int itemCount) {
+        try {
+            ElcRecConfig.Builder b = settings.modelConfig(itemCount).toBuilder();
+            if (clusters != null) {
+                b.clusters(clusters);
+            }
+            if (maxLength != null) {
+                b.maxSequenceLength(maxLength);
+            }
+            if (hiddenSize != null) {
+                b.hiddenSize(hiddenSize);
+            }
+            if (learningRate != null) {
+                b.learningRate(learningRate);
+            }
+            return b.build();
+        } catch (IllegalArgumentException e) {
+            throw new ParameterException(spec.commandLine(), "Invalid model setting: " + e.getMessage(), e);
+        }
+    }
+
+    /** Reads a benchmark file, turning a missing or malformed file into one clear usage error. */
+    static BenchmarkDataset readDataset(CommandSpec spec, Path file) throws IOException {
+        requireFile(spec, file, "--data");
+        try {
+            return BenchmarkDataset.read(file);
+        } catch (IllegalArgumentException e) {
+            throw new ParameterException(spec.commandLine(), "Invalid data file: " + e.getMessage(), e);
+        }
+    }
+
+    static void requireFile(CommandSpec spec, Path file, String option) {
+        if (!Files.exists(file)) {
+            throw new ParameterException(spec.commandLine(), option + " file not found: " + file);
+        }
+        if (!Files.isRegularFile(file) || !Files.isReadable(file)) {
+            throw new ParameterException(spec.commandLine(), option + " " + file + " is not a readable file");
+        }
+    }
+
+    static final class AblationConverter implements ITypeConverter<Ablation> {
+        @Override
+        public Ablation convert(String value) {
+            try {
+                return Ablation.parse(value);
+            } catch (IllegalArgumentException e) {
+                throw new TypeConversionException(e.getMessage());
+            }
+        }
+    }
+
+    static final class LossConverter implements ITypeConverter<NextItemLossType> {
+        @Override
+        public NextItemLossType convert(String value) {
+            return switch (value.toLowerCase(Locale.ROOT)) {
+                case "bce" -> NextItemLossType.BCE_ONE_NEGATIVE;
+                case "softmax" -> NextItemLossType.SOFTMAX_CE;
+                default -> throw new TypeConversionException("expected bce or softmax, got '" + value + "'");
+            };
+        }
+    }
+
+    static final class DeviceConverter implements ITypeConverter<Device> {
+        @Override
+        public Device convert(String value) {
+            return switch (value.toLowerCase(Locale.ROOT)) {
+                case "auto" -> Device.AUTO;
+                case "cpu" -> Device.CPU;
+                case "gpu" -> Device.GPU;
+                default -> throw new TypeConversionException("expected auto, cpu or gpu, got '" + value + "'");
+            };
+        }
+    }
+}

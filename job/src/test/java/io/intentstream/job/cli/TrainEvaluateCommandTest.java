@@ -1,0 +1,163 @@
+package io.intentstream.job.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Random;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import picocli.CommandLine;
+
+class TrainEvaluateCommandTest {
+
+    @TempDir
+    static Path dir;
+
+    private static Path data;
+
+    /** 160 users walking 40 items in id order from a random start: strongly sequential. */
+    @BeforeAll
+    static void writeSequentialBenchmark() throws IOException {
+        Random rng = new Random(11);
+        List<String> lines = new ArrayList<>();
+        for (int u = 1; u <= 160; u++) {
+            int length = 5 + rng.nextInt(8);
+            int start = u == 1 ? 40 - length : rng.nextInt(40);
+            StringBuilder line = new StringBuilder().append(u);
+            for (int i = 0; i < length; i++) {
+                line.append(' ').append(1 + (start + i) % 40);
+            }
+            lines.add(line.toString());
+        }
+        data = dir.resolve("sequential.txt");
+        Files.write(data, lines);
+    }
+
+    private record Run(int exitCode, String out, String err) {}
+
+    private static Run run(Object command, String... args) {
+        StringWriter out = new StringWriter();
+        StringWriter err = new StringWriter();
+        CommandLine cli = new CommandLine(command);
+        cli.setOut(new PrintWriter(out));
+        cli.setErr(new PrintWriter(err));
+        int code = cli.execute(args);
+        return new Run(code, out.toString(), err.toString());
+    }
+
+    @Test
+    void trainThenEvaluateReproducesTheTestMetricsExactly() throws IOException {
+        Path out = dir.resolve("run");
+        Run train = run(new TrainCommand(), "--data", data.toString(), "--preset", "beauty", "--epochs", "2",
+                "--seed", "3", "--out", out.toString(), "--batch-size", "32", "--clusters", "4", "--max-length", "8",
+                "--hidden-size", "16", "--learning-rate", "0.01", "--device", "cpu", "--no-progress");
+        assertThat(train.exitCode()).as(train.err()).isZero();
+        assertThat(train.out()).contains("epoch 2:", "completed after 2 epochs");
+
+        ObjectMapper json = new ObjectMapper();
+        JsonNode results = json.readTree(out.resolve("results.json").toFile());
+        assertThat(results.get("epochs_run").asInt()).isEqualTo(2);
+        assertThat(results.get("config").get("clusters").asInt()).isEqualTo(4);
+        assertThat(results.get("config").get("max_sequence_length").asInt()).isEqualTo(8);
+
+        Path metrics = dir.resolve("eval/metrics.json");
+        Run evaluate = run(new EvaluateCommand(), "--data", data.toString(), "--model",
+                out.resolve("best-model.bin").toString(), "--out", metrics.toString());
+        assertThat(evaluate.exitCode()).as(evaluate.err()).isZero();
+        JsonNode printed = json.readTree(evaluate.out());
+        JsonNode written = json.readTree(metrics.toFile());
+        assertThat(printed).isEqualTo(written);
+        assertThat(written.get("test")).isEqualTo(results.get("test"));
+        assertThat(written.get("valid").get("strict_protocol"))
+                .isEqualTo(results.get("best_valid").get("strict_protocol"));
+        assertThat(written.get("test").get("reference_protocol").get("users").asInt()).isEqualTo(160);
+
+        Path otherCatalogue = dir.resolve("other.txt");
+        Files.writeString(otherCatalogue, "1 1 2 3 4 45\n");
+        Run mismatch = run(new EvaluateCommand(), "--data", otherCatalogue.toString(), "--model",
+                out.resolve("best-model.bin").toString());
+        assertThat(mismatch.exitCode()).isEqualTo(CommandLine.ExitCode.USAGE);
+        assertThat(mismatch.err()).contains("the model was trained for 40 items but " + otherCatalogue + " has 45");
+    }
+
+    @Test
+    void missingDataFileIsAUsageErrorNamingTheFile() {
+        Path absent = dir.resolve("absent.txt");
+        Run r = run(new TrainCommand(), "--data", absent.toString(), "--preset", "beauty", "--out",
+                dir.resolve("x").toString());
+        assertThat(r.exitCode()).isEqualTo(CommandLine.ExitCode.USAGE);
+        assertThat(r.err()).contains("--data file not found: " + absent);
+    }
+
+    @Test
+    void unknownPresetIsAUsageErrorListingTheKnownPresets() {
+        Run r = run(new TrainCommand(), "--data", data.toString(), "--preset", "movies", "--out",
+                dir.resolve("x").toString());
+        assertThat(r.exitCode()).isEqualTo(CommandLine.ExitCode.USAGE);
+        assertThat(r.err()).contains("Unknown preset 'movies'; known presets: beauty, sports, toys, yelp");
+        assertThat(Files.exists(dir.resolve("x"))).isFalse();
+    }
+
+    @Test
+    void badEnumeratedValuesNameTheAcceptedOnes() {
+        Run ablation = run(new TrainCommand(), "--data", data.toString(), "--preset", "beauty", "--out", "o",
+                "--ablation", "icl");
+        assertThat(ablation.exitCode()).isEqualTo(CommandLine.ExitCode.USAGE);
+        assertThat(ablation.err()).contains("expected one of: sasrec, ccl, cluster, full");
+        Run loss = run(new TrainCommand(), "--data", data.toString(), "--preset", "beauty", "--out", "o",
+                "--loss", "hinge");
+        assertThat(loss.err()).contains("expected bce or softmax, got 'hinge'");
+        Run device = run(new TrainCommand(), "--data", data.toString(), "--preset", "beauty", "--out", "o",
+                "--device", "tpu");
+        assertThat(device.err()).contains("expected auto, cpu or gpu, got 'tpu'");
+    }
+
+    @Test
+    void invalidScheduleAndModelOverridesAreUsageErrors() {
+        Run epochs = run(new TrainCommand(), "--data", data.toString(), "--preset", "beauty", "--out", "o",
+                "--epochs", "0");
+        assertThat(epochs.exitCode()).isEqualTo(CommandLine.ExitCode.USAGE);
+        assertThat(epochs.err()).contains("epochs must be at least 1, got 0");
+        Run heads = run(new TrainCommand(), "--data", data.toString(), "--preset", "beauty", "--out",
+                dir.resolve("y").toString(), "--hidden-size", "15");
+        assertThat(heads.exitCode()).isEqualTo(CommandLine.ExitCode.USAGE);
+        assertThat(heads.err()).contains("Invalid model setting: heads must divide hiddenSize");
+    }
+
+    @Test
+    void malformedDataFileIsAUsageErrorWithTheLine() throws IOException {
+        Path bad = dir.resolve("bad.txt");
+        Files.writeString(bad, "1 1 2 3 4\n2 5 x 7\n");
+        Run r = run(new TrainCommand(), "--data", bad.toString(), "--preset", "toys", "--out",
+                dir.resolve("z").toString());
+        assertThat(r.exitCode()).isEqualTo(CommandLine.ExitCode.USAGE);
+        assertThat(r.err()).contains("Invalid data file: " + bad + " line 2: item id 'x' is not an integer");
+    }
+
+    @Test
+    void evaluateRejectsMissingAndCorruptModelFiles() throws IOException {
+        Path absent = dir.resolve("none.bin");
+        Run missing = run(new EvaluateCommand(), "--data", data.toString(), "--model", absent.toString());
+        assertThat(missing.exitCode()).isEqualTo(CommandLine.ExitCode.USAGE);
+        assertThat(missing.err()).contains("--model file not found: " + absent);
+
+        Path corrupt = dir.resolve("corrupt.bin");
+        Files.write(corrupt, new byte[] {0, 0, 0, 9, 1, 2, 3});
+        Run broken = run(new EvaluateCommand(), "--data", data.toString(), "--model", corrupt.toString());
+        assertThat(broken.exitCode()).isEqualTo(CommandLine.ExitCode.USAGE);
+        assertThat(broken.err()).contains("--model " + corrupt + " is not a model snapshot");
+
+        Run noData = run(new EvaluateCommand(), "--data", dir.resolve("gone.txt").toString(), "--model",
+                corrupt.toString());
+        assertThat(noData.err()).contains("--data file not found");
+    }
+}

@@ -1,0 +1,50 @@
+package io.intentstream.model.offline;
+
+/**
+ * Early stopping on a validation score, as the reference's {@code EarlyStopping}: a score counts as better only when
+ * strictly greater than the best so far (a tie keeps the earlier model), and training stops once {@code patience}
+ * epochs have passed since the best one.
+ */
+final class EarlyStopping {
+
+    private final int patience;
+    private int bestEpoch;
+    private double bestScore = Double.NEGATIVE_INFINITY;
+    private boolean hasBest;
+
+    EarlyStopping(int patience) {
+        if (patience < 1) {
+            throw new IllegalArgumentException("patience must be at least 1, got " + patience);
+        }
+        this.patience = patience;
+    }
+
+    /**
+     * Records the validation score of {@code epoch}.
+     *
+     * @return whether it is the new best; the first finite score always is, a NaN score never is
+     */
+    boolean offer(int epoch, double score) {
+        if (Double.isNaN(score) || (hasBest && !(score > bestScore))) {
+            return false;
+        }
+        hasBest = true;
+        bestScore = score;
+        bestEpoch = epoch;
+        return true;
+    }
+
+    /** Whether training should stop after {@code epoch}. */
+    boolean shouldStop(int epoch) {
+        return hasBest && epoch - bestEpoch >= patience;
+    }
+
+    boolean hasBest() {
+        return hasBest;
+    }
+
+    /** The epoch of the best score; 0 before any. */
+    int bestEpoch() {
+        return bestEpoch;
+    }
+}

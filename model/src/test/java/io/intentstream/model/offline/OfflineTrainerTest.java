@@ -1,0 +1,153 @@
+package io.intentstream.model.offline;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import io.intentstream.model.Device;
+import io.intentstream.model.ElcRecConfig;
+import io.intentstream.model.ElcRecModel;
+import io.intentstream.model.ModelSnapshot;
+import io.intentstream.model.NextItemLossType;
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import javax.imageio.ImageIO;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class OfflineTrainerTest {
+
+    private static final int ITEMS = 50;
+
+    @TempDir
+    static Path dir;
+
+    private static BenchmarkDataset data;
+    private static ElcRecConfig config;
+    private static TrainingReport report;
+    private static String log;
+
+    /** Trains once (3 epochs of a tiny model) and lets every test inspect the outputs. */
+    @BeforeAll
+    static void trainTinyModel() throws IOException {
+        data = BenchmarkDataset.of("sequential", SequentialBenchmark.generate(240, ITEMS, 6, 14, 3L));
+        TrainingSettings settings = new TrainingSettings("beauty", Ablation.FULL, NextItemLossType.BCE_ONE_NEGATIVE,
+                Device.CPU, 3, 40, 1, 24, 5L, dir.resolve("run"), false);
+        config = settings.modelConfig(data.itemCount()).toBuilder()
+                .maxSequenceLength(10).hiddenSize(16).clusters(4).learningRate(1e-2f)
+                .hiddenDropout(0.1f).attentionDropout(0.1f).clusterLossWeight(1f)
+                .build();
+        StringWriter out = new StringWriter();
+        report = new OfflineTrainer(settings, config, data, new PrintWriter(out), System.err).run();
+        log = out.toString();
+    }
+
+    @Test
+    void resultsJsonHasEveryRequiredKey() throws IOException {
+        JsonNode json = OfflineJson.mapper().readTree(dir.resolve("run/results.json").toFile());
+        assertThat(json.get("preset").asText()).isEqualTo("beauty");
+        assertThat(json.get("ablation").asText()).isEqualTo("full");
+        assertThat(json.get("dataset").asText()).isEqualTo("sequential");
+        assertThat(json.get("seed").asLong()).isEqualTo(5L);
+        assertThat(json.get("status").asText()).isEqualTo("completed");
+        assertThat(json.get("epochs_run").asInt()).isEqualTo(3);
+        assertThat(json.get("best_epoch").asInt()).isBetween(1, 3);
+        assertThat(json.get("seconds_per_epoch")).hasSize(3).allSatisfy(s -> assertThat(s.asDouble()).isPositive());
+        assertThat(json.get("sequences_per_second").asDouble()).isPositive();
+        assertThat(json.get("peak_rss_mb").asDouble()).isGreaterThan(10);
+        assertThat(json.get("wall_seconds").asDouble()).isPositive();
+        assertThat(json.get("centre_init_seconds").asDouble()).isPositive();
+        assertThat(json.get("config").get("clusters").asInt()).isEqualTo(4);
+        assertThat(json.get("settings").get("batch_size").asInt()).isEqualTo(24);
+
+        JsonNode valid = json.get("valid");
+        assertThat(valid).hasSize(3);
+        for (int e = 0; e < 3; e++) {
+            JsonNode v = valid.get(e);
+            assertThat(v.get("epoch").asInt()).isEqualTo(e + 1);
+            for (String metric : List.of("hr@5", "hr@20", "ndcg@5", "ndcg@20")) {
+                assertThat(v.get(metric).asDouble()).isBetween(0.0, 1.0);
+                assertThat(v.get("strict_protocol").get(metric).isNumber()).isTrue();
+            }
+            for (String part : List.of("total", "next_item", "sequence_contrast", "intent_contrast", "cluster")) {
+                assertThat(v.get("loss").get(part).isNumber()).as(part).isTrue();
+            }
+        }
+        for (String protocol : List.of("reference_protocol", "strict_protocol")) {
+            JsonNode t = json.get("test").get(protocol);
+            for (String metric : List.of("hr@5", "hr@20", "ndcg@5", "ndcg@20")) {
+                assertThat(t.get(metric).asDouble()).as(protocol + " " + metric).isBetween(0.0, 1.0);
+            }
+            assertThat(t.get("users").asInt()).isEqualTo(240);
+        }
+    }
+
+    @Test
+    void everyObjectivePartIsTrainedUnderTheFullAblation() {
+        assertThat(report.epochs()).allSatisfy(e -> {
+            assertThat(e.skippedSteps()).isZero();
+            assertThat(e.steps()).isEqualTo(10);
+            assertThat(e.sequences()).isEqualTo(240);
+            assertThat(e.loss().nextItem()).isPositive();
+            assertThat(e.loss().sequenceContrast()).isPositive();
+            assertThat(e.loss().intentContrast()).isPositive();
+            assertThat(Float.isFinite(e.loss().cluster())).isTrue();
+        });
+        assertThat(report.epochs().get(2).loss().nextItem()).isLessThan(report.epochs().get(0).loss().nextItem());
+    }
+
+    @Test
+    void trainedModelRanksFarBetterThanTheSameModelUntrained() {
+        ProtocolMetrics untrained;
+        try (ElcRecModel fresh = ElcRecModel.create(config)) {
+            untrained = RankingEvaluator.evaluate(fresh::itemScores, data.testSplit(config.maxSequenceLength()));
+        }
+        assertThat(report.test().strict().ndcg20()).isGreaterThan(untrained.strict().ndcg20() + 0.1);
+        assertThat(report.test().reference().hr5()).isGreaterThan(untrained.reference().hr5() + 0.1);
+    }
+
+    @Test
+    void bestModelFileHoldsTheBestEpochsModelAndReproducesTheTestMetrics() throws IOException {
+        ModelSnapshot best = ModelSnapshot.fromBytes(Files.readAllBytes(dir.resolve("run/best-model.bin")));
+        assertThat(best.config()).isEqualTo(config);
+        assertThat(best.version()).isEqualTo(10L * report.bestEpoch());
+        OfflineEvaluation.Report again = OfflineEvaluation.evaluate(best, data);
+        assertThat(again.test()).isEqualTo(report.test());
+        assertThat(again.valid().reference()).isEqualTo(report.bestValid().reference());
+        assertThat(again.valid().strict()).isEqualTo(report.bestValid().strict());
+    }
+
+    @Test
+    void plotAndLogAreWritten() throws IOException {
+        assertThat(ImageIO.read(dir.resolve("run/training.png").toFile())).isNotNull();
+        assertThat(log).contains("epoch 1:", "epoch 3:", "valid HR@5", "best epoch", "strict_protocol");
+    }
+
+    @Test
+    void validatesOnlyEveryFewEpochsButAlwaysTheLast() throws IOException {
+        TrainingSettings settings = new TrainingSettings("beauty", Ablation.SASREC, NextItemLossType.SOFTMAX_CE,
+                Device.CPU, 3, 40, 2, 120, 5L, dir.resolve("sparse"), false);
+        ElcRecConfig sasrec = Ablation.SASREC.applyTo(config.toBuilder().nextItemLoss(NextItemLossType.SOFTMAX_CE)
+                .build());
+        TrainingReport sparse = new OfflineTrainer(settings, sasrec, data, new PrintWriter(new StringWriter()),
+                System.err).run();
+        assertThat(sparse.valid()).extracting(ValidationRecord::epoch).containsExactly(2, 3);
+        assertThat(sparse.centreInitSeconds()).isZero();
+        assertThat(sparse.epochs()).allSatisfy(e -> {
+            assertThat(e.loss().sequenceContrast()).isZero();
+            assertThat(e.loss().intentContrast()).isZero();
+            assertThat(e.loss().cluster()).isZero();
+        });
+        JsonNode json = OfflineJson.mapper().readTree(dir.resolve("sparse/results.json").toFile());
+        assertThat(json.get("ablation").asText()).isEqualTo("sasrec");
+        assertThat(json.get("config").get("contrast_enabled").asBoolean()).isFalse();
+        List<Integer> epochs = new ArrayList<>();
+        json.get("valid").forEach(v -> epochs.add(v.get("epoch").asInt()));
+        assertThat(epochs).containsExactly(2, 3);
+    }
+}
