@@ -1,0 +1,356 @@
+package io.intentstream.job.demo;
+
+import io.intentstream.job.IntentStreamJob;
+import io.intentstream.job.config.IntentStreamOptions;
+import io.intentstream.job.config.StartingOffsets;
+import io.intentstream.job.embedded.EmbeddedKafkaBroker;
+import io.intentstream.job.embedded.TemporaryDirectory;
+import io.intentstream.job.training.IntentTrainingOperator;
+
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.SplittableRandom;
+import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+
+import org.apache.flink.api.common.JobExecutionResult;
+import org.apache.flink.configuration.Configuration;
+import org.apache.flink.configuration.CoreOptions;
+import org.apache.flink.core.execution.JobClient;
+import org.apache.flink.state.rocksdb.RocksDBOptions;
+import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Runs the whole pipeline locally: an embedded Kafka broker, fresh topics, the input written to Kafka, the job on a
+ * Flink MiniCluster reading a bounded slice of the input topic (so it finishes by itself), and the output topics
+ * read back while it runs. Every resource is released by {@link #close()}, which may also be called from another
+ * thread (a Ctrl-C shutdown hook) to abort a run.
+ */
+public final class DemoRunner implements AutoCloseable {
+
+    private static final Logger LOG = LoggerFactory.getLogger(DemoRunner.class);
+
+    /** How long reading the last committed outputs may take once the job has finished. */
+    private static final Duration CATCH_UP_TIMEOUT = Duration.ofMinutes(2);
+    private static final Duration PROGRESS_INTERVAL = Duration.ofMillis(500);
+
+    /** Output is only visible to read_committed readers after a checkpoint, so the demo checkpoints often. */
+    public static final Duration DEMO_CHECKPOINT_INTERVAL = Duration.ofSeconds(2);
+
+    /** Where the events come from. */
+    public sealed interface Input permits Synthetic, Replay {}
+
+    /** The seeded planted-intent stream. */
+    public record Synthetic(PlantedIntentStream.Parameters parameters) implements Input {}
+
+    /** A benchmark file replayed in the order described by {@link BenchmarkReplay}. */
+    public record Replay(Path file, int maxEvents, int activeUsers) implements Input {}
+
+    /**
+     * @param input the events
+     * @param malformed malformed records to add to the input topic
+     * @param partitions partitions of every topic
+     * @param jobOptions {@link IntentStreamOptions} given by the user; the broker address, bounded reading and
+     *     starting offsets are the demo's
+     * @param timeout the longest the job may run
+     * @param seed seeds the random baseline assignment
+     */
+    public record Settings(Input input, int malformed, int partitions, Configuration jobOptions, Duration timeout,
+            long seed) {
+        public Settings {
+            Objects.requireNonNull(input, "input");
+            Objects.requireNonNull(jobOptions, "jobOptions");
+            Objects.requireNonNull(timeout, "timeout");
+            if (malformed < 0) {
+                throw new IllegalArgumentException("malformed must not be negative, got " + malformed);
+            }
+            if (partitions < 1) {
+                throw new IllegalArgumentException("partitions must be at least 1, got " + partitions);
+            }
+            if (timeout.isNegative() || timeout.isZero()) {
+                throw new IllegalArgumentException("timeout must be positive, got " + timeout);
+            }
+        }
+    }
+
+    /** A snapshot of a running demo for a progress display. */
+    public record Progress(
+            double elapsedSeconds,
+            long eventsIn,
+            long intentsOut,
+            long recommendationsOut,
+            long deadLetters,
+            Long trainSteps,
+            Double loss,
+            long modelVersion) {
+
+        /** Answered events per second of job time so far. */
+        public double eventsPerSecond() {
+            return elapsedSeconds <= 0 ? 0 : intentsOut / elapsedSeconds;
+        }
+    }
+
+    /** Receives what the run is doing; called on the thread that runs the demo. */
+    public interface Listener {
+        void onStep(String message);
+
+        void onProgress(Progress progress);
+    }
+
+    private final Settings settings;
+    private final Listener listener;
+    private final List<AutoCloseable> resources = new ArrayList<>();
+    private volatile JobClient jobClient;
+    private boolean closed;
+
+    public DemoRunner(Settings settings, Listener listener) {
+        this.settings = Objects.requireNonNull(settings, "settings");
+        this.listener = Objects.requireNonNull(listener, "listener");
+    }
+
+    /**
+     * Runs the demo to the end.
+     *
+     * @throws IllegalArgumentException if the settings or job options are invalid
+     * @throws IllegalStateException if the broker, the job or reading the outputs fails or times out
+     */
+    public DemoSummary run() throws Exception {
+        long runStarted = System.nanoTime();
+        InputEvents events = loadInput();
+        Configuration options = demoOptions(settings.jobOptions(), settings.input());
+        int clusters = IntentStreamOptions.modelConfig(withBroker(options, "localhost:1")).clusters();
+
+        TemporaryDirectory runDirectory = register(TemporaryDirectory.create("intent-stream-demo-"));
+        listener.onStep("Starting an embedded Kafka broker");
+        EmbeddedKafkaBroker broker = register(EmbeddedKafkaBroker.start());
+        double brokerStartSeconds = broker.startTime().toNanos() / 1e9;
+        listener.onStep(String.format("Kafka broker on %s, started in %.1f s", broker.bootstrapServers(),
+                brokerStartSeconds));
+        options = withBroker(options, broker.bootstrapServers());
+
+        String inputTopic = options.get(IntentStreamOptions.INPUT_TOPIC);
+        OutputTopicReader.Topics outputs = new OutputTopicReader.Topics(
+                options.get(IntentStreamOptions.INTENTS_TOPIC),
+                options.get(IntentStreamOptions.RECOMMENDATIONS_TOPIC),
+                options.get(IntentStreamOptions.DEAD_LETTER_TOPIC));
+        broker.createTopics(List.of(inputTopic, outputs.intents(), outputs.recommendations(), outputs.deadLetters()),
+                settings.partitions());
+
+        InputTopicWriter.WrittenInput written = InputTopicWriter.write(
+                broker.bootstrapServers(), inputTopic, events.events(), settings.malformed());
+        listener.onStep(String.format("Wrote %d interactions (%d users) and %d malformed records to '%s'",
+                written.validEvents(), events.users(), written.malformed().size(), inputTopic));
+
+        OutputTally tally = new OutputTally();
+        OutputTopicReader reader = register(OutputTopicReader.start(broker.bootstrapServers(), outputs, tally));
+
+        Configuration flink = IntentStreamJob.localClusterConfiguration(
+                options, runDirectory.path().resolve("checkpoints"));
+        flink.set(CoreOptions.TMP_DIRS, runDirectory.path().resolve("tmp").toString());
+        flink.set(RocksDBOptions.LOCAL_DIRECTORIES, runDirectory.path().resolve("rocksdb").toString());
+        StreamExecutionEnvironment env = StreamExecutionEnvironment.createLocalEnvironment(flink);
+        IntentStreamJob.fromConfiguration(options).build(env);
+        listener.onStep(String.format("Running the job on a local Flink MiniCluster (k=%d, checkpoints every %s)",
+                clusters, options.get(IntentStreamOptions.CHECKPOINT_INTERVAL).toMillis() + " ms"));
+        long jobStarted = System.nanoTime();
+        jobClient = env.executeAsync(IntentStreamJob.JOB_NAME);
+
+        JobExecutionResult result = awaitJob(jobClient, tally, written.validEvents(), jobStarted);
+        reader.rethrowFailure();
+        if (!reader.awaitCaughtUp(CATCH_UP_TIMEOUT)) {
+            throw new IllegalStateException("The output topics could not be read to their end within "
+                    + CATCH_UP_TIMEOUT.toSeconds() + " s after the job finished");
+        }
+        double wallSeconds = (System.nanoTime() - jobStarted) / 1e9;
+        Long trainSteps = result.getAccumulatorResult(IntentTrainingOperator.TRAIN_STEPS_ACCUMULATOR);
+        Double loss = result.getAccumulatorResult(IntentTrainingOperator.LOSS_ACCUMULATOR);
+        listener.onProgress(progress(tally, written.validEvents(), jobStarted, trainSteps, loss));
+
+        Double intentNmi = null;
+        Double randomNmi = null;
+        Integer plantedIntents = null;
+        if (events.plantedIntents() != null) {
+            Map<String, Integer> assigned = tally.lastClusterByUser();
+            if (!assigned.isEmpty()) {
+                intentNmi = NormalizedMutualInformation.overCommonKeys(events.plantedIntents(), assigned);
+                randomNmi = NormalizedMutualInformation.overCommonKeys(
+                        events.plantedIntents(), randomAssignment(assigned.keySet(), clusters, settings.seed()));
+            }
+            plantedIntents = ((Synthetic) settings.input()).parameters().intents();
+        }
+        return new DemoSummary(
+                events.description(),
+                written.validEvents(),
+                written.malformed().size(),
+                tally.intents(),
+                tally.recommendations(),
+                tally.deadLetters(),
+                tally.deadLettersByReason(),
+                reader.undecodable(),
+                tally.lastClusterByUser().size(),
+                trainSteps,
+                loss == null || loss.isNaN() ? null : loss,
+                tally.maxModelVersion(),
+                clusters,
+                brokerStartSeconds,
+                wallSeconds,
+                written.validEvents() / wallSeconds,
+                (System.nanoTime() - runStarted) / 1e9,
+                plantedIntents,
+                intentNmi,
+                randomNmi);
+    }
+
+    private record InputEvents(List<InteractionEvent> events, Map<String, Integer> plantedIntents,
+            String description, long users) {}
+
+    private InputEvents loadInput() {
+        if (settings.input() instanceof Synthetic synthetic) {
+            PlantedIntentStream stream = PlantedIntentStream.generate(synthetic.parameters());
+            long users = stream.events().stream().map(InteractionEvent::userId).distinct().count();
+            return new InputEvents(stream.events(), stream.plantedIntents(), "planted-intents", users);
+        }
+        Replay replay = (Replay) settings.input();
+        List<InteractionEvent> events = BenchmarkReplay.read(replay.file(), replay.maxEvents(), replay.activeUsers());
+        long users = events.stream().map(InteractionEvent::userId).distinct().count();
+        return new InputEvents(events, null, replay.file().toString(), users);
+    }
+
+    /**
+     * The user's job options with the demo's defaults (frequent checkpoints; k = the planted intents for
+     * synthetic input) where the user set nothing, and the settings the demo cannot work without.
+     */
+    static Configuration demoOptions(Configuration user, Input input) {
+        if (user.containsKey(IntentStreamOptions.BOOTSTRAP_SERVERS.key())) {
+            throw new IllegalArgumentException("The demo runs its own embedded Kafka broker; do not set --"
+                    + IntentStreamOptions.BOOTSTRAP_SERVERS.key());
+        }
+        Configuration options = new Configuration(user);
+        if (!user.containsKey(IntentStreamOptions.CHECKPOINT_INTERVAL.key())) {
+            options.set(IntentStreamOptions.CHECKPOINT_INTERVAL, DEMO_CHECKPOINT_INTERVAL);
+        }
+        if (input instanceof Synthetic synthetic && !user.containsKey(IntentStreamOptions.CLUSTERS.key())
+                && synthetic.parameters().intents() >= 2) {
+            options.set(IntentStreamOptions.CLUSTERS, synthetic.parameters().intents());
+        }
+        options.set(IntentStreamOptions.BOUNDED, true);
+        options.set(IntentStreamOptions.STARTING_OFFSETS, StartingOffsets.EARLIEST);
+        if (!user.containsKey(IntentStreamOptions.TRANSACTIONAL_ID_PREFIX.key())) {
+            options.set(IntentStreamOptions.TRANSACTIONAL_ID_PREFIX, "intent-stream-demo-" + UUID.randomUUID());
+        }
+        return options;
+    }
+
+    private static Configuration withBroker(Configuration options, String bootstrapServers) {
+        Configuration copy = new Configuration(options);
+        copy.set(IntentStreamOptions.BOOTSTRAP_SERVERS, bootstrapServers);
+        return IntentStreamOptions.validate(copy);
+    }
+
+    /** A uniformly random cluster in [0, k) per user, seeded, assigned in user-id order so it is reproducible. */
+    static Map<String, Integer> randomAssignment(java.util.Set<String> users, int clusters, long seed) {
+        SplittableRandom random = new SplittableRandom(seed);
+        Map<String, Integer> assignment = new java.util.TreeMap<>();
+        users.stream().sorted().forEach(user -> assignment.put(user, random.nextInt(clusters)));
+        return assignment;
+    }
+
+    private JobExecutionResult awaitJob(JobClient client, OutputTally tally, long eventsIn, long jobStarted)
+            throws Exception {
+        CompletableFuture<JobExecutionResult> result = client.getJobExecutionResult();
+        long deadline = jobStarted + settings.timeout().toNanos();
+        Long trainSteps = null;
+        Double loss = null;
+        while (true) {
+            try {
+                return result.get(PROGRESS_INTERVAL.toMillis(), TimeUnit.MILLISECONDS);
+            } catch (TimeoutException notYet) {
+                if (System.nanoTime() > deadline) {
+                    throw new IllegalStateException("The job did not finish within " + settings.timeout());
+                }
+            } catch (ExecutionException e) {
+                throw new IllegalStateException("The job failed: " + rootMessage(e), e.getCause());
+            }
+            try {
+                Map<String, Object> accumulators = client.getAccumulators().get(2, TimeUnit.SECONDS);
+                if (accumulators.get(IntentTrainingOperator.TRAIN_STEPS_ACCUMULATOR) instanceof Long steps) {
+                    trainSteps = steps;
+                }
+                if (accumulators.get(IntentTrainingOperator.LOSS_ACCUMULATOR) instanceof Double latest
+                        && !latest.isNaN()) {
+                    loss = latest;
+                }
+            } catch (ExecutionException | TimeoutException e) {
+                // Accumulators are unavailable while the job is being scheduled or finishing; the output
+                // counts below are still current.
+                LOG.debug("Accumulators not available", e);
+            }
+            listener.onProgress(progress(tally, eventsIn, jobStarted, trainSteps, loss));
+        }
+    }
+
+    private static Progress progress(OutputTally tally, long eventsIn, long jobStarted, Long trainSteps, Double loss) {
+        return new Progress((System.nanoTime() - jobStarted) / 1e9, eventsIn, tally.intents(),
+                tally.recommendations(), tally.deadLetters(), trainSteps, loss, tally.maxModelVersion());
+    }
+
+    private static String rootMessage(Throwable e) {
+        Throwable t = e;
+        while (t.getCause() != null && t.getCause() != t) {
+            t = t.getCause();
+        }
+        return t.getClass().getSimpleName() + (t.getMessage() == null ? "" : ": " + t.getMessage());
+    }
+
+    private synchronized <T extends AutoCloseable> T register(T resource) {
+        if (closed) {
+            closeQuietly(resource);
+            throw new IllegalStateException("The demo was stopped");
+        }
+        resources.add(resource);
+        return resource;
+    }
+
+    /**
+     * Cancels the job if it still runs, then stops the reader and the broker and deletes the temporary
+     * directories, newest resource first. Safe to call more than once and from another thread.
+     */
+    @Override
+    public synchronized void close() {
+        if (closed) {
+            return;
+        }
+        closed = true;
+        JobClient client = jobClient;
+        if (client != null) {
+            try {
+                if (!client.getJobExecutionResult().isDone()) {
+                    client.cancel().get(30, TimeUnit.SECONDS);
+                }
+            } catch (Exception e) {
+                LOG.warn("Could not cancel the demo job", e);
+            }
+        }
+        for (int i = resources.size() - 1; i >= 0; i--) {
+            closeQuietly(resources.get(i));
+        }
+        resources.clear();
+    }
+
+    private static void closeQuietly(AutoCloseable resource) {
+        try {
+            resource.close();
+        } catch (Exception e) {
+            LOG.warn("Could not close {}", resource, e);
+        }
+    }
+}

@@ -1,0 +1,95 @@
+package io.intentstream.job.demo;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Map;
+
+import com.fasterxml.jackson.annotation.JsonInclude;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.PropertyNamingStrategies;
+import com.fasterxml.jackson.databind.SerializationFeature;
+
+/**
+ * The result of one demo run. Output counts come from reading the output topics back with a
+ * {@code read_committed} consumer; training figures come from the job's accumulators.
+ *
+ * @param input {@code planted-intents} or the replayed file
+ * @param eventsIn valid interactions written to the input topic
+ * @param malformedIn malformed records written to the input topic
+ * @param intentsOut committed records on the intents topic
+ * @param recommendationsOut committed records on the recommendations topic
+ * @param deadLetters committed records on the dead-letter topic
+ * @param deadLettersByReason dead letters by the code their reason starts with
+ * @param undecodableOutputs output records that did not decode as their topic's type (should be 0)
+ * @param usersAnswered users with at least one intent assignment
+ * @param trainSteps optimiser steps, from the job's {@code intent-stream.train-steps} accumulator
+ * @param loss the last training loss, from the job's {@code intent-stream.loss} accumulator
+ * @param modelVersion the newest model version seen in any output record
+ * @param clusters k, the number of intent clusters of the model
+ * @param brokerStartSeconds formatting and starting the embedded Kafka broker
+ * @param wallSeconds from submitting the job until every committed output had been read
+ * @param eventsPerSecond {@code eventsIn / wallSeconds}
+ * @param totalSeconds the whole run, broker start and input writing included
+ * @param plantedIntents number of planted intents (synthetic input only)
+ * @param intentNmi NMI of planted intent vs each user's last assigned cluster (synthetic input only)
+ * @param randomNmi NMI of planted intent vs a seeded uniformly random cluster in [0, k) per user, the baseline
+ *     that {@code intentNmi} must beat (synthetic input only)
+ */
+@JsonInclude(JsonInclude.Include.NON_NULL)
+public record DemoSummary(
+        String input,
+        long eventsIn,
+        long malformedIn,
+        long intentsOut,
+        long recommendationsOut,
+        long deadLetters,
+        Map<String, Long> deadLettersByReason,
+        long undecodableOutputs,
+        long usersAnswered,
+        Long trainSteps,
+        Double loss,
+        long modelVersion,
+        int clusters,
+        double brokerStartSeconds,
+        double wallSeconds,
+        double eventsPerSecond,
+        double totalSeconds,
+        Integer plantedIntents,
+        Double intentNmi,
+        Double randomNmi) {
+
+    private static final ObjectMapper JSON = new ObjectMapper()
+            .setPropertyNamingStrategy(PropertyNamingStrategies.SNAKE_CASE)
+            .enable(SerializationFeature.INDENT_OUTPUT)
+            .enable(SerializationFeature.ORDER_MAP_ENTRIES_BY_KEYS);
+
+    public String toJson() {
+        try {
+            return JSON.writeValueAsString(this);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    public void writeJson(Path file) {
+        try {
+            Path parent = file.toAbsolutePath().getParent();
+            if (parent != null) {
+                Files.createDirectories(parent);
+            }
+            Files.writeString(file, toJson() + System.lineSeparator());
+        } catch (IOException e) {
+            throw new UncheckedIOException("Cannot write the summary to " + file, e);
+        }
+    }
+
+    public static DemoSummary readJson(Path file) {
+        try {
+            return JSON.readValue(file.toFile(), DemoSummary.class);
+        } catch (IOException e) {
+            throw new UncheckedIOException("Cannot read a summary from " + file, e);
+        }
+    }
+}
