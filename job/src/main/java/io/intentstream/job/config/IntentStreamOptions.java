@@ -9,6 +9,7 @@ import org.apache.flink.configuration.Configuration;
 import org.apache.flink.configuration.description.BlockElement;
 import org.apache.flink.configuration.description.TextElement;
 import org.apache.flink.connector.base.DeliveryGuarantee;
+import org.apache.flink.util.TimeUtils;
 
 import java.lang.reflect.Field;
 import java.lang.reflect.Modifier;
@@ -77,8 +78,8 @@ public final class IntentStreamOptions {
     public static final ConfigOption<DeliveryGuarantee> DELIVERY_GUARANTEE = ConfigOptions.key("kafka.delivery-guarantee")
             .enumType(DeliveryGuarantee.class)
             .defaultValue(DeliveryGuarantee.EXACTLY_ONCE)
-            .withDescription("Guarantee of the three Kafka sinks: EXACTLY_ONCE (transactions committed on "
-                    + "checkpoints; readers must use isolation.level=read_committed), AT_LEAST_ONCE or NONE.");
+            .withDescription("Guarantee of the three Kafka sinks: exactly-once (transactions committed on "
+                    + "checkpoints; readers must use isolation.level=read_committed), at-least-once or none.");
 
     public static final ConfigOption<String> TRANSACTIONAL_ID_PREFIX = ConfigOptions.key("kafka.transactional-id-prefix")
             .stringType()
@@ -378,7 +379,7 @@ public final class IntentStreamOptions {
             if (option.hasDefaultValue()) {
                 Object value = option.defaultValue();
                 text.append(" (default ")
-                        .append(value instanceof Duration d ? d.toString().substring(2).toLowerCase(Locale.ROOT) : value)
+                        .append(value instanceof Duration d ? TimeUtils.formatWithHighestUnit(d) : value)
                         .append(')');
             }
             text.append("\n    ").append(descriptionText(option)).append('\n');

@@ -1,0 +1,144 @@
+package io.intentstream.job.config;
+
+import io.intentstream.model.Device;
+import io.intentstream.model.ElcRecConfig;
+import io.intentstream.model.NextItemLossType;
+import org.apache.flink.configuration.Configuration;
+import org.apache.flink.connector.base.DeliveryGuarantee;
+import org.junit.jupiter.api.Test;
+
+import java.time.Duration;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+class IntentStreamOptionsTest {
+
+    @Test
+    void defaultsAreValidAndDescribeTheReferenceModel() {
+        Configuration defaults = IntentStreamOptions.validate(new Configuration());
+
+        assertThat(defaults.get(IntentStreamOptions.MAX_SEQUENCE_LENGTH)).isEqualTo(50);
+        assertThat(defaults.get(IntentStreamOptions.BATCH_SIZE)).isEqualTo(256);
+        assertThat(defaults.get(IntentStreamOptions.TOP_N)).isEqualTo(20);
+        assertThat(defaults.get(IntentStreamOptions.DELIVERY_GUARANTEE)).isEqualTo(DeliveryGuarantee.EXACTLY_ONCE);
+        ElcRecConfig model = IntentStreamOptions.modelConfig(defaults);
+        assertThat(model.clusters()).isEqualTo(256);
+        assertThat(model.layers()).isEqualTo(1);
+        assertThat(model.hiddenSize()).isEqualTo(64);
+        assertThat(model.itemCount()).isEqualTo(65_536);
+        assertThat(model.maxSequenceLength()).isEqualTo(50);
+    }
+
+    @Test
+    void parsesKeyValuePairsFromTheCommandLine() {
+        Configuration parsed = IntentStreamOptions.fromArgs(
+                "--kafka.bootstrap-servers", "broker:29092",
+                "--training.max-wait=1 s",
+                "--model.clusters", "8",
+                "--model.device", "CPU",
+                "--model.next-item-loss", "softmax_ce",
+                "--kafka.delivery-guarantee", "at-least-once",
+                "--kafka.starting-offsets", "earliest",
+                "--parallelism.default", "2");
+
+        IntentStreamOptions.validate(parsed);
+        assertThat(parsed.get(IntentStreamOptions.BOOTSTRAP_SERVERS)).isEqualTo("broker:29092");
+        assertThat(parsed.get(IntentStreamOptions.MAX_BATCH_WAIT)).isEqualTo(Duration.ofSeconds(1));
+        assertThat(parsed.get(IntentStreamOptions.DEVICE)).isEqualTo(Device.CPU);
+        assertThat(parsed.get(IntentStreamOptions.NEXT_ITEM_LOSS)).isEqualTo(NextItemLossType.SOFTMAX_CE);
+        assertThat(parsed.get(IntentStreamOptions.DELIVERY_GUARANTEE)).isEqualTo(DeliveryGuarantee.AT_LEAST_ONCE);
+        assertThat(parsed.get(IntentStreamOptions.STARTING_OFFSETS)).isEqualTo(StartingOffsets.EARLIEST);
+        assertThat(parsed.getString("parallelism.default", null)).as("Flink keys pass through").isEqualTo("2");
+        assertThat(IntentStreamOptions.modelConfig(parsed).clusters()).isEqualTo(8);
+    }
+
+    @Test
+    void explicitSettingsOverrideThePreset() {
+        Configuration c = new Configuration();
+        c.set(IntentStreamOptions.PRESET, "toys");
+        assertThat(IntentStreamOptions.modelConfig(c).layers()).isEqualTo(3);
+        assertThat(IntentStreamOptions.modelConfig(c).clusters()).isEqualTo(512);
+
+        c.set(IntentStreamOptions.LAYERS, 2);
+        c.set(IntentStreamOptions.CLUSTERS, 16);
+        assertThat(IntentStreamOptions.modelConfig(c).layers()).isEqualTo(2);
+        assertThat(IntentStreamOptions.modelConfig(c).clusters()).isEqualTo(16);
+    }
+
+    @Test
+    void rejectsUnknownKeysUnderOurPrefixes() {
+        assertThatThrownBy(() -> IntentStreamOptions.fromArgs("--kafka.bootstrap-server", "x"))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("Unknown option --kafka.bootstrap-server")
+                .hasMessageContaining("kafka.bootstrap-servers");
+    }
+
+    @Test
+    void rejectsMalformedArguments() {
+        assertThatThrownBy(() -> IntentStreamOptions.fromArgs("model.clusters", "8"))
+                .hasMessageContaining("Expected an option '--key value' but got 'model.clusters'");
+        assertThatThrownBy(() -> IntentStreamOptions.fromArgs("--model.clusters"))
+                .hasMessageContaining("Option --model.clusters needs a value");
+    }
+
+    @Test
+    void typeErrorsNameTheOption() {
+        assertThatThrownBy(() -> IntentStreamOptions.validate(IntentStreamOptions.fromArgs("--training.batch-size", "many")))
+                .hasMessageStartingWith("Option training.batch-size: ");
+        assertThatThrownBy(() -> IntentStreamOptions.validate(IntentStreamOptions.fromArgs("--model.device", "tpu")))
+                .hasMessageStartingWith("Option model.device: ");
+    }
+
+    @Test
+    void rangeErrorsNameTheOptionAndTheLimit() {
+        assertInvalid("--training.batch-size", "0", "Option training.batch-size must be at least 1, got 0");
+        assertInvalid("--sequence.max-length", "1", "Option sequence.max-length must be at least 2, got 1");
+        assertInvalid("--model.hidden-size", "15", "Option model.hidden-size must be divisible by the 2 attention heads");
+        assertInvalid("--model.clusters", "1", "Option model.clusters must be at least 2, got 1");
+        assertInvalid("--model.learning-rate", "-0.1", "Option model.learning-rate must be a positive number");
+        assertInvalid("--training.max-wait", "0 ms", "Option training.max-wait must be a positive duration");
+        assertInvalid("--user-state.ttl", "0 s", "Option user-state.ttl must be a positive duration");
+        assertInvalid("--model.preset", "movies", "Option model.preset must be one of beauty, sports, toys, yelp");
+        assertInvalid("--kafka.bootstrap-servers", " ", "Option kafka.bootstrap-servers must not be blank");
+        assertInvalid("--kafka.topic.intents", "interactions",
+                "Option kafka.topic.intents must differ from kafka.topic.interactions");
+        assertInvalid("--recommend.top-n", "70000", "Option recommend.top-n must not exceed model.item-capacity");
+    }
+
+    @Test
+    void warmUpMustCoverEveryCentre() {
+        assertThatThrownBy(() -> IntentStreamOptions.validate(IntentStreamOptions.fromArgs(
+                "--model.clusters", "64", "--training.centre-warm-up", "10")))
+                .hasMessage("Option training.centre-warm-up must be at least k (64, from model.clusters) so that "
+                        + "k-means has a point per centre");
+        assertThatThrownBy(() -> IntentStreamOptions.validate(IntentStreamOptions.fromArgs(
+                "--training.centre-warm-up", "100")))
+                .hasMessageContaining("at least k (256, from model.preset beauty)");
+    }
+
+    @Test
+    void transactionTimeoutMustOutlastACheckpointInterval() {
+        assertThatThrownBy(() -> IntentStreamOptions.validate(IntentStreamOptions.fromArgs(
+                "--kafka.transaction-timeout", "10 s", "--checkpointing.interval", "1 min")))
+                .hasMessageContaining("Option kafka.transaction-timeout must be longer than checkpointing.interval");
+    }
+
+    @Test
+    void everyOptionHasADescriptionAndAppearsInTheHelp() {
+        assertThat(IntentStreamOptions.all()).hasSizeGreaterThan(25);
+        String help = IntentStreamOptions.describe();
+        IntentStreamOptions.all().forEach(option -> {
+            assertThat(IntentStreamOptions.descriptionText(option)).as(option.key()).isNotBlank();
+            assertThat(help).contains("--" + option.key());
+        });
+        assertThat(help).contains("--training.max-wait (default 200 ms)");
+    }
+
+    private static void assertInvalid(String key, String value, String message) {
+        assertThatThrownBy(() -> IntentStreamOptions.validate(IntentStreamOptions.fromArgs(key, value)))
+                .as(key + " " + value)
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageStartingWith(message);
+    }
+}
