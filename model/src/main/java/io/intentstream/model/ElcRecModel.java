@@ -1,73 +1,517 @@
 package io.intentstream.model;
 
+import ai.djl.engine.Engine;
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDList;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.NDScope;
+import ai.djl.ndarray.index.NDIndex;
+import ai.djl.ndarray.types.Shape;
+import ai.djl.nn.Parameter;
+import ai.djl.training.GradientCollector;
+import ai.djl.training.ParameterStore;
+import io.intentstream.model.cluster.Augmentations;
+import io.intentstream.model.cluster.CentreInitialiser;
+import io.intentstream.model.cluster.NearestCentre;
+import io.intentstream.model.cluster.UnitRows;
+import io.intentstream.model.encoder.ElcRecNetwork;
+import io.intentstream.model.training.AdamOptimizer;
+import io.intentstream.model.training.GradMode;
+import io.intentstream.model.training.HostBatch;
+import io.intentstream.model.training.JointObjective;
+import io.intentstream.model.training.StepRandomness;
+import io.intentstream.model.training.StepRandomness.Purpose;
+import io.intentstream.model.training.TensorCodec;
+import io.intentstream.model.training.TrainingLock;
+import java.io.ByteArrayInputStream;
+import java.io.ByteArrayOutputStream;
+import java.io.DataInputStream;
+import java.io.DataOutputStream;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+
 /**
  * The ELCRec model: a SASRec-style encoder and k differentiable intent centres trained together, with its Adam
  * optimiser. One instance owns one NDManager on the configured device; every batch is created on that device.
  *
- * <p>API CONTRACT (other modules code against these signatures; the bodies are being written).
+ * <p>Every step is deterministic: its randomness (dropout, negatives, augmentations) is a function of the
+ * config's seed and a draw counter that snapshots carry, so equal inputs give bit-identical parameters and a
+ * restored model continues exactly as the original would have. Training steps of all models in the JVM are
+ * serialised by {@link TrainingLock}. Methods of one instance are synchronised; inference does not take the
+ * JVM-wide lock.
  */
 public final class ElcRecModel implements AutoCloseable {
 
-    private ElcRecModel() {}
+    /** PyTorch's default; the reference does not change it. */
+    static final float ADAM_EPSILON = 1e-8f;
+
+    private static final String ENGINE = "PyTorch";
+    private static final int PARAMETER_FORMAT = 1;
+    private static final int RANDOM_STATE_FORMAT = 1;
+    /** Rows per inference forward pass: bounds the (rows, T, T) attention and (rows, M+2) score memory. */
+    private static final int INFERENCE_CHUNK = 256;
+
+    private final ElcRecConfig config;
+    private final Engine engine;
+    private final NDManager manager;
+    private final ElcRecNetwork network;
+    private final ParameterStore store;
+    private final List<String> parameterNames;
+    private final List<NDArray> parameterArrays;
+    private final int itemTableIndex;
+    private final int centresIndex;
+    private final AdamOptimizer optimizer;
+    private final JointObjective objective;
+    private final Augmentations augmentations;
+
+    private long version;
+    private long randomDraws;
+    private boolean centresInitialised;
+    private boolean closed;
+
+    private ElcRecModel(ElcRecConfig config) {
+        this.config = config;
+        engine = Engine.getEngine(ENGINE);
+        manager = NDManager.newBaseManager(resolveDevice(config.device(), engine), ENGINE);
+        network = new ElcRecNetwork(config);
+        try (TrainingLock.Held ignored = TrainingLock.acquire()) {
+            engine.setRandomSeed(StepRandomness.of(config.seed(), 0, Purpose.PARAMETER_INIT).engineSeed());
+            network.initialize(manager);
+        }
+        store = new ParameterStore(manager, false);
+        parameterNames = new ArrayList<>();
+        parameterArrays = new ArrayList<>();
+        List<Parameter> parameters = network.getParameters().values();
+        for (Parameter parameter : parameters) {
+            parameterNames.add(parameter.getName() + "#" + parameterNames.size());
+            parameterArrays.add(parameter.getArray());
+        }
+        itemTableIndex = parameters.indexOf(network.itemTable());
+        centresIndex = parameters.indexOf(network.centres());
+        optimizer = new AdamOptimizer(manager, parameterNames, parameterArrays, config.learningRate(),
+                config.beta1(), config.beta2(), ADAM_EPSILON);
+        objective = new JointObjective(config);
+        augmentations = config.contrastEnabled() ? Augmentations.from(config) : null;
+    }
 
     /** A freshly initialised model (parameters ~ N(0, initRange), centres random until {@link #initialiseCentres}). */
     public static ElcRecModel create(ElcRecConfig config) {
-        throw new UnsupportedOperationException("in progress");
+        return new ElcRecModel(config);
     }
 
     /** A model continuing exactly where {@code snapshot} was taken (parameters, Adam moments, step, RNG, version). */
     public static ElcRecModel restore(ModelSnapshot snapshot) {
-        throw new UnsupportedOperationException("in progress");
+        ElcRecModel model = new ElcRecModel(snapshot.config());
+        try {
+            model.load(snapshot);
+            return model;
+        } catch (RuntimeException e) {
+            model.close();
+            throw e;
+        }
     }
 
     public ElcRecConfig config() {
-        throw new UnsupportedOperationException("in progress");
+        return config;
     }
 
     /** Monotonic model version: one more per applied optimiser step; carried through snapshots. */
-    public long version() {
-        throw new UnsupportedOperationException("in progress");
+    public synchronized long version() {
+        return version;
     }
 
     /** True once the centres were set by k-means (offline: all training sequences; streaming: a warm-up buffer). */
-    public boolean centresInitialised() {
-        throw new UnsupportedOperationException("in progress");
+    public synchronized boolean centresInitialised() {
+        return centresInitialised;
+    }
+
+    /** The device the parameters live on (resolved from the config's {@link Device}). */
+    public ai.djl.Device device() {
+        return manager.getDevice();
     }
 
     /**
      * Sets the centres by k-means on the mean-pooled, evaluation-mode embeddings of {@code sequences}
-     * (each T rows, left-padded), then L2-normalises them.
+     * (each T rows, left-padded), then L2-normalises them. The centres' Adam moments restart from zero, since
+     * they described the centres being replaced.
      */
-    public void initialiseCentres(int[][] sequences) {
-        throw new UnsupportedOperationException("in progress");
+    public synchronized void initialiseCentres(int[][] sequences) {
+        ensureOpen();
+        if (sequences.length == 0) {
+            throw new IllegalArgumentException("initialiseCentres needs at least one sequence");
+        }
+        validateInputs(sequences, config.itemRows() - 1);
+        float[][] pooled = new float[sequences.length][];
+        int row = 0;
+        for (int start = 0; start < sequences.length; start += INFERENCE_CHUNK) {
+            int[][] chunk = Arrays.copyOfRange(sequences, start, Math.min(sequences.length, start + INFERENCE_CHUNK));
+            try (GradMode ignored = GradMode.disabled(); NDScope scope = new NDScope()) {
+                NDArray encoded = encodeForInference(chunk); // (b, T, D)
+                float[] flat = encoded.mean(new int[] {1}).toFloatArray(); // (b, D)
+                int d = config.hiddenSize();
+                for (int i = 0; i < chunk.length; i++) {
+                    pooled[row++] = Arrays.copyOfRange(flat, i * d, (i + 1) * d);
+                }
+            }
+        }
+        float[][] centres = CentreInitialiser.initialise(pooled, config);
+        float[] flat = new float[config.clusters() * config.hiddenSize()];
+        for (int c = 0; c < centres.length; c++) {
+            System.arraycopy(centres[c], 0, flat, c * config.hiddenSize(), config.hiddenSize());
+        }
+        NDArray centresArray = parameterArrays.get(centresIndex);
+        try (GradMode ignored = GradMode.disabled(); NDScope scope = new NDScope()) {
+            centresArray.set(new NDIndex(":"), manager.create(flat, centresArray.getShape()));
+            optimizer.resetRows(centresIndex, manager.arange(0L, (long) config.clusters(), 1L,
+                    ai.djl.ndarray.types.DataType.INT64));
+        }
+        centresInitialised = true;
     }
 
     /** One forward and backward pass of the joint objective and one Adam step. */
-    public TrainStepResult trainStep(SequenceBatch batch) {
-        throw new UnsupportedOperationException("in progress");
+    public synchronized TrainStepResult trainStep(SequenceBatch batch) {
+        ensureOpen();
+        validateBatch(batch);
+        try (TrainingLock.Held ignored = TrainingLock.acquire()) {
+            StepRandomness randomness = StepRandomness.of(config.seed(), randomDraws++, Purpose.TRAIN_STEP);
+            HostBatch host = HostBatch.prepare(batch, config.nextItemLoss(), augmentations, randomness.hostRandom());
+            engine.setRandomSeed(randomness.engineSeed());
+            try (NDScope scope = new NDScope()) {
+                if (objective.usesCentres()) {
+                    renormaliseCentres();
+                }
+                HostBatch.DeviceBatch device = host.upload(manager);
+                float[] values;
+                try (GradientCollector collector = engine.newGradientCollector()) {
+                    JointObjective.Terms terms = objective.compute(network, store, device, batch.liveItemRows());
+                    values = terms.values();
+                    if (Float.isFinite(values[0])) {
+                        collector.backward(terms.total());
+                    }
+                }
+                LossParts loss = new LossParts(values[0], values[1], values[2], values[3], values[4]);
+                if (!Float.isFinite(values[0])) {
+                    return new TrainStepResult(loss, version, true);
+                }
+                freezePaddingRow();
+                optimizer.step(activeParameters());
+                version++;
+                return new TrainStepResult(loss, version, false);
+            } finally {
+                optimizer.zeroGradients();
+            }
+        }
     }
 
     /**
      * Inference only (evaluation mode, no gradient): intents and the top-N items after each input sequence.
-     * Candidates are rows 1..liveItemRows that are not in the sample's own input.
+     * Candidates are rows 1..liveItemRows that are not in the sample's own input. A sample with fewer than
+     * {@code topN} candidates gets a shorter row in {@code topItems} and {@code topScores}.
      */
-    public Scores score(int[][] inputs, int topN, int liveItemRows) {
-        throw new UnsupportedOperationException("in progress");
+    public synchronized Scores score(int[][] inputs, int topN, int liveItemRows) {
+        ensureOpen();
+        if (topN < 1) {
+            throw new IllegalArgumentException("topN must be at least 1, got " + topN);
+        }
+        validateLiveRows(liveItemRows);
+        validateInputs(inputs, config.itemRows() - 1);
+        int b = inputs.length;
+        int d = config.hiddenSize();
+        float[][] embeddings = new float[b][];
+        int[] cluster = new int[b];
+        float[] clusterDistance = new float[b];
+        int[] runnerUp = new int[b];
+        float[] runnerUpDistance = new float[b];
+        int[][] topItems = new int[b][];
+        float[][] topScores = new float[b][];
+        int kept = Math.min(topN, liveItemRows);
+        for (int start = 0; start < b; start += INFERENCE_CHUNK) {
+            int[][] chunk = Arrays.copyOfRange(inputs, start, Math.min(b, start + INFERENCE_CHUNK));
+            try (GradMode ignored = GradMode.disabled(); NDScope scope = new NDScope()) {
+                NDArray encoded = encodeForInference(chunk); // (c, T, D)
+                NDArray pooled = encoded.mean(new int[] {1}); // (c, D)
+                NearestCentre.Assignment assignment = NearestCentre.assign(pooled, parameterArrays.get(centresIndex));
+                float[] pooledFlat = pooled.toFloatArray();
+
+                NDArray last = encoded.get(new NDIndex(":, -1, :")); // (c, D)
+                NDArray candidates = parameterArrays.get(itemTableIndex)
+                        .get(new NDIndex("1:{}", liveItemRows + 1)); // (live, D)
+                NDArray logits = last.matMul(candidates.transpose()); // (c, live)
+                long[] seen = seenCells(chunk, liveItemRows);
+                if (seen.length > 0) {
+                    NDArray seenIndex = manager.create(seen);
+                    logits = logits.put(seenIndex, manager.full(new Shape(seen.length), Float.NEGATIVE_INFINITY));
+                }
+                NDList top = logits.topK(kept, 1, true, true);
+                float[] values = top.get(0).toFloatArray(); // (c, kept)
+                long[] columns = top.get(1).toLongArray(); // (c, kept)
+                for (int i = 0; i < chunk.length; i++) {
+                    int at = start + i;
+                    embeddings[at] = Arrays.copyOfRange(pooledFlat, i * d, (i + 1) * d);
+                    cluster[at] = assignment.nearest()[i];
+                    clusterDistance[at] = assignment.nearestDistance()[i];
+                    runnerUp[at] = assignment.runnerUp()[i];
+                    runnerUpDistance[at] = assignment.runnerUpDistance()[i];
+                    int valid = 0;
+                    while (valid < kept && values[i * kept + valid] != Float.NEGATIVE_INFINITY) {
+                        valid++;
+                    }
+                    topItems[at] = new int[valid];
+                    topScores[at] = new float[valid];
+                    for (int r = 0; r < valid; r++) {
+                        topItems[at][r] = (int) columns[i * kept + r] + 1;
+                        topScores[at][r] = values[i * kept + r];
+                    }
+                }
+            }
+        }
+        return new Scores(embeddings, cluster, clusterDistance, runnerUp, runnerUpDistance, topItems, topScores,
+                version);
     }
 
     /**
      * Inference only: the raw score of every item row (B, itemCount+2) after each input sequence, for
      * full-ranking evaluation. Nothing is masked here; the evaluator applies its protocol.
      */
-    public float[][] itemScores(int[][] inputs) {
-        throw new UnsupportedOperationException("in progress");
+    public synchronized float[][] itemScores(int[][] inputs) {
+        ensureOpen();
+        validateInputs(inputs, config.itemRows() - 1);
+        int rows = config.itemRows();
+        float[][] scores = new float[inputs.length][];
+        for (int start = 0; start < inputs.length; start += INFERENCE_CHUNK) {
+            int[][] chunk = Arrays.copyOfRange(inputs, start, Math.min(inputs.length, start + INFERENCE_CHUNK));
+            try (GradMode ignored = GradMode.disabled(); NDScope scope = new NDScope()) {
+                NDArray last = encodeForInference(chunk).get(new NDIndex(":, -1, :")); // (c, D)
+                float[] flat = last.matMul(parameterArrays.get(itemTableIndex).transpose()).toFloatArray(); // (c, M+2)
+                for (int i = 0; i < chunk.length; i++) {
+                    scores[start + i] = Arrays.copyOfRange(flat, i * rows, (i + 1) * rows);
+                }
+            }
+        }
+        return scores;
+    }
+
+    /**
+     * Re-draws the given item rows from N(0, initRange) and zeroes their Adam moments, for an item index that
+     * hands a row to a new item after evicting the old one. Rows must be items (1..itemCount), never padding or
+     * the mask id. Consumes one random draw (part of the snapshot), so it is as reproducible as a step.
+     */
+    public synchronized void resetItemRows(int[] rows) {
+        ensureOpen();
+        if (rows.length == 0) {
+            return;
+        }
+        long[] indices = new long[rows.length];
+        for (int i = 0; i < rows.length; i++) {
+            if (rows[i] < 1 || rows[i] > config.itemCount()) {
+                throw new IllegalArgumentException(
+                        "item rows are 1.." + config.itemCount() + ", cannot reset row " + rows[i]);
+            }
+            indices[i] = rows[i];
+        }
+        NDArray table = parameterArrays.get(itemTableIndex);
+        try (TrainingLock.Held ignored = TrainingLock.acquire();
+                GradMode noGrad = GradMode.disabled();
+                NDScope scope = new NDScope()) {
+            engine.setRandomSeed(StepRandomness.of(config.seed(), randomDraws++, Purpose.ROW_RESET).engineSeed());
+            NDArray index = manager.create(indices);
+            NDArray fresh = manager.randomNormal(0f, config.initRange(), new Shape(rows.length, config.hiddenSize()),
+                    table.getDataType());
+            table.set(new NDIndex("{}", index), fresh);
+            optimizer.resetRows(itemTableIndex, index);
+        }
     }
 
     /** The complete state, enough to continue training bit-exactly in a fresh instance. */
-    public ModelSnapshot snapshot() {
-        throw new UnsupportedOperationException("in progress");
+    public synchronized ModelSnapshot snapshot() {
+        ensureOpen();
+        try {
+            ByteArrayOutputStream parameterBytes = new ByteArrayOutputStream();
+            try (DataOutputStream out = new DataOutputStream(parameterBytes)) {
+                out.writeInt(PARAMETER_FORMAT);
+                out.writeInt(parameterArrays.size());
+                for (int i = 0; i < parameterArrays.size(); i++) {
+                    out.writeUTF(parameterNames.get(i));
+                    TensorCodec.write(out, parameterArrays.get(i));
+                }
+            }
+            ByteArrayOutputStream randomBytes = new ByteArrayOutputStream();
+            try (DataOutputStream out = new DataOutputStream(randomBytes)) {
+                out.writeInt(RANDOM_STATE_FORMAT);
+                out.writeLong(randomDraws);
+            }
+            return new ModelSnapshot(config, version, optimizer.stepCount(), centresInitialised,
+                    parameterBytes.toByteArray(), optimizer.encodeState(), randomBytes.toByteArray(), new byte[0]);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
     }
 
     @Override
-    public void close() {}
+    public synchronized void close() {
+        if (!closed) {
+            closed = true;
+            optimizer.close();
+            manager.close();
+        }
+    }
+
+    private void load(ModelSnapshot snapshot) {
+        try (DataInputStream in = new DataInputStream(new ByteArrayInputStream(snapshot.parameters()));
+                GradMode ignored = GradMode.disabled()) {
+            int format = in.readInt();
+            if (format != PARAMETER_FORMAT) {
+                throw new IllegalArgumentException("unsupported parameter format " + format);
+            }
+            int count = in.readInt();
+            if (count != parameterArrays.size()) {
+                throw new IllegalArgumentException(
+                        "snapshot has " + count + " parameters, this model " + parameterArrays.size());
+            }
+            for (int i = 0; i < count; i++) {
+                String name = in.readUTF();
+                if (!name.equals(parameterNames.get(i))) {
+                    throw new IllegalArgumentException("snapshot parameter " + i + " is '" + name + "', expected '"
+                            + parameterNames.get(i) + "'");
+                }
+                TensorCodec.readInto(in, parameterArrays.get(i));
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException("corrupt parameters in model snapshot", e);
+        }
+        optimizer.restoreState(snapshot.optimizerState());
+        if (optimizer.stepCount() != snapshot.stepCount()) {
+            throw new IllegalArgumentException("snapshot step count " + snapshot.stepCount()
+                    + " disagrees with its optimiser state's " + optimizer.stepCount());
+        }
+        try (DataInputStream in = new DataInputStream(new ByteArrayInputStream(snapshot.rngState()))) {
+            int format = in.readInt();
+            if (format != RANDOM_STATE_FORMAT) {
+                throw new IllegalArgumentException("unsupported random state format " + format);
+            }
+            randomDraws = in.readLong();
+        } catch (IOException e) {
+            throw new UncheckedIOException("corrupt random state in model snapshot", e);
+        }
+        version = snapshot.version();
+        centresInitialised = snapshot.centresInitialised();
+    }
+
+    /** Encoder output in evaluation mode for a chunk of inputs; call inside a scope with autograd off. */
+    private NDArray encodeForInference(int[][] inputs) {
+        long[] flat = new long[inputs.length * config.maxSequenceLength()];
+        int offset = 0;
+        for (int[] row : inputs) {
+            for (int id : row) {
+                flat[offset++] = id;
+            }
+        }
+        NDArray ids = manager.create(flat, new Shape(inputs.length, config.maxSequenceLength()));
+        return network.forward(store, new NDList(ids), false).singletonOrThrow(); // (b, T, D)
+    }
+
+    /** Flat cells b*live + (row-1) of the logits (b, live) that hold a sample's own input rows. */
+    private static long[] seenCells(int[][] inputs, int liveItemRows) {
+        long[] cells = new long[inputs.length * (inputs.length == 0 ? 0 : inputs[0].length)];
+        int n = 0;
+        for (int i = 0; i < inputs.length; i++) {
+            for (int row : inputs[i]) {
+                if (row >= 1 && row <= liveItemRows) {
+                    cells[n++] = (long) i * liveItemRows + row - 1;
+                }
+            }
+        }
+        return Arrays.copyOf(cells, n);
+    }
+
+    /** The reference renormalises the centres in place before each batch, outside the autograd graph. */
+    private void renormaliseCentres() {
+        NDArray centres = parameterArrays.get(centresIndex);
+        try (GradMode ignored = GradMode.disabled()) {
+            centres.set(new NDIndex(":"), UnitRows.normalise(centres.stopGradient()));
+        }
+    }
+
+    /** Row 0 is padding: as the reference's padding_idx=0, it never receives a gradient and so never moves. */
+    private void freezePaddingRow() {
+        try (GradMode ignored = GradMode.disabled()) {
+            parameterArrays.get(itemTableIndex).getGradient().set(new NDIndex("0"), 0f);
+        }
+    }
+
+    private boolean[] activeParameters() {
+        boolean[] active = new boolean[parameterArrays.size()];
+        Arrays.fill(active, true);
+        active[centresIndex] = objective.usesCentres();
+        return active;
+    }
+
+    private void validateBatch(SequenceBatch batch) {
+        if (batch.size() == 0) {
+            throw new IllegalArgumentException("a training batch needs at least one sequence");
+        }
+        validateLiveRows(batch.liveItemRows());
+        validateInputs(batch.inputs(), config.itemRows() - 1);
+        int t = config.maxSequenceLength();
+        for (int b = 0; b < batch.size(); b++) {
+            int[] targets = batch.targets()[b];
+            if (targets.length != t) {
+                throw new IllegalArgumentException(
+                        "targets row " + b + " has " + targets.length + " entries, expected T=" + t);
+            }
+            for (int target : targets) {
+                if (target < 0 || target > batch.liveItemRows()) {
+                    throw new IllegalArgumentException("target " + target + " in row " + b
+                            + " is outside 0..liveItemRows=" + batch.liveItemRows());
+                }
+            }
+        }
+    }
+
+    private void validateInputs(int[][] inputs, int maxRow) {
+        int t = config.maxSequenceLength();
+        for (int b = 0; b < inputs.length; b++) {
+            if (inputs[b].length != t) {
+                throw new IllegalArgumentException(
+                        "input row " + b + " has " + inputs[b].length + " entries, expected T=" + t);
+            }
+            for (int id : inputs[b]) {
+                if (id < 0 || id > maxRow) {
+                    throw new IllegalArgumentException(
+                            "item row " + id + " in input " + b + " is outside 0.." + maxRow);
+                }
+            }
+        }
+    }
+
+    private void validateLiveRows(int liveItemRows) {
+        if (liveItemRows < 1 || liveItemRows > config.itemCount()) {
+            throw new IllegalArgumentException(
+                    "liveItemRows must be in 1.." + config.itemCount() + ", got " + liveItemRows);
+        }
+    }
+
+    private void ensureOpen() {
+        if (closed) {
+            throw new IllegalStateException("the model is closed");
+        }
+    }
+
+    private static ai.djl.Device resolveDevice(Device device, Engine engine) {
+        int gpus = engine.getGpuCount();
+        return switch (device) {
+            case CPU -> ai.djl.Device.cpu();
+            case GPU -> {
+                if (gpus == 0) {
+                    throw new IllegalStateException("device GPU was requested but the " + ENGINE
+                            + " engine sees no GPU (CPU-only native library or no CUDA device); use AUTO or CPU");
+                }
+                yield ai.djl.Device.gpu();
+            }
+            case AUTO -> gpus > 0 ? ai.djl.Device.gpu() : ai.djl.Device.cpu();
+        };
+    }
 }

@@ -1,0 +1,86 @@
+package io.intentstream.model;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.within;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.Shape;
+import io.intentstream.model.training.NextItemLoss;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+class NextItemLossTest {
+
+    private NDManager manager;
+
+    @BeforeEach
+    void open() {
+        manager = NDManager.newBaseManager(ai.djl.Device.cpu(), "PyTorch");
+    }
+
+    @AfterEach
+    void close() {
+        manager.close();
+    }
+
+    @Test
+    void binaryCrossEntropyMatchesTheReferenceFormulaComputedByHand() {
+        NDArray hidden = matrix(new float[] {1f, 0f, 0f, 2f}, 2, 2);
+        NDArray positives = matrix(new float[] {0.5f, 0.5f, 1f, 1f}, 2, 2);
+        NDArray negatives = matrix(new float[] {-1f, 0f, 0f, -0.5f}, 2, 2);
+        // Logits by hand: positives 0.5 and 2.0, negatives -1.0 and -1.0.
+        double expected = (bce(0.5, -1.0) + bce(2.0, -1.0)) / 2;
+
+        float loss = NextItemLoss.binaryCrossEntropy(hidden, positives, negatives).getFloat();
+
+        assertThat((double) loss).isCloseTo(expected, within(1e-6));
+    }
+
+    @Test
+    void binaryCrossEntropyIsBoundedByTheLogGuardWhenTheModelIsConfidentlyWrong() {
+        NDArray hidden = matrix(new float[] {100f}, 1, 1);
+        NDArray positive = matrix(new float[] {-1f}, 1, 1);
+        NDArray negative = matrix(new float[] {1f}, 1, 1);
+
+        float loss = NextItemLoss.binaryCrossEntropy(hidden, positive, negative).getFloat();
+
+        // sigmoid(-100) is ~4e-44, below fp32's normal range: each log is floored by the 1e-24 guard (~55.3).
+        assertThat(loss).isFinite();
+        assertThat((double) loss).isCloseTo(-2 * Math.log(1e-24), within(0.5));
+    }
+
+    @Test
+    void softmaxCrossEntropyMatchesLogSumExpMinusTargetLogitComputedByHand() {
+        NDArray hidden = matrix(new float[] {1f, 0f, 0.5f, -1f}, 2, 2);
+        NDArray candidates = matrix(new float[] {1f, 2f, 0f, 1f, -1f, 0.5f}, 3, 2);
+        NDArray targetColumns = manager.create(new long[] {0, 2});
+        // Row 0 logits: [1, 0, -1], target 0. Row 1 logits: [0.5 - 2, -1, -0.5 - 0.5] = [-1.5, -1, -1], target 2.
+        double expected = (crossEntropy(new double[] {1, 0, -1}, 0) + crossEntropy(new double[] {-1.5, -1, -1}, 2)) / 2;
+
+        float loss = NextItemLoss.softmaxCrossEntropy(hidden, candidates, targetColumns).getFloat();
+
+        assertThat((double) loss).isCloseTo(expected, within(1e-6));
+    }
+
+    private NDArray matrix(float[] values, int rows, int columns) {
+        return manager.create(values, new Shape(rows, columns));
+    }
+
+    private static double bce(double positiveLogit, double negativeLogit) {
+        return -Math.log(sigmoid(positiveLogit) + 1e-24) - Math.log(1 - sigmoid(negativeLogit) + 1e-24);
+    }
+
+    private static double sigmoid(double x) {
+        return 1 / (1 + Math.exp(-x));
+    }
+
+    private static double crossEntropy(double[] logits, int target) {
+        double sum = 0;
+        for (double logit : logits) {
+            sum += Math.exp(logit);
+        }
+        return Math.log(sum) - logits[target];
+    }
+}

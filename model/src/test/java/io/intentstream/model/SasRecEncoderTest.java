@@ -1,0 +1,161 @@
+package io.intentstream.model;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.within;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDList;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.index.NDIndex;
+import ai.djl.ndarray.types.Shape;
+import ai.djl.nn.Activation;
+import ai.djl.nn.Parameter;
+import ai.djl.training.ParameterStore;
+import io.intentstream.model.encoder.ElcRecNetwork;
+import io.intentstream.model.training.GradMode;
+import java.util.SplittableRandom;
+import org.apache.commons.math3.special.Erf;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+class SasRecEncoderTest {
+
+    private static final int T = ModelFixtures.LENGTH;
+    private static final int D = 16;
+
+    private NDManager manager;
+    private ElcRecNetwork network;
+    private ParameterStore store;
+
+    @BeforeEach
+    void open() {
+        manager = NDManager.newBaseManager(ai.djl.Device.cpu(), "PyTorch");
+        network = new ElcRecNetwork(ModelFixtures.tiny().build());
+        network.initialize(manager);
+        store = new ParameterStore(manager, false);
+    }
+
+    @AfterEach
+    void close() {
+        manager.close();
+    }
+
+    @Test
+    void changingLaterPositionsNeverChangesEarlierOutputs() {
+        SplittableRandom random = new SplittableRandom(3);
+        int padding = 2;
+        int[] base = randomRow(random, padding);
+        float[][] before = encode(base);
+        for (int t = padding; t < T - 1; t++) {
+            int[] changed = base.clone();
+            for (int later = t + 1; later < T; later++) {
+                changed[later] = 1 + random.nextInt(ModelFixtures.ITEMS);
+            }
+            float[][] after = encode(changed);
+            for (int earlier = padding; earlier <= t; earlier++) {
+                assertThat(after[earlier]).as("position %d after changing positions > %d", earlier, t)
+                        .containsExactly(before[earlier], within(1e-6f));
+            }
+            assertThat(after[T - 1]).as("the last position sees the change").isNotEqualTo(before[T - 1]);
+        }
+    }
+
+    @Test
+    void paddingKeysDoNotInfluenceItemPositions() {
+        int padding = 3;
+        int[] row = randomRow(new SplittableRandom(5), padding);
+        float[][] before = encode(row);
+        try (GradMode ignored = GradMode.disabled()) {
+            NDArray table = network.itemTable().getArray();
+            table.set(new NDIndex("0"), table.get(new NDIndex("0")).add(5f));
+        }
+        float[][] after = encode(row);
+        for (int t = padding; t < T; t++) {
+            assertThat(after[t]).as("item position %d", t).containsExactly(before[t], within(1e-6f));
+        }
+        assertThat(after[0]).as("the padding position itself changed").isNotEqualTo(before[0]);
+    }
+
+    @Test
+    void outputHasShapeBatchByLengthByHidden() {
+        NDArray ids = manager.create(new long[3 * T], new Shape(3, T));
+        NDArray out = network.forward(store, new NDList(ids), false).singletonOrThrow();
+        assertThat(out.getShape()).isEqualTo(new Shape(3, T, D));
+        assertThat(network.getOutputShapes(new Shape[] {new Shape(3, T)})[0]).isEqualTo(new Shape(3, T, D));
+    }
+
+    @Test
+    void initialisationFollowsTheReference() {
+        float initRange = 0.02f;
+        for (Parameter parameter : network.getParameters().values()) {
+            float[] values = parameter.getArray().toFloatArray();
+            switch (parameter.getType()) {
+                case WEIGHT -> {
+                    double mean = 0;
+                    double squares = 0;
+                    for (float v : values) {
+                        mean += v;
+                        squares += v * v;
+                    }
+                    mean /= values.length;
+                    double std = Math.sqrt(squares / values.length - mean * mean);
+                    assertThat(std).as("std of %s", parameter.getName()).isCloseTo(initRange, within(0.004));
+                }
+                case BIAS, BETA -> assertThat(values).as(parameter.getName()).containsOnly(0f);
+                case GAMMA -> assertThat(values).as(parameter.getName()).containsOnly(1f);
+                default -> assertThat(parameter.getName()).isEqualTo("centres");
+            }
+        }
+    }
+
+    @Test
+    void trainingModeAppliesDropoutAndEvaluationModeDoesNot() {
+        int[] row = randomRow(new SplittableRandom(11), 0);
+        NDArray ids = manager.create(toLong(row), new Shape(1, T));
+        float[] evalA = network.forward(store, new NDList(ids), false).singletonOrThrow().toFloatArray();
+        float[] evalB = network.forward(store, new NDList(ids), false).singletonOrThrow().toFloatArray();
+        float[] train = network.forward(store, new NDList(ids), true).singletonOrThrow().toFloatArray();
+        assertThat(evalB).containsExactly(evalA);
+        assertThat(train).isNotEqualTo(evalA);
+    }
+
+    @Test
+    void geluIsTheExactErfForm() {
+        float[] xs = {-3f, -1f, -0.5f, 0f, 0.3f, 1f, 2.5f};
+        float[] gelu = Activation.gelu(manager.create(xs)).toFloatArray();
+        for (int i = 0; i < xs.length; i++) {
+            double exact = 0.5 * xs[i] * (1 + Erf.erf(xs[i] / Math.sqrt(2)));
+            assertThat((double) gelu[i]).as("gelu(%s)", xs[i]).isCloseTo(exact, within(1e-6));
+        }
+    }
+
+    /** Encoder outputs (T, D) of one row in evaluation mode. */
+    private float[][] encode(int[] row) {
+        try (GradMode ignored = GradMode.disabled()) {
+            NDArray ids = manager.create(toLong(row), new Shape(1, T));
+            float[] flat = network.forward(store, new NDList(ids), false).singletonOrThrow().toFloatArray();
+            float[][] out = new float[T][D];
+            for (int t = 0; t < T; t++) {
+                System.arraycopy(flat, t * D, out[t], 0, D);
+            }
+            return out;
+        }
+    }
+
+    private static int[] randomRow(SplittableRandom random, int padding) {
+        int[] row = new int[T];
+        for (int t = padding; t < T; t++) {
+            row[t] = 1 + random.nextInt(ModelFixtures.ITEMS);
+        }
+        return row;
+    }
+
+    private static long[] toLong(int[] row) {
+        long[] out = new long[row.length];
+        for (int i = 0; i < row.length; i++) {
+            out[i] = row[i];
+        }
+        return out;
+    }
+}
