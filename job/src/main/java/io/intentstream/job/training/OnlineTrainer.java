@@ -42,10 +42,9 @@ import java.util.Set;
  *       and the top-N items, which never include the window's items or unassigned rows.</li>
  * </ol>
  *
- * <p>Known limit: when the index evicts an item, its row is given to the new item with the evicted item's
- * trained embedding (and Adam moments) still in place, because the model contract has no way to reset single
- * rows yet. The new item's embedding starts from that vector instead of from the initialiser; training then moves
- * it. With the default capacity (65,536) this only happens for catalogues larger than the table.
+ * <p>When the index evicts an item, its row goes to the new item; the row's embedding and Adam moments are reset
+ * ({@link ElcRecModel#resetItemRows}) before the batch trains, so the new item does not inherit the evicted item's
+ * vector. Histories that still hold the evicted item's fingerprint drop it (it no longer has a row).
  */
 public final class OnlineTrainer implements AutoCloseable {
 
@@ -110,8 +109,15 @@ public final class OnlineTrainer implements AutoCloseable {
             throw new IllegalArgumentException("a batch needs at least one event");
         }
         int n = events.size();
+        List<Integer> reusedRows = new ArrayList<>();
         for (SequenceEvent e : events) {
-            index.assign(e.itemId);
+            ItemIndex.Assignment assignment = index.assign(e.itemId);
+            if (assignment.evicted()) {
+                reusedRows.add(assignment.row());
+            }
+        }
+        if (!reusedRows.isEmpty()) {
+            model.resetItemRows(reusedRows.stream().distinct().mapToInt(Integer::intValue).toArray());
         }
         int[][] historyRows = new int[n][];
         int[] currentRows = new int[n];
@@ -185,9 +191,10 @@ public final class OnlineTrainer implements AutoCloseable {
      * a live item, so the output contract does not depend on the model alone.
      */
     private List<ScoredItem> recommendedItems(SequenceEvent e, int[] rows, float[] scores, int liveRows, int topN) {
-        Set<Long> window = new HashSet<>(e.history.length * 2 + 2);
-        for (long fingerprint : e.history) {
-            window.add(fingerprint);
+        // The window after this event: the last T of history + current item (what the user's state now holds).
+        Set<Long> window = new HashSet<>(2 * maxLength);
+        for (int h = Math.max(0, e.history.length - (maxLength - 1)); h < e.history.length; h++) {
+            window.add(e.history[h]);
         }
         window.add(ItemFingerprint.of(e.itemId));
         List<ScoredItem> items = new ArrayList<>(Math.min(rows.length, topN));

@@ -1,0 +1,347 @@
+package io.intentstream.job.training;
+
+import io.intentstream.avro.IntentAssignment;
+import io.intentstream.avro.Recommendation;
+import io.intentstream.avro.ScoredItem;
+import io.intentstream.job.history.SequenceEvent;
+import io.intentstream.model.Device;
+import io.intentstream.model.ElcRecConfig;
+import io.intentstream.model.catalog.ItemFingerprint;
+import org.apache.flink.api.common.accumulators.LongCounter;
+import org.apache.flink.runtime.checkpoint.OperatorSubtaskState;
+import org.apache.flink.streaming.api.watermark.Watermark;
+import org.apache.flink.streaming.runtime.streamrecord.StreamRecord;
+import org.apache.flink.streaming.util.OneInputStreamOperatorTestHarness;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+import java.util.Set;
+import java.util.concurrent.ConcurrentLinkedQueue;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/** Harness tests of the training operator with a tiny real model (d 16, k 4, T 5), so each runs in seconds. */
+class IntentTrainingOperatorTest {
+
+    private static final int T = 5;
+    private static final int K = 4;
+    private static final int BATCH = 4;
+    private static final Duration MAX_WAIT = Duration.ofMillis(200);
+    private static final int TOP_N = 3;
+    private static final int WARM_UP = 8;
+
+    private final List<OneInputStreamOperatorTestHarness<SequenceEvent, IntentAssignment>> harnesses =
+            new ArrayList<>();
+
+    private static ElcRecConfig tinyModel(int items) {
+        return ElcRecConfig.builder(items)
+                .maxSequenceLength(T)
+                .hiddenSize(16)
+                .clusters(K)
+                .layers(1)
+                .device(Device.CPU)
+                .seed(7)
+                .build();
+    }
+
+    private OneInputStreamOperatorTestHarness<SequenceEvent, IntentAssignment> harness(int items) throws Exception {
+        OneInputStreamOperatorTestHarness<SequenceEvent, IntentAssignment> harness =
+                new OneInputStreamOperatorTestHarness<>(
+                        new IntentTrainingOperator(tinyModel(items), BATCH, MAX_WAIT, TOP_N, WARM_UP));
+        harnesses.add(harness);
+        return harness;
+    }
+
+    private OneInputStreamOperatorTestHarness<SequenceEvent, IntentAssignment> openHarness(int items) throws Exception {
+        OneInputStreamOperatorTestHarness<SequenceEvent, IntentAssignment> harness = harness(items);
+        harness.setup();
+        harness.open();
+        return harness;
+    }
+
+    @AfterEach
+    void closeHarnesses() throws Exception {
+        for (var harness : harnesses) {
+            harness.close();
+        }
+    }
+
+    /** Plays the user-history function: each event carries the fingerprints of the user's previous T items. */
+    private static final class Stream {
+        private final Map<String, List<String>> windows = new HashMap<>();
+        private final Random random;
+        private final int users;
+        private final int items;
+        private int next;
+
+        Stream(long seed, int users, int items) {
+            this.random = new Random(seed);
+            this.users = users;
+            this.items = items;
+        }
+
+        SequenceEvent event() {
+            return event("u" + random.nextInt(users), "i" + random.nextInt(items));
+        }
+
+        SequenceEvent event(String user, String item) {
+            List<String> window = windows.computeIfAbsent(user, u -> new ArrayList<>());
+            long[] history = window.stream().mapToLong(ItemFingerprint::of).toArray();
+            SequenceEvent event = new SequenceEvent("e" + next, user, item, 1_000L + next, history);
+            next++;
+            window.add(item);
+            if (window.size() > T) {
+                window.remove(0);
+            }
+            return event;
+        }
+    }
+
+    private static void send(OneInputStreamOperatorTestHarness<SequenceEvent, ?> harness, SequenceEvent event)
+            throws Exception {
+        harness.processElement(new StreamRecord<>(event, event.eventTime));
+    }
+
+    private static List<Recommendation> recommendations(OneInputStreamOperatorTestHarness<SequenceEvent, ?> harness) {
+        ConcurrentLinkedQueue<StreamRecord<Recommendation>> side =
+                harness.getSideOutput(IntentTrainingOperator.RECOMMENDATIONS);
+        return side == null ? List.of() : side.stream().map(StreamRecord::getValue).toList();
+    }
+
+    @Test
+    void flushesWhenTheBatchIsFull() throws Exception {
+        var harness = openHarness(20);
+        Stream stream = new Stream(1, 3, 10);
+        for (int i = 0; i < BATCH - 1; i++) {
+            send(harness, stream.event());
+        }
+        assertThat(harness.extractOutputValues()).isEmpty();
+
+        send(harness, stream.event());
+
+        assertThat(harness.extractOutputValues()).extracting(IntentAssignment::getEventId)
+                .containsExactly("e0", "e1", "e2", "e3");
+        assertThat(recommendations(harness)).extracting(Recommendation::getEventId)
+                .containsExactly("e0", "e1", "e2", "e3");
+    }
+
+    @Test
+    void flushesAPartialBatchWhenTheMaximumWaitElapses() throws Exception {
+        var harness = openHarness(20);
+        Stream stream = new Stream(2, 3, 10);
+        harness.setProcessingTime(1_000);
+        send(harness, stream.event());
+        harness.setProcessingTime(1_100);
+        send(harness, stream.event());
+
+        harness.setProcessingTime(1_000 + MAX_WAIT.toMillis() - 1);
+        assertThat(harness.extractOutputValues()).isEmpty();
+
+        harness.setProcessingTime(1_000 + MAX_WAIT.toMillis());
+        assertThat(harness.extractOutputValues()).hasSize(2);
+        assertThat(recommendations(harness)).hasSize(2);
+        assertThat(harness.extractOutputValues().get(0).getEmitTime().toEpochMilli())
+                .isEqualTo(1_000 + MAX_WAIT.toMillis());
+    }
+
+    @Test
+    void flushesTheRestAtEndOfInput() throws Exception {
+        var harness = openHarness(20);
+        Stream stream = new Stream(3, 3, 10);
+        for (int i = 0; i < BATCH + 2; i++) {
+            send(harness, stream.event());
+        }
+        assertThat(harness.extractOutputValues()).hasSize(BATCH);
+
+        harness.endInput();
+
+        assertThat(harness.extractOutputValues()).hasSize(BATCH + 2);
+        assertThat(recommendations(harness)).hasSize(BATCH + 2);
+    }
+
+    @Test
+    void emitsOneIntentAndOneRecommendationPerEventThatRespectTheContract() throws Exception {
+        var harness = openHarness(30);
+        Stream stream = new Stream(4, 5, 25);
+        Map<String, SequenceEvent> sent = new HashMap<>();
+        Map<String, Integer> itemsKnownAtFlush = new HashMap<>();
+        Set<String> itemsSeen = new HashSet<>();
+        List<String> batch = new ArrayList<>();
+        for (int i = 0; i < 41; i++) {
+            SequenceEvent event = stream.event();
+            sent.put(event.eventId, event);
+            itemsSeen.add(event.itemId);
+            batch.add(event.eventId);
+            if (batch.size() == BATCH || i == 40) {
+                batch.forEach(id -> itemsKnownAtFlush.put(id, itemsSeen.size()));
+                batch.clear();
+            }
+            send(harness, event);
+        }
+        harness.endInput();
+
+        List<IntentAssignment> intents = harness.extractOutputValues();
+        List<Recommendation> recommendations = recommendations(harness);
+        assertThat(intents).extracting(IntentAssignment::getEventId).doesNotHaveDuplicates()
+                .containsExactlyInAnyOrderElementsOf(sent.keySet());
+        assertThat(recommendations).extracting(Recommendation::getEventId).doesNotHaveDuplicates()
+                .containsExactlyInAnyOrderElementsOf(sent.keySet());
+
+        long previousVersion = -1;
+        for (IntentAssignment intent : intents) {
+            SequenceEvent event = sent.get(intent.getEventId());
+            assertThat(intent.getUserId()).isEqualTo(event.userId);
+            assertThat(intent.getEventTime().toEpochMilli()).isEqualTo(event.eventTime);
+            assertThat(intent.getClusterId()).isBetween(0, K - 1);
+            assertThat(intent.getRunnerUpClusterId()).isBetween(0, K - 1).isNotEqualTo(intent.getClusterId());
+            assertThat(intent.getClusterDistance()).isBetween(0f, 4.0001f)
+                    .isLessThanOrEqualTo(intent.getRunnerUpDistance());
+            assertThat(intent.getModelVersion()).isGreaterThanOrEqualTo(previousVersion);
+            previousVersion = intent.getModelVersion();
+        }
+        assertThat(previousVersion).as("the model trained").isPositive();
+
+        for (Recommendation recommendation : recommendations) {
+            SequenceEvent event = sent.get(recommendation.getEventId());
+            Set<Long> window = new HashSet<>(); // the last T items including the current one
+            for (int h = Math.max(0, event.history.length - (T - 1)); h < event.history.length; h++) {
+                window.add(event.history[h]);
+            }
+            window.add(ItemFingerprint.of(event.itemId));
+            // Fewer than N only when the items known so far, minus the user's window, are fewer than N.
+            int candidates = itemsKnownAtFlush.get(recommendation.getEventId()) - window.size();
+            assertThat(recommendation.getItems()).hasSize(Math.min(TOP_N, candidates));
+            assertThat(recommendation.getItems()).extracting(ScoredItem::getItemId)
+                    .doesNotHaveDuplicates()
+                    .allSatisfy(id -> assertThat(window).as("recommended %s from the user's window", id)
+                            .doesNotContain(ItemFingerprint.of(id)))
+                    .allSatisfy(id -> assertThat(id).matches("i\\d+"));
+            List<Float> scores = recommendation.getItems().stream().map(ScoredItem::getScore).toList();
+            assertThat(scores).isSortedAccordingTo((a, b) -> Float.compare(b, a));
+        }
+
+        LongCounter steps = (LongCounter) harness.getOperator().getRuntimeContext()
+                .<Long, Long>getAccumulator(IntentTrainingOperator.TRAIN_STEPS_ACCUMULATOR);
+        assertThat(steps.getLocalValue()).isEqualTo(previousVersion);
+        Double loss = harness.getOperator().getRuntimeContext()
+                .<Double, Double>getAccumulator(IntentTrainingOperator.LOSS_ACCUMULATOR).getLocalValue();
+        assertThat(loss).isFinite();
+    }
+
+    @Test
+    void recommendsOnlyItemsTheIndexStillHoldsWhenTheTableOverflows() throws Exception {
+        int capacity = 8;
+        var harness = openHarness(capacity);
+        Stream stream = new Stream(5, 4, 40);
+        List<String> seen = new ArrayList<>();
+        Map<String, List<String>> recentByEvent = new HashMap<>();
+        for (int i = 0; i < 60; i++) {
+            SequenceEvent event = stream.event();
+            seen.remove(event.itemId);
+            seen.add(event.itemId);
+            send(harness, event);
+            if ((i + 1) % BATCH == 0) {
+                // After a full batch the index holds the `capacity` most recently seen items.
+                List<String> held = List.copyOf(seen.subList(Math.max(0, seen.size() - capacity), seen.size()));
+                for (int j = i + 1 - BATCH; j <= i; j++) {
+                    recentByEvent.put("e" + j, held);
+                }
+            }
+        }
+        for (Recommendation recommendation : recommendations(harness)) {
+            List<String> held = recentByEvent.get(recommendation.getEventId());
+            assertThat(recommendation.getItems()).extracting(ScoredItem::getItemId)
+                    .allSatisfy(id -> assertThat(held).contains(id));
+        }
+        assertThat(recommendations(harness)).hasSize(60);
+    }
+
+    @Test
+    void holdsWatermarksBackWhileEventsAreBuffered() throws Exception {
+        var harness = openHarness(20);
+        Stream stream = new Stream(6, 2, 10);
+        send(harness, stream.event());
+        harness.processWatermark(new Watermark(5_000));
+        assertThat(harness.getOutput()).isEmpty();
+
+        harness.endInput();
+
+        List<Object> output = new ArrayList<>(harness.getOutput());
+        assertThat(output).hasSize(2);
+        assertThat(output.get(0)).isInstanceOf(StreamRecord.class);
+        assertThat(output.get(1)).isEqualTo(new Watermark(5_000));
+    }
+
+    @Test
+    void restoresTheModelAndThePendingEventsFromACheckpoint() throws Exception {
+        var original = openHarness(30);
+        Stream stream = new Stream(8, 4, 20);
+        List<SequenceEvent> pending = new ArrayList<>();
+        for (int i = 0; i < 3 * BATCH + 2; i++) {
+            SequenceEvent event = stream.event();
+            send(original, event);
+            if (i >= 3 * BATCH) {
+                pending.add(event);
+            }
+        }
+        long versionAtCheckpoint = original.extractOutputValues().get(3 * BATCH - 1).getModelVersion();
+        OperatorSubtaskState checkpoint = original.snapshot(1L, 1L);
+
+        var restored = harness(30);
+        restored.setup();
+        restored.initializeState(checkpoint);
+        restored.open();
+
+        // Both continue identically: the same pending events, then the same new ones.
+        List<SequenceEvent> more = List.of(stream.event(), stream.event());
+        for (var harness : List.of(original, restored)) {
+            for (SequenceEvent event : more) {
+                send(harness, event);
+            }
+        }
+        assertThat(restored.extractOutputValues()).extracting(IntentAssignment::getEventId)
+                .containsExactly(pending.get(0).eventId, pending.get(1).eventId, more.get(0).eventId,
+                        more.get(1).eventId);
+        assertThat(restored.extractOutputValues().get(0).getModelVersion()).isEqualTo(versionAtCheckpoint + 1);
+
+        List<IntentAssignment> continued = original.extractOutputValues()
+                .subList(3 * BATCH, original.extractOutputValues().size());
+        assertThat(restored.extractOutputValues()).isEqualTo(continued);
+        assertThat(recommendations(restored))
+                .isEqualTo(recommendations(original).subList(3 * BATCH, recommendations(original).size()));
+    }
+
+    @Test
+    void restoresCentreWarmUpProgressFromACheckpoint() throws Exception {
+        var original = openHarness(30);
+        Stream stream = new Stream(9, 4, 20);
+        for (int i = 0; i < BATCH; i++) { // half of the warm-up
+            send(original, stream.event());
+        }
+        OperatorSubtaskState checkpoint = original.snapshot(1L, 1L);
+        var restored = harness(30);
+        restored.setup();
+        restored.initializeState(checkpoint);
+        restored.open();
+
+        List<SequenceEvent> more = new ArrayList<>();
+        for (int i = 0; i < BATCH; i++) {
+            more.add(stream.event());
+        }
+        for (var harness : List.of(original, restored)) {
+            for (SequenceEvent event : more) {
+                send(harness, event);
+            }
+        }
+        // The second batch completes the warm-up in both; identical outputs mean identical centres.
+        assertThat(restored.extractOutputValues())
+                .isEqualTo(original.extractOutputValues().subList(BATCH, 2 * BATCH));
+    }
+}
