@@ -139,8 +139,11 @@ public final class IntentStreamJob {
                 .setMaxParallelism(1);
         DataStream<Recommendation> recommendations = intents.getSideOutput(IntentTrainingOperator.RECOMMENDATIONS);
 
-        intents.sinkTo(intentSink).uid(Uids.INTENTS_SINK).name("Intents");
-        recommendations.sinkTo(recommendationSink).uid(Uids.RECOMMENDATIONS_SINK).name("Recommendations");
+        // Parallelism 1, chained to the training operator: several writers would interleave one user's outputs
+        // in its Kafka partition (and one writer easily keeps up with a single model).
+        intents.sinkTo(intentSink).uid(Uids.INTENTS_SINK).name("Intents").setParallelism(1);
+        recommendations.sinkTo(recommendationSink).uid(Uids.RECOMMENDATIONS_SINK).name("Recommendations")
+                .setParallelism(1);
         deadLetters.sinkTo(deadLetterSink).uid(Uids.DEAD_LETTER_SINK).name("Dead letters");
         return new Outputs(intents, recommendations, deadLetters);
     }

@@ -15,6 +15,7 @@ import org.apache.avro.specific.SpecificDatumWriter;
 import org.apache.flink.api.common.JobExecutionResult;
 import org.apache.flink.api.common.typeinfo.TypeInformation;
 import org.apache.flink.configuration.Configuration;
+import org.apache.flink.configuration.PipelineOptions;
 import org.apache.flink.connector.datagen.source.DataGeneratorSource;
 import org.apache.flink.connector.datagen.source.GeneratorFunction;
 import org.apache.flink.runtime.testutils.MiniClusterResourceConfiguration;
@@ -106,8 +107,9 @@ class IntentStreamJobITCase {
         Path recommendations = Files.createDirectory(dir.resolve("recommendations"));
         Path deadLetters = Files.createDirectory(dir.resolve("dead-letters"));
 
-        StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment(
-                IntentStreamJob.localClusterConfiguration(options, dir.resolve("checkpoints")));
+        Configuration flink = IntentStreamJob.localClusterConfiguration(options, dir.resolve("checkpoints"));
+        flink.set(PipelineOptions.GENERIC_TYPES, false); // every record type must have a real serializer, no Kryo
+        StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment(flink);
         env.setParallelism(2);
         new IntentStreamJob(options,
                 new DataGeneratorSource<>(new Events(), EVENTS, TypeInformation.of(InteractionRecord.class)),

@@ -59,6 +59,17 @@ class IntentStreamJobTest {
     }
 
     @Test
+    void writesIntentsAndRecommendationsFromOneSubtaskSoEachUsersOutputsStayInOrder() {
+        StreamGraph graph = kafkaPipeline(new Configuration(), 4);
+
+        for (String sink : List.of(IntentStreamJob.Uids.INTENTS_SINK, IntentStreamJob.Uids.RECOMMENDATIONS_SINK)) {
+            assertThat(graph.getStreamNodes()).filteredOn(n -> n.getTransformationUID().startsWith(sink))
+                    .isNotEmpty()
+                    .allSatisfy(n -> assertThat(n.getParallelism()).as(n.getOperatorName()).isEqualTo(1));
+        }
+    }
+
+    @Test
     void rejectsInvalidOptionsBeforeBuildingAnything() {
         Configuration options = new Configuration();
         options.set(IntentStreamOptions.BATCH_SIZE, 0);
