@@ -1,7 +1,10 @@
 package io.intentstream.job.embedded;
 
+import java.io.ByteArrayOutputStream;
 import java.io.IOException;
+import java.io.PrintStream;
 import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -18,6 +21,8 @@ import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.common.test.KafkaClusterTestKit;
 import org.apache.kafka.common.test.TestKitNodes;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * A real single-node Apache Kafka broker (KRaft, combined controller and broker) running inside this JVM on
@@ -31,6 +36,8 @@ public final class EmbeddedKafkaBroker implements AutoCloseable {
 
     /** Admin requests against a local broker answer in milliseconds; this only bounds a hung broker. */
     private static final Duration ADMIN_TIMEOUT = Duration.ofSeconds(60);
+
+    private static final Logger LOG = LoggerFactory.getLogger(EmbeddedKafkaBroker.class);
 
     private final KafkaClusterTestKit cluster;
     private final Path baseDirectory;
@@ -67,7 +74,7 @@ public final class EmbeddedKafkaBroker implements AutoCloseable {
             KafkaClusterTestKit.Builder builder = new KafkaClusterTestKit.Builder(nodes).setDeleteOnClose(true);
             singleNodeSettings().forEach(builder::setConfigProp);
             cluster = builder.build();
-            cluster.format();
+            formatQuietly(cluster);
             cluster.startup();
             cluster.waitForReadyBrokers();
             return new EmbeddedKafkaBroker(cluster, baseDirectory, Duration.ofNanos(System.nanoTime() - started));
@@ -78,6 +85,23 @@ public final class EmbeddedKafkaBroker implements AutoCloseable {
             closeQuietly(cluster);
             TemporaryDirectory.deleteRecursively(baseDirectory);
             throw new IllegalStateException("The embedded Kafka broker did not start: " + e.getMessage(), e);
+        }
+    }
+
+    /**
+     * Formats the storage directories. Kafka's storage formatter prints its progress to {@code System.out}
+     * (it is the {@code kafka-storage format} tool's code), which would land in the middle of the demo's output;
+     * the lines go to the log instead.
+     */
+    private static void formatQuietly(KafkaClusterTestKit cluster) throws Exception {
+        PrintStream original = System.out;
+        ByteArrayOutputStream captured = new ByteArrayOutputStream();
+        System.setOut(new PrintStream(captured, true, StandardCharsets.UTF_8));
+        try {
+            cluster.format();
+        } finally {
+            System.setOut(original);
+            LOG.info("Kafka storage formatter: {}", captured.toString(StandardCharsets.UTF_8).strip());
         }
     }
 
@@ -101,7 +125,13 @@ public final class EmbeddedKafkaBroker implements AutoCloseable {
                 // reject its producers.
                 Map.entry("transaction.max.timeout.ms", Long.toString(TimeUnit.HOURS.toMillis(2))),
                 // Topics are created explicitly, with the partition count the caller asks for.
-                Map.entry("auto.create.topics.enable", "false"));
+                Map.entry("auto.create.topics.enable", "false"),
+                // Replays carry their historical event times into Kafka record timestamps (the Flink sinks use
+                // the event time). Time-based retention would delete such records minutes after they are
+                // written, and time-based rolling would start a new segment for every batch; this broker lives
+                // for one run, so keep everything in as few segments as size allows.
+                Map.entry("log.retention.ms", "-1"),
+                Map.entry("log.roll.ms", Long.toString(TimeUnit.DAYS.toMillis(365L * 1000))));
     }
 
     /** {@code host:port} of the broker's client listener, for {@code bootstrap.servers}. */

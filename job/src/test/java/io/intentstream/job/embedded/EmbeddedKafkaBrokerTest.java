@@ -89,6 +89,33 @@ class EmbeddedKafkaBrokerTest {
     }
 
     @Test
+    void keepsRecordsWithTimestampsYearsInThePast() throws Exception {
+        // The sinks stamp outputs with historical event times; default retention would delete them.
+        String topic = "old-" + System.nanoTime();
+        broker.createTopics(List.of(topic), 1);
+        long twoYearsAgo = System.currentTimeMillis() - Duration.ofDays(730).toMillis();
+        try (KafkaProducer<String, String> producer = new KafkaProducer<>(
+                Map.of(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, broker.bootstrapServers()),
+                new StringSerializer(), new StringSerializer())) {
+            for (int i = 0; i < 5; i++) {
+                producer.send(new ProducerRecord<>(topic, null, twoYearsAgo + i, "u-" + i, "old-" + i)).get();
+            }
+        }
+        try (var admin = broker.admin()) {
+            var config = admin.describeConfigs(List.of(
+                    new org.apache.kafka.common.config.ConfigResource(
+                            org.apache.kafka.common.config.ConfigResource.Type.TOPIC, topic)))
+                    .all().get().values().iterator().next();
+            assertThat(config.get("retention.ms").value()).isEqualTo("-1");
+            var earliest = admin.listOffsets(Map.of(new TopicPartition(topic, 0),
+                    org.apache.kafka.clients.admin.OffsetSpec.earliest())).all().get();
+            assertThat(earliest.values()).allSatisfy(o -> assertThat(o.offset()).isZero());
+        }
+        assertThat(readAll(topic, "read_uncommitted", 5)).extracting(ConsumerRecord::timestamp)
+                .allSatisfy(t -> assertThat(t).isLessThan(twoYearsAgo + 5));
+    }
+
+    @Test
     void createTopicsCreatesEveryTopicWithTheRequestedPartitions() throws Exception {
         String a = "a-" + System.nanoTime();
         String b = "b-" + System.nanoTime();
