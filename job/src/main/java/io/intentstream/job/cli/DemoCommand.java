@@ -10,15 +10,17 @@ import java.io.PrintWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.Callable;
 
 import picocli.CommandLine.Command;
-import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.ParameterException;
 import picocli.CommandLine.Spec;
+import picocli.CommandLine.Unmatched;
 
 /** {@code intent-stream demo}: the whole pipeline on an embedded Kafka broker and a local Flink MiniCluster. */
 @Command(
@@ -84,8 +86,9 @@ public final class DemoCommand implements Callable<Integer> {
             description = "Give up if the job runs longer (ISO-8601, e.g. PT10M). Default: ${DEFAULT-VALUE}.")
     Duration timeout;
 
-    @Mixin
-    JobOptionsMixin jobOptions;
+    /** Job settings after the demo's options, parsed by {@link JobSettingsArguments}. */
+    @Unmatched
+    List<String> jobSettings = new ArrayList<>();
 
     @Override
     public Integer call() throws Exception {
@@ -96,7 +99,7 @@ public final class DemoCommand implements Callable<Integer> {
                         PlantedIntentStream.Parameters.DEFAULT_SUCCESSOR_PROBABILITY,
                         PlantedIntentStream.Parameters.DEFAULT_GROUP_JUMP_PROBABILITY, seed));
         DemoRunner.Settings settings =
-                new DemoRunner.Settings(input, malformed, partitions, jobOptions.configuration(), timeout, seed);
+                new DemoRunner.Settings(input, malformed, partitions, JobSettingsArguments.parse(jobSettings), timeout, seed);
 
         PrintWriter out = spec.commandLine().getOut();
         PrintWriter err = spec.commandLine().getErr();

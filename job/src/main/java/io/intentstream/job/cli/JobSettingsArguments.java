@@ -2,28 +2,24 @@ package io.intentstream.job.cli;
 
 import io.intentstream.job.config.IntentStreamOptions;
 
-import java.util.ArrayList;
 import java.util.List;
 
 import org.apache.flink.configuration.Configuration;
-import picocli.CommandLine.Unmatched;
 
 /**
- * The job's settings ({@link IntentStreamOptions}, and Flink's own keys) given as {@code --key value} or
- * {@code --key=value} after a command's own options.
+ * Turns the job settings given after a command's own options ({@link IntentStreamOptions} and Flink's own keys,
+ * as {@code --key value} or {@code --key=value}) into a configuration. Commands collect them with picocli's
+ * {@code @Unmatched}.
  */
-public final class JobOptionsMixin {
+final class JobSettingsArguments {
 
-    @Unmatched
-    List<String> arguments = new ArrayList<>();
+    private JobSettingsArguments() {}
 
     /**
-     * The settings as a configuration.
-     *
      * @throws IllegalArgumentException naming the argument when one is not a job or Flink setting; Flink keys
      *     always contain a dot, so a dot-less key is a mistyped command option
      */
-    public Configuration configuration() {
+    static Configuration parse(List<String> arguments) {
         for (String argument : arguments) {
             if (argument.startsWith("--")) {
                 String key = argument.substring(2).split("=", 2)[0];

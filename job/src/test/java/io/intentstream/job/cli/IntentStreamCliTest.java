@@ -1,0 +1,101 @@
+package io.intentstream.job.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.io.UncheckedIOException;
+import java.util.concurrent.ExecutionException;
+
+import org.junit.jupiter.api.Test;
+import picocli.CommandLine;
+
+/** The command line's structure and its failure handling; none of these start a broker. */
+class IntentStreamCliTest {
+
+    private record Run(int exitCode, String out, String err) {}
+
+    private static Run run(String... args) {
+        StringWriter out = new StringWriter();
+        StringWriter err = new StringWriter();
+        CommandLine cli = IntentStreamCli.commandLine();
+        cli.setOut(new PrintWriter(out));
+        cli.setErr(new PrintWriter(err));
+        int code = cli.execute(args);
+        return new Run(code, out.toString(), err.toString());
+    }
+
+    @Test
+    void rootHelpListsEveryCommand() {
+        Run help = run("--help");
+        assertThat(help.exitCode()).isZero();
+        assertThat(help.out()).contains("demo", "train", "evaluate");
+    }
+
+    @Test
+    void demoHelpListsTheJobSettingsWithTheirDefaults() {
+        Run help = run("demo", "--help");
+        assertThat(help.exitCode()).isZero();
+        assertThat(help.out()).contains("--events", "--summary", "--model.clusters", "--training.batch-size",
+                "(default 256)");
+    }
+
+    @Test
+    void demoRejectsANonPositiveEventCountWithTheUsageExitCodeAndOneMessage() {
+        Run run = run("demo", "--events", "0");
+        assertThat(run.exitCode()).isEqualTo(ExitCodes.USAGE);
+        assertThat(run.err()).contains("--events must be at least 1").doesNotContain("\tat ");
+    }
+
+    @Test
+    void demoRejectsAMistypedDemoOptionInsteadOfPassingItToTheJob() {
+        Run run = run("demo", "--evnts", "5");
+        assertThat(run.exitCode()).isEqualTo(ExitCodes.USAGE);
+        assertThat(run.err()).contains("Unknown option --evnts");
+    }
+
+    @Test
+    void demoRejectsAnUnknownJobSettingNamingIt() {
+        Run run = run("demo", "--events", "10", "--model.clustrs", "5");
+        assertThat(run.exitCode()).isEqualTo(ExitCodes.USAGE);
+        assertThat(run.err()).contains("Unknown option --model.clustrs").doesNotContain("\tat ");
+    }
+
+    @Test
+    void demoRejectsAnInvalidJobSettingBeforeStartingAnything() {
+        Run run = run("demo", "--events", "10", "--training.batch-size", "0");
+        assertThat(run.exitCode()).isEqualTo(ExitCodes.USAGE);
+        assertThat(run.err()).contains("training.batch-size").contains("at least 1");
+    }
+
+    @Test
+    void demoRefusesAnExternalBrokerBecauseItRunsItsOwn() {
+        Run run = run("demo", "--events", "10", "--kafka.bootstrap-servers", "example.org:9092");
+        assertThat(run.exitCode()).isEqualTo(ExitCodes.USAGE);
+        assertThat(run.err()).contains("embedded Kafka broker");
+    }
+
+    @Test
+    void demoRejectsAMissingDataFile() {
+        Run run = run("demo", "--data", "/nonexistent/intent-stream/data.txt");
+        assertThat(run.exitCode()).isEqualTo(ExitCodes.USAGE);
+        assertThat(run.err()).contains("is not a readable file");
+    }
+
+    @Test
+    void failuresMapToExitCodesByKind() {
+        assertThat(ExitCodes.of(new IllegalArgumentException("bad setting"))).isEqualTo(ExitCodes.USAGE);
+        assertThat(ExitCodes.of(new IllegalStateException("broker down"))).isEqualTo(ExitCodes.FAILED);
+        assertThat(ExitCodes.of(new UncheckedIOException(new IOException("disk full")))).isEqualTo(ExitCodes.IO);
+        assertThat(ExitCodes.of(new IllegalStateException("stopped", new ExecutionException(
+                new InterruptedException())))).isEqualTo(ExitCodes.INTERRUPTED);
+    }
+
+    @Test
+    void theMessageShownIsTheFirstNonEmptyOneOnTheCauseChain() {
+        assertThat(ExitCodes.message(new RuntimeException(null, new IllegalStateException("the real reason"))))
+                .isEqualTo("the real reason");
+        assertThat(ExitCodes.message(new NullPointerException())).isEqualTo("NullPointerException");
+    }
+}
