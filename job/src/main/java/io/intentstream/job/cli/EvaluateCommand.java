@@ -21,8 +21,8 @@ import picocli.CommandLine.Spec;
         name = "evaluate",
         mixinStandardHelpOptions = true,
         description = {
-            "Scores a saved model (best-model.bin of `train`) on the benchmark's test and validation splits under",
-            "the reference and the strict protocol, and prints the metrics as JSON."
+            "Scores a saved model (best-model.bin of `train`) on the benchmark's test and validation splits under "
+                    + "the reference and the strict protocol, and prints the metrics as JSON."
         })
 public final class EvaluateCommand implements Callable<Integer> {
 

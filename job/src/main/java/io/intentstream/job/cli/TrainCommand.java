@@ -27,10 +27,10 @@ import picocli.CommandLine.TypeConversionException;
         name = "train",
         mixinStandardHelpOptions = true,
         description = {
-            "Trains ELCRec offline on a benchmark file (leave-one-out split, early stopping on validation NDCG@20)",
-            "and tests the best model under the reference and the strict protocol.",
-            "Writes DIR/results.json and DIR/training.png after every epoch and DIR/best-model.bin on every",
-            "improvement."
+            "Trains ELCRec offline on a benchmark file (leave-one-out split, early stopping on validation NDCG@20) "
+                    + "and tests the best model under the reference and the strict protocol.",
+            "Writes DIR/results.json and DIR/training.png after every epoch, and DIR/best-model.bin whenever "
+                    + "validation improves."
         })
 public final class TrainCommand implements Callable<Integer> {
 

@@ -44,7 +44,8 @@ public final class OfflineJson {
      */
     public static void writeAtomically(Path file, byte[] content) throws IOException {
         Path absolute = file.toAbsolutePath();
-        Path temp = Files.createTempFile(absolute.getParent(), absolute.getFileName().toString(), ".tmp");
+        // Not Files.createTempFile: its owner-only permissions would end up on the result files.
+        Path temp = absolute.resolveSibling(absolute.getFileName() + "." + ProcessHandle.current().pid() + ".tmp");
         try {
             Files.write(temp, content);
             Files.move(temp, absolute, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);

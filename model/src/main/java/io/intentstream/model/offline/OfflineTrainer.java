@@ -35,6 +35,8 @@ public final class OfflineTrainer {
     public static final String BEST_MODEL_FILE = "best-model.bin";
     public static final String PLOT_FILE = "training.png";
 
+    private static final int PROGRESS_WIDTH = 170;
+
     private final TrainingSettings settings;
     private final ElcRecConfig config;
     private final BenchmarkDataset data;
@@ -137,6 +139,7 @@ public final class OfflineTrainer {
         int sequences = batches.stream().mapToInt(SequenceBatch::size).sum();
         LossMean mean = new LossMean();
         int skipped = 0;
+        double cpu0 = ProcessResources.cpuSeconds();
         long t0 = System.nanoTime();
         try (ProgressBar bar = settings.showProgress() ? progressBar(epoch, sequences) : null) {
             for (SequenceBatch batch : batches) {
@@ -148,11 +151,12 @@ public final class OfflineTrainer {
                 }
                 if (bar != null) {
                     bar.stepBy(batch.size());
-                    bar.setExtraMessage(describe(mean.result()));
+                    bar.setExtraMessage(" " + describe(mean.result()));
                 }
             }
         }
-        return new EpochRecord(epoch, secondsSince(t0), sequences, batches.size(), skipped, mean.result());
+        double seconds = secondsSince(t0);
+        return new EpochRecord(epoch, seconds, ProcessResources.cpuSeconds() - cpu0, sequences, batches.size(), skipped, mean.result());
     }
 
     private ProgressBar progressBar(int epoch, int sequences) {
@@ -162,7 +166,9 @@ public final class OfflineTrainer {
                 .setUnit(" seq", 1)
                 .showSpeed()
                 .setStyle(ProgressBarStyle.ASCII)
-                .setUpdateIntervalMillis(500)
+                .setUpdateIntervalMillis(1000)
+                // Without a terminal the width is unknown and the bar would shrink to nothing.
+                .setMaxRenderedLength(PROGRESS_WIDTH)
                 .setConsumer(new ConsoleProgressBarConsumer(progressOut))
                 .build();
     }
@@ -191,7 +197,7 @@ public final class OfflineTrainer {
     private TrainingReport writeProgress(String status, ProtocolMetrics test) throws IOException {
         double trainSeconds = epochs.stream().mapToDouble(EpochRecord::seconds).sum();
         long trainSequences = epochs.stream().mapToLong(EpochRecord::sequences).sum();
-        OptionalDouble rss = ProcessMemory.peakResidentMb();
+        OptionalDouble rss = ProcessResources.peakResidentMb();
         TrainingReport report = new TrainingReport(
                 settings.preset(),
                 settings.ablation().cliName(),
@@ -218,9 +224,9 @@ public final class OfflineTrainer {
     }
 
     private void logEpoch(EpochRecord trained, boolean validated) {
-        StringBuilder line = new StringBuilder(String.format(Locale.ROOT, "epoch %d: %.1f s, %.0f seq/s, %s",
-                trained.epoch(), trained.seconds(), trained.sequences() / trained.seconds(),
-                describe(trained.loss())));
+        StringBuilder line = new StringBuilder(String.format(Locale.ROOT,
+                "epoch %d: %.1f s (%.1f CPU s), %.0f seq/s, %s", trained.epoch(), trained.seconds(),
+                trained.cpuSeconds(), trained.sequences() / trained.seconds(), describe(trained.loss())));
         if (trained.skippedSteps() > 0) {
             line.append(", ").append(trained.skippedSteps()).append(" steps skipped (non-finite loss)");
         }

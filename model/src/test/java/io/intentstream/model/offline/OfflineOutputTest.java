@@ -7,6 +7,7 @@ import io.intentstream.model.LossParts;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermission;
 import java.util.List;
 import javax.imageio.ImageIO;
 import java.awt.image.BufferedImage;
@@ -49,19 +50,21 @@ class OfflineOutputTest {
         try (var files = Files.list(dir)) {
             assertThat(files.map(p -> p.getFileName().toString())).containsExactly("results.json");
         }
+        // Readable by others (the lead plots running results), unlike a temporary file's owner-only mode.
+        assertThat(Files.getPosixFilePermissions(file)).contains(PosixFilePermission.OTHERS_READ);
     }
 
     @Test
     void plotIsAPngWithTwoPanelsEvenBeforeTheFirstValidation() throws IOException {
         Path png = dir.resolve("training.png");
-        TrainingPlot.write(png, List.of(new EpochRecord(1, 2.0, 100, 4, 0, LOSS)), List.of());
+        TrainingPlot.write(png, List.of(new EpochRecord(1, 2.0, 3.0, 100, 4, 0, LOSS)), List.of());
         BufferedImage first = ImageIO.read(png.toFile());
         assertThat(first.getWidth()).isGreaterThan(first.getHeight());
 
-        List<EpochRecord> epochs = List.of(new EpochRecord(1, 2.0, 100, 4, 0, LOSS),
-                new EpochRecord(2, 2.0, 100, 4, 4, new LossParts(Float.NaN, Float.NaN, Float.NaN, Float.NaN,
+        List<EpochRecord> epochs = List.of(new EpochRecord(1, 2.0, 3.0, 100, 4, 0, LOSS),
+                new EpochRecord(2, 2.0, 3.0, 100, 4, 4, new LossParts(Float.NaN, Float.NaN, Float.NaN, Float.NaN,
                         Float.NaN)),
-                new EpochRecord(3, 2.0, 100, 4, 0, LOSS));
+                new EpochRecord(3, 2.0, 3.0, 100, 4, 0, LOSS));
         List<ValidationRecord> valid = List.of(
                 ValidationRecord.of(1, new ProtocolMetrics(REF, STRICT), LOSS, 1, true),
                 ValidationRecord.of(3, new ProtocolMetrics(STRICT, REF), LOSS, 1, true));
@@ -70,12 +73,23 @@ class OfflineOutputTest {
     }
 
     @Test
+    void processCpuTimeIsMeasuredAndGrowsWithWork() {
+        double before = ProcessResources.cpuSeconds();
+        double sink = 0;
+        for (int i = 0; i < 20_000_000; i++) {
+            sink += Math.sqrt(i);
+        }
+        assertThat(sink).isPositive();
+        assertThat(ProcessResources.cpuSeconds()).isGreaterThan(before);
+    }
+
+    @Test
     void peakResidentMemoryIsReadFromVmHwm() {
-        assertThat(ProcessMemory.parseVmHwmMb(List.of("VmPeak:\t 2048 kB", "VmHWM:\t   524288 kB", "VmRSS: 1 kB")))
+        assertThat(ProcessResources.parseVmHwmMb(List.of("VmPeak:\t 2048 kB", "VmHWM:\t   524288 kB", "VmRSS: 1 kB")))
                 .hasValue(512.0);
-        assertThat(ProcessMemory.parseVmHwmMb(List.of("Name: java"))).isEmpty();
+        assertThat(ProcessResources.parseVmHwmMb(List.of("Name: java"))).isEmpty();
         if (Files.isReadable(Path.of("/proc/self/status"))) {
-            assertThat(ProcessMemory.peakResidentMb().getAsDouble()).isGreaterThan(1.0);
+            assertThat(ProcessResources.peakResidentMb().getAsDouble()).isGreaterThan(1.0);
         }
     }
 }

@@ -91,6 +91,7 @@ class OfflineTrainerTest {
     void everyObjectivePartIsTrainedUnderTheFullAblation() {
         assertThat(report.epochs()).allSatisfy(e -> {
             assertThat(e.skippedSteps()).isZero();
+            assertThat(e.cpuSeconds()).isPositive();
             assertThat(e.steps()).isEqualTo(10);
             assertThat(e.sequences()).isEqualTo(240);
             assertThat(e.loss().nextItem()).isPositive();
