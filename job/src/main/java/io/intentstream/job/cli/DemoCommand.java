@@ -167,6 +167,7 @@ public final class DemoCommand implements Callable<Integer> {
         row(out, "recommendations out", Long.toString(s.recommendationsOut()));
         row(out, "dead letters", s.deadLetters() + " " + s.deadLettersByReason());
         row(out, "users answered", Long.toString(s.usersAnswered()));
+        row(out, "users per cluster", s.usersPerCluster().toString());
         row(out, "train steps", s.trainSteps() == null ? "n/a" : s.trainSteps().toString());
         row(out, "last loss", s.loss() == null ? "n/a" : String.format(Locale.ROOT, "%.4f", s.loss()));
         row(out, "model version", Long.toString(s.modelVersion()));

@@ -3,6 +3,7 @@ package io.intentstream.job.cli;
 import java.io.UncheckedIOException;
 import java.util.concurrent.CancellationException;
 
+import org.slf4j.LoggerFactory;
 import picocli.CommandLine;
 import picocli.CommandLine.IExecutionExceptionHandler;
 import picocli.CommandLine.ParseResult;
@@ -18,6 +19,9 @@ public final class ExitCodes {
     public static final int IO = 3;
     /** Interrupted (for example Ctrl-C), as shells report SIGINT. */
     public static final int INTERRUPTED = 130;
+
+    /** Where the full failure goes; see intent-stream-log4j2.properties. */
+    public static final String FAILURE_LOGGER = "io.intentstream.cli.failures";
 
     private ExitCodes() {}
 
@@ -66,7 +70,9 @@ public final class ExitCodes {
                 err.println("Details: " + IntentStreamCli.logFile());
             }
             err.flush();
-            org.slf4j.LoggerFactory.getLogger(ExitCodes.class).error("Command failed", failure);
+            // A logger of its own: the CLI's log configuration sends it to the log file only, the terminal has
+            // the one-line message above.
+            LoggerFactory.getLogger(FAILURE_LOGGER).error("Command failed", failure);
             return of(failure);
         }
     }

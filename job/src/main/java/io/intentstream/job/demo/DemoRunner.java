@@ -15,6 +15,7 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.SplittableRandom;
 import java.util.UUID;
+import java.util.concurrent.CancellationException;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
@@ -45,6 +46,9 @@ public final class DemoRunner implements AutoCloseable {
 
     /** Output is only visible to read_committed readers after a checkpoint, so the demo checkpoints often. */
     public static final Duration DEMO_CHECKPOINT_INTERVAL = Duration.ofSeconds(2);
+
+    /** Smallest item table the demo sizes for its input: comfortably above the default top-N. */
+    public static final int MIN_ITEM_CAPACITY = 256;
 
     /** Where the events come from. */
     public sealed interface Input permits Synthetic, Replay {}
@@ -110,7 +114,7 @@ public final class DemoRunner implements AutoCloseable {
     private final Listener listener;
     private final List<AutoCloseable> resources = new ArrayList<>();
     private volatile JobClient jobClient;
-    private boolean closed;
+    private volatile boolean closed;
 
     public DemoRunner(Settings settings, Listener listener) {
         this.settings = Objects.requireNonNull(settings, "settings");
@@ -122,11 +126,27 @@ public final class DemoRunner implements AutoCloseable {
      *
      * @throws IllegalArgumentException if the settings or job options are invalid
      * @throws IllegalStateException if the broker, the job or reading the outputs fails or times out
+     * @throws CancellationException if {@link #close()} stopped the run
      */
     public DemoSummary run() throws Exception {
+        try {
+            return runToTheEnd();
+        } catch (Exception e) {
+            if (isClosed()) {
+                throw new CancellationException("The demo was stopped before it finished");
+            }
+            throw e;
+        }
+    }
+
+    private boolean isClosed() {
+        return closed;
+    }
+
+    private DemoSummary runToTheEnd() throws Exception {
         long runStarted = System.nanoTime();
         InputEvents events = loadInput();
-        Configuration options = demoOptions(settings.jobOptions(), settings.input());
+        Configuration options = demoOptions(settings.jobOptions(), settings.input(), events.distinctItems());
         int clusters = IntentStreamOptions.modelConfig(withBroker(options, "localhost:1")).clusters();
 
         TemporaryDirectory runDirectory = register(TemporaryDirectory.create("intent-stream-demo-"));
@@ -197,6 +217,7 @@ public final class DemoRunner implements AutoCloseable {
                 tally.deadLettersByReason(),
                 reader.undecodable(),
                 tally.lastClusterByUser().size(),
+                usersPerCluster(tally.lastClusterByUser()),
                 trainSteps,
                 loss == null || loss.isNaN() ? null : loss,
                 tally.maxModelVersion(),
@@ -211,7 +232,11 @@ public final class DemoRunner implements AutoCloseable {
     }
 
     private record InputEvents(List<InteractionEvent> events, Map<String, Integer> plantedIntents,
-            String description, long users) {}
+            String description, long users) {
+        int distinctItems() {
+            return (int) events.stream().map(InteractionEvent::itemId).distinct().count();
+        }
+    }
 
     private InputEvents loadInput() {
         if (settings.input() instanceof Synthetic synthetic) {
@@ -226,10 +251,14 @@ public final class DemoRunner implements AutoCloseable {
     }
 
     /**
-     * The user's job options with the demo's defaults (frequent checkpoints; k = the planted intents for
-     * synthetic input) where the user set nothing, and the settings the demo cannot work without.
+     * The user's job options with the demo's defaults where the user set nothing, and the settings the demo
+     * cannot work without (its own broker, a bounded read from the start). Defaults: checkpoints every
+     * {@link #DEMO_CHECKPOINT_INTERVAL}, so that committed output shows up while the job runs; k = the planted
+     * intents for synthetic input; an item table sized to the input (the next power of two above its distinct
+     * items, at least {@link #MIN_ITEM_CAPACITY}) instead of the production default, whose parameters and Adam
+     * moments would be checkpointed every interval.
      */
-    static Configuration demoOptions(Configuration user, Input input) {
+    static Configuration demoOptions(Configuration user, Input input, int distinctItems) {
         if (user.containsKey(IntentStreamOptions.BOOTSTRAP_SERVERS.key())) {
             throw new IllegalArgumentException("The demo runs its own embedded Kafka broker; do not set --"
                     + IntentStreamOptions.BOOTSTRAP_SERVERS.key());
@@ -242,6 +271,9 @@ public final class DemoRunner implements AutoCloseable {
                 && synthetic.parameters().intents() >= 2) {
             options.set(IntentStreamOptions.CLUSTERS, synthetic.parameters().intents());
         }
+        if (!user.containsKey(IntentStreamOptions.ITEM_CAPACITY.key())) {
+            options.set(IntentStreamOptions.ITEM_CAPACITY, itemCapacityFor(distinctItems));
+        }
         options.set(IntentStreamOptions.BOUNDED, true);
         options.set(IntentStreamOptions.STARTING_OFFSETS, StartingOffsets.EARLIEST);
         if (!user.containsKey(IntentStreamOptions.TRANSACTIONAL_ID_PREFIX.key())) {
@@ -250,10 +282,23 @@ public final class DemoRunner implements AutoCloseable {
         return options;
     }
 
+    static int itemCapacityFor(int distinctItems) {
+        int capacity = MIN_ITEM_CAPACITY;
+        while (capacity < distinctItems && capacity < (1 << 30)) {
+            capacity <<= 1;
+        }
+        return capacity;
+    }
+
     private static Configuration withBroker(Configuration options, String bootstrapServers) {
         Configuration copy = new Configuration(options);
         copy.set(IntentStreamOptions.BOOTSTRAP_SERVERS, bootstrapServers);
         return IntentStreamOptions.validate(copy);
+    }
+
+    static Map<Integer, Long> usersPerCluster(Map<String, Integer> lastClusterByUser) {
+        return new java.util.TreeMap<>(lastClusterByUser.values().stream()
+                .collect(java.util.stream.Collectors.groupingBy(c -> c, java.util.stream.Collectors.counting())));
     }
 
     /** A uniformly random cluster in [0, k) per user, seeded, assigned in user-id order so it is reproducible. */
@@ -289,9 +334,9 @@ public final class DemoRunner implements AutoCloseable {
                         && !latest.isNaN()) {
                     loss = latest;
                 }
-            } catch (ExecutionException | TimeoutException e) {
-                // Accumulators are unavailable while the job is being scheduled or finishing; the output
-                // counts below are still current.
+            } catch (ExecutionException | TimeoutException | IllegalStateException e) {
+                // Accumulators are unavailable while the job is being scheduled or finishing (or the cluster
+                // is going down after a stop); the output counts below are still current.
                 LOG.debug("Accumulators not available", e);
             }
             listener.onProgress(progress(tally, eventsIn, jobStarted, trainSteps, loss));

@@ -24,6 +24,7 @@ import com.fasterxml.jackson.databind.SerializationFeature;
  * @param deadLettersByReason dead letters by the code their reason starts with
  * @param undecodableOutputs output records that did not decode as their topic's type (should be 0)
  * @param usersAnswered users with at least one intent assignment
+ * @param usersPerCluster how many users each cluster holds by their last assignment (empty clusters left out)
  * @param trainSteps optimiser steps, from the job's {@code intent-stream.train-steps} accumulator
  * @param loss the last training loss, from the job's {@code intent-stream.loss} accumulator
  * @param modelVersion the newest model version seen in any output record
@@ -48,6 +49,7 @@ public record DemoSummary(
         Map<String, Long> deadLettersByReason,
         long undecodableOutputs,
         long usersAnswered,
+        Map<Integer, Long> usersPerCluster,
         Long trainSteps,
         Double loss,
         long modelVersion,

@@ -23,12 +23,25 @@ class DemoRunnerTest {
 
     @Test
     void appliesTheDemoDefaultsWhereTheUserSetNothing() {
-        Configuration options = DemoRunner.demoOptions(new Configuration(), SYNTHETIC);
+        Configuration options = DemoRunner.demoOptions(new Configuration(), SYNTHETIC, 120);
         assertThat(options.get(IntentStreamOptions.CHECKPOINT_INTERVAL)).isEqualTo(DemoRunner.DEMO_CHECKPOINT_INTERVAL);
         assertThat(options.get(IntentStreamOptions.CLUSTERS)).isEqualTo(6);
         assertThat(options.get(IntentStreamOptions.BOUNDED)).isTrue();
         assertThat(options.get(IntentStreamOptions.STARTING_OFFSETS)).isEqualTo(StartingOffsets.EARLIEST);
         assertThat(options.get(IntentStreamOptions.TRANSACTIONAL_ID_PREFIX)).startsWith("intent-stream-demo-");
+        assertThat(options.get(IntentStreamOptions.ITEM_CAPACITY)).isEqualTo(DemoRunner.MIN_ITEM_CAPACITY);
+    }
+
+    @Test
+    void sizesTheItemTableToTheInputUnlessTheUserDid() {
+        assertThat(DemoRunner.itemCapacityFor(10)).isEqualTo(256);
+        assertThat(DemoRunner.itemCapacityFor(256)).isEqualTo(256);
+        assertThat(DemoRunner.itemCapacityFor(257)).isEqualTo(512);
+        assertThat(DemoRunner.itemCapacityFor(12_101)).isEqualTo(16_384);
+        Configuration user = new Configuration();
+        user.set(IntentStreamOptions.ITEM_CAPACITY, 1_000);
+        assertThat(DemoRunner.demoOptions(user, SYNTHETIC, 5_000).get(IntentStreamOptions.ITEM_CAPACITY))
+                .isEqualTo(1_000);
     }
 
     @Test
@@ -38,7 +51,7 @@ class DemoRunnerTest {
         user.set(IntentStreamOptions.CHECKPOINT_INTERVAL, Duration.ofSeconds(10));
         user.set(IntentStreamOptions.BOUNDED, false);
         user.set(IntentStreamOptions.STARTING_OFFSETS, StartingOffsets.LATEST);
-        Configuration options = DemoRunner.demoOptions(user, SYNTHETIC);
+        Configuration options = DemoRunner.demoOptions(user, SYNTHETIC, 120);
         assertThat(options.get(IntentStreamOptions.CLUSTERS)).isEqualTo(3);
         assertThat(options.get(IntentStreamOptions.CHECKPOINT_INTERVAL)).isEqualTo(Duration.ofSeconds(10));
         assertThat(options.get(IntentStreamOptions.BOUNDED)).isTrue();
@@ -48,7 +61,7 @@ class DemoRunnerTest {
     @Test
     void aReplayKeepsThePresetsNumberOfClusters() {
         Configuration options = DemoRunner.demoOptions(new Configuration(),
-                new DemoRunner.Replay(Path.of("data.txt"), 100, 10));
+                new DemoRunner.Replay(Path.of("data.txt"), 100, 10), 120);
         assertThat(options.getOptional(IntentStreamOptions.CLUSTERS)).isEmpty();
     }
 
@@ -56,7 +69,7 @@ class DemoRunnerTest {
     void refusesAnExternalBroker() {
         Configuration user = new Configuration();
         user.set(IntentStreamOptions.BOOTSTRAP_SERVERS, "example.org:9092");
-        assertThatThrownBy(() -> DemoRunner.demoOptions(user, SYNTHETIC))
+        assertThatThrownBy(() -> DemoRunner.demoOptions(user, SYNTHETIC, 120))
                 .isInstanceOf(IllegalArgumentException.class)
                 .hasMessageContaining("embedded Kafka broker");
     }
