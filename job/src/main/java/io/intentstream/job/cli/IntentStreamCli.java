@@ -1,5 +1,6 @@
 package io.intentstream.job.cli;
 
+import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.time.LocalDateTime;
 import java.time.format.DateTimeFormatter;
@@ -35,11 +36,28 @@ public final class IntentStreamCli {
     public static CommandLine commandLine() {
         CommandLine commandLine = new CommandLine(new IntentStreamCli());
         commandLine.setExecutionExceptionHandler(new ExitCodes.Handler());
+        commandLine.setParameterExceptionHandler(IntentStreamCli::usageError);
         commandLine.setExitCodeExceptionMapper(ExitCodes::of);
         // Picocli formats footers with String.format, hence the escaped percent signs.
         commandLine.getSubcommands().get("demo").getCommandSpec().usageMessage()
                 .footer(IntentStreamOptions.describe().replace("%", "%%"));
         return commandLine;
+    }
+
+    /**
+     * A usage error prints its message and where to find help, not the whole usage text: the demo's lists every
+     * job setting and would bury the message.
+     */
+    static int usageError(CommandLine.ParameterException error, String[] args) {
+        CommandLine command = error.getCommandLine();
+        PrintWriter err = command.getErr();
+        err.println(command.getColorScheme().errorText(
+                command.getCommandSpec().qualifiedName() + ": " + error.getMessage()));
+        if (!CommandLine.UnmatchedArgumentException.printSuggestions(error, err)) {
+            err.println("Try '" + command.getCommandSpec().qualifiedName() + " --help' for more information.");
+        }
+        err.flush();
+        return command.getCommandSpec().exitCodeOnInvalidInput();
     }
 
     /**

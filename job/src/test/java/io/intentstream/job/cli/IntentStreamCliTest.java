@@ -49,6 +49,15 @@ class IntentStreamCliTest {
     }
 
     @Test
+    void aUsageErrorPrintsTheMessageAndWhereToFindHelpNotTheWholeUsage() {
+        Run run = run("demo", "--users", "5", "--users", "6");
+        assertThat(run.exitCode()).isEqualTo(ExitCodes.USAGE);
+        assertThat(run.err()).contains("intent-stream demo: option '--users' (U) should be specified only once")
+                .contains("Try 'intent-stream demo --help'")
+                .doesNotContain("--model.clusters");
+    }
+
+    @Test
     void demoRejectsAMistypedDemoOptionInsteadOfPassingItToTheJob() {
         Run run = run("demo", "--evnts", "5");
         assertThat(run.exitCode()).isEqualTo(ExitCodes.USAGE);
