@@ -114,6 +114,15 @@ public final class OfflineTrainer {
                 }
                 logEpoch(trained, validate);
                 writeProgress(TrainingReport.RUNNING, null);
+                if (diverged(trained, validate ? validations.get(validations.size() - 1) : null)) {
+                    // Parameters that are NaN never recover: skipped steps leave them as they are.
+                    status = TrainingReport.DIVERGED;
+                    log.printf(Locale.ROOT, "stopping: the model diverged in epoch %d (%d of %d steps skipped, "
+                            + "validation scores %s)%n", epoch, trained.skippedSteps(), trained.steps(),
+                            validate ? "non-finite for " + validations.get(validations.size() - 1).reference()
+                                    .nonFiniteTargets() + " users" : "not computed");
+                    break;
+                }
                 if (earlyStopping.shouldStop(epoch)) {
                     status = TrainingReport.EARLY_STOPPED;
                     log.printf(Locale.ROOT, "early stop: no better validation NDCG@20 for %d epochs%n",
@@ -133,6 +142,15 @@ public final class OfflineTrainer {
                 earlyStopping.bestEpoch(), describe(test.reference()), describe(test.strict()));
         log.flush();
         return writeProgress(status, test);
+    }
+
+    /**
+     * Whether training cannot make progress any more: every step of the epoch had a non-finite loss, or the model
+     * scores every validation target as NaN or infinite.
+     */
+    static boolean diverged(EpochRecord trained, ValidationRecord validation) {
+        boolean everyStepSkipped = trained.steps() > 0 && trained.skippedSteps() == trained.steps();
+        return everyStepSkipped || (validation != null && validation.reference().allScoresNonFinite());
     }
 
     private EpochRecord trainEpoch(ElcRecModel model, int epoch, List<SequenceBatch> batches) {

@@ -21,8 +21,16 @@ public final class RankingEvaluator {
         float[][] itemScores(int[][] inputs);
     }
 
-    /** A rank and whether a candidate tied with the target. */
-    public record Rank(int rank, boolean tied) {}
+    /**
+     * A rank, whether a candidate tied with the target, and whether the target's score was finite at all (when
+     * it was not, {@code rank} is the number of candidates, a miss).
+     */
+    public record Rank(int rank, boolean tied, boolean finite) {
+
+        public Rank(int rank, boolean tied) {
+            this(rank, tied, true);
+        }
+    }
 
     private RankingEvaluator() {}
 
@@ -40,10 +48,8 @@ public final class RankingEvaluator {
             }
             for (int u = start; u < end; u++) {
                 float[] row = scores[u - start];
-                Rank r = rank(row, split.targets()[u], split.histories()[u], EvaluationProtocol.REFERENCE);
-                reference.add(r.rank(), r.tied());
-                Rank s = rank(row, split.targets()[u], split.histories()[u], EvaluationProtocol.STRICT);
-                strict.add(s.rank(), s.tied());
+                reference.add(rank(row, split.targets()[u], split.histories()[u], EvaluationProtocol.REFERENCE));
+                strict.add(rank(row, split.targets()[u], split.histories()[u], EvaluationProtocol.STRICT));
             }
         }
         return new ProtocolMetrics(reference.result(), strict.result());
@@ -79,7 +85,7 @@ public final class RankingEvaluator {
     private static Rank referenceRank(float[] raw, int target, boolean[] isSeen) {
         float targetScore = isSeen[target] ? 0f : raw[target];
         if (!Float.isFinite(targetScore)) {
-            return new Rank(raw.length - 1, false);
+            return new Rank(raw.length - 1, false, false);
         }
         int higher = 0;
         boolean tied = false;
@@ -101,7 +107,7 @@ public final class RankingEvaluator {
         float targetScore = raw[target];
         int lastItem = raw.length - 2;
         if (!Float.isFinite(targetScore)) {
-            return new Rank(lastItem, false);
+            return new Rank(lastItem - 1, false, false);
         }
         int higher = 0;
         boolean tied = false;

@@ -10,15 +10,23 @@ import com.fasterxml.jackson.annotation.JsonPropertyOrder;
  * @param users how many users were ranked
  * @param tiedTargets how many targets shared their exact score with at least one candidate; ranks count only
  *     strictly higher scores, so ties are resolved in the target's favour (the reference's argsort order is arbitrary)
+ * @param nonFiniteTargets how many targets had a NaN or infinite score and were counted as misses: a model that
+ *     has diverged shows it here
  */
-@JsonPropertyOrder({"hr@5", "hr@20", "ndcg@5", "ndcg@20", "users", "tied_targets"})
+@JsonPropertyOrder({"hr@5", "hr@20", "ndcg@5", "ndcg@20", "users", "tied_targets", "non_finite_targets"})
 public record RankingMetrics(
         @JsonProperty("hr@5") double hr5,
         @JsonProperty("hr@20") double hr20,
         @JsonProperty("ndcg@5") double ndcg5,
         @JsonProperty("ndcg@20") double ndcg20,
         @JsonProperty("users") int users,
-        @JsonProperty("tied_targets") int tiedTargets) {
+        @JsonProperty("tied_targets") int tiedTargets,
+        @JsonProperty("non_finite_targets") int nonFiniteTargets) {
+
+    /** Whether every target's score was NaN or infinite, i.e. the model no longer produces scores. */
+    public boolean allScoresNonFinite() {
+        return nonFiniteTargets == users;
+    }
 
     /** Accumulates 0-based ranks one user at a time. */
     public static final class Accumulator {
@@ -28,6 +36,7 @@ public record RankingMetrics(
         private double ndcg20;
         private int users;
         private int tiedTargets;
+        private int nonFiniteTargets;
 
         /**
          * @param rank 0-based rank of the target (number of candidates scored strictly higher)
@@ -52,11 +61,26 @@ public record RankingMetrics(
             }
         }
 
+        /** A target whose score was NaN or infinite: a miss. */
+        public void addNonFinite() {
+            users++;
+            nonFiniteTargets++;
+        }
+
+        public void add(RankingEvaluator.Rank rank) {
+            if (rank.finite()) {
+                add(rank.rank(), rank.tied());
+            } else {
+                addNonFinite();
+            }
+        }
+
         public RankingMetrics result() {
             if (users == 0) {
                 throw new IllegalStateException("no user was ranked");
             }
-            return new RankingMetrics(hr5 / users, hr20 / users, ndcg5 / users, ndcg20 / users, users, tiedTargets);
+            return new RankingMetrics(hr5 / users, hr20 / users, ndcg5 / users, ndcg20 / users, users, tiedTargets,
+                    nonFiniteTargets);
         }
     }
 }

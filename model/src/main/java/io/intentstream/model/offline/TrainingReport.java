@@ -7,7 +7,8 @@ import java.util.List;
 /**
  * The content of results.json, rewritten after every epoch so that a running or killed run can be inspected.
  *
- * @param status {@code running}, {@code early_stopped} (patience ran out) or {@code completed} (epoch cap reached)
+ * @param status {@code running}, {@code early_stopped} (patience ran out), {@code completed} (epoch cap reached) or
+ *     {@code diverged} (the parameters became non-finite; the best model before that is tested)
  * @param validProtocol the protocol whose NDCG@20 selects the best epoch
  * @param secondsPerEpoch training seconds of each epoch (validation excluded, see {@link EpochRecord})
  * @param sequencesPerSecond training sequences per training second over the whole run
@@ -43,4 +44,5 @@ public record TrainingReport(
     public static final String RUNNING = "running";
     public static final String EARLY_STOPPED = "early_stopped";
     public static final String COMPLETED = "completed";
+    public static final String DIVERGED = "diverged";
 }

@@ -19,8 +19,8 @@ class OfflineOutputTest {
     @TempDir
     Path dir;
 
-    private static final RankingMetrics REF = new RankingMetrics(0.5, 0.75, 0.25, 0.3, 4, 1);
-    private static final RankingMetrics STRICT = new RankingMetrics(0.6, 0.8, 0.35, 0.4, 4, 0);
+    private static final RankingMetrics REF = new RankingMetrics(0.5, 0.75, 0.25, 0.3, 4, 1, 0);
+    private static final RankingMetrics STRICT = new RankingMetrics(0.6, 0.8, 0.35, 0.4, 4, 0, 0);
     private static final LossParts LOSS = new LossParts(1.5f, 1.0f, 0.25f, 0.125f, 0.125f);
 
     @Test
@@ -38,6 +38,19 @@ class OfflineOutputTest {
         assertThat(json.get("loss").get("sequence_contrast").asDouble()).isEqualTo(0.25);
         assertThat(json.get("eval_seconds").asDouble()).isEqualTo(1.25);
         assertThat(json.get("improved").asBoolean()).isTrue();
+    }
+
+    @Test
+    void trainingStopsWhenTheModelDiverges() {
+        EpochRecord healthy = new EpochRecord(1, 1, 1, 100, 4, 1, LOSS);
+        EpochRecord allSkipped = new EpochRecord(2, 1, 1, 100, 4, 4, LOSS);
+        RankingMetrics nan = new RankingMetrics(0, 0, 0, 0, 4, 0, 4);
+        ValidationRecord nanValidation = ValidationRecord.of(1, new ProtocolMetrics(nan, nan), LOSS, 1, false);
+        ValidationRecord fine = ValidationRecord.of(1, new ProtocolMetrics(REF, STRICT), LOSS, 1, true);
+        assertThat(OfflineTrainer.diverged(healthy, null)).isFalse();
+        assertThat(OfflineTrainer.diverged(healthy, fine)).isFalse();
+        assertThat(OfflineTrainer.diverged(allSkipped, null)).isTrue();
+        assertThat(OfflineTrainer.diverged(healthy, nanValidation)).isTrue();
     }
 
     @Test

@@ -85,10 +85,33 @@ class RankingEvaluatorTest {
     }
 
     @Test
-    void nonFiniteTargetScoreIsAMiss() {
+    void nonFiniteTargetScoreIsAMissAndCounted() {
         float[] scores = {0f, Float.NaN, 0.3f, 0.2f, 0.1f, 0f, 0f};
-        assertThat(RankingEvaluator.rank(scores, 1, new int[0], EvaluationProtocol.REFERENCE).rank()).isEqualTo(6);
-        assertThat(RankingEvaluator.rank(scores, 1, new int[0], EvaluationProtocol.STRICT).rank()).isEqualTo(5);
+        assertThat(RankingEvaluator.rank(scores, 1, new int[0], EvaluationProtocol.REFERENCE))
+                .isEqualTo(new Rank(6, false, false));
+        assertThat(RankingEvaluator.rank(scores, 1, new int[0], EvaluationProtocol.STRICT))
+                .isEqualTo(new Rank(4, false, false));
+        float[] infinite = {0f, 0.1f, Float.POSITIVE_INFINITY, 0.2f, 0.1f, 0f, 0f};
+        assertThat(RankingEvaluator.rank(infinite, 2, new int[0], EvaluationProtocol.STRICT).finite()).isFalse();
+
+        RankingMetrics.Accumulator acc = new RankingMetrics.Accumulator();
+        acc.add(RankingEvaluator.rank(scores, 1, new int[0], EvaluationProtocol.STRICT));
+        acc.add(RankingEvaluator.rank(scores, 2, new int[0], EvaluationProtocol.STRICT));
+        RankingMetrics m = acc.result();
+        assertThat(m.users()).isEqualTo(2);
+        assertThat(m.nonFiniteTargets()).isEqualTo(1);
+        assertThat(m.hr5()).isEqualTo(0.5);
+        assertThat(m.allScoresNonFinite()).isFalse();
+    }
+
+    @Test
+    void aModelThatScoresOnlyNaNIsRecognised() {
+        float[] nan = {Float.NaN, Float.NaN, Float.NaN, Float.NaN, Float.NaN, Float.NaN, Float.NaN};
+        ProtocolMetrics m = RankingEvaluator.evaluate(in -> new float[][] {nan, nan},
+                new EvaluationSplit("valid", new int[][] {{0, 1}, {0, 2}}, new int[] {3, 4}, new int[][] {{1}, {2}}));
+        assertThat(m.reference().allScoresNonFinite()).isTrue();
+        assertThat(m.strict().nonFiniteTargets()).isEqualTo(2);
+        assertThat(m.reference().hr20()).isZero();
     }
 
     @Test
