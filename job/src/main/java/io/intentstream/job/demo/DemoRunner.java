@@ -24,6 +24,7 @@ import java.util.concurrent.TimeoutException;
 import org.apache.flink.api.common.JobExecutionResult;
 import org.apache.flink.configuration.Configuration;
 import org.apache.flink.configuration.CoreOptions;
+import org.apache.flink.configuration.RestartStrategyOptions;
 import org.apache.flink.core.execution.JobClient;
 import org.apache.flink.state.rocksdb.RocksDBOptions;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
@@ -46,6 +47,9 @@ public final class DemoRunner implements AutoCloseable {
 
     /** Output is only visible to read_committed readers after a checkpoint, so the demo checkpoints often. */
     public static final Duration DEMO_CHECKPOINT_INTERVAL = Duration.ofSeconds(2);
+
+    /** Restarts the demo allows its job before it reports the failure. */
+    public static final int DEMO_RESTART_ATTEMPTS = 2;
 
     /** Smallest item table the demo sizes for its input: comfortably above the default top-N. */
     public static final int MIN_ITEM_CAPACITY = 256;
@@ -256,7 +260,7 @@ public final class DemoRunner implements AutoCloseable {
      * {@link #DEMO_CHECKPOINT_INTERVAL}, so that committed output shows up while the job runs; k = the planted
      * intents for synthetic input; an item table sized to the input (the next power of two above its distinct
      * items, at least {@link #MIN_ITEM_CAPACITY}) instead of the production default, whose parameters and Adam
-     * moments would be checkpointed every interval.
+     * moments would be checkpointed every interval; at most {@link #DEMO_RESTART_ATTEMPTS} restarts.
      */
     static Configuration demoOptions(Configuration user, Input input, int distinctItems) {
         if (user.containsKey(IntentStreamOptions.BOOTSTRAP_SERVERS.key())) {
@@ -270,6 +274,13 @@ public final class DemoRunner implements AutoCloseable {
         if (input instanceof Synthetic synthetic && !user.containsKey(IntentStreamOptions.CLUSTERS.key())
                 && synthetic.parameters().intents() >= 2) {
             options.set(IntentStreamOptions.CLUSTERS, synthetic.parameters().intents());
+        }
+        if (!user.containsKey(RestartStrategyOptions.RESTART_STRATEGY.key())) {
+            // Flink's default with checkpointing retries forever; a demo whose job keeps failing should end
+            // with the job's error instead.
+            options.set(RestartStrategyOptions.RESTART_STRATEGY, "fixed-delay");
+            options.set(RestartStrategyOptions.RESTART_STRATEGY_FIXED_DELAY_ATTEMPTS, DEMO_RESTART_ATTEMPTS);
+            options.set(RestartStrategyOptions.RESTART_STRATEGY_FIXED_DELAY_DELAY, Duration.ofSeconds(1));
         }
         if (!user.containsKey(IntentStreamOptions.ITEM_CAPACITY.key())) {
             options.set(IntentStreamOptions.ITEM_CAPACITY, itemCapacityFor(distinctItems));

@@ -14,6 +14,7 @@ import java.util.stream.Collectors;
 import java.util.stream.IntStream;
 
 import org.apache.flink.configuration.Configuration;
+import org.apache.flink.configuration.RestartStrategyOptions;
 import org.junit.jupiter.api.Test;
 
 class DemoRunnerTest {
@@ -30,6 +31,9 @@ class DemoRunnerTest {
         assertThat(options.get(IntentStreamOptions.STARTING_OFFSETS)).isEqualTo(StartingOffsets.EARLIEST);
         assertThat(options.get(IntentStreamOptions.TRANSACTIONAL_ID_PREFIX)).startsWith("intent-stream-demo-");
         assertThat(options.get(IntentStreamOptions.ITEM_CAPACITY)).isEqualTo(DemoRunner.MIN_ITEM_CAPACITY);
+        assertThat(options.get(RestartStrategyOptions.RESTART_STRATEGY)).isEqualTo("fixed-delay");
+        assertThat(options.get(RestartStrategyOptions.RESTART_STRATEGY_FIXED_DELAY_ATTEMPTS))
+                .isEqualTo(DemoRunner.DEMO_RESTART_ATTEMPTS);
     }
 
     @Test
