@@ -8,6 +8,7 @@ import ai.djl.ndarray.NDScope;
 import ai.djl.ndarray.index.NDIndex;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.Parameter;
+import ai.djl.nn.ParameterList;
 import ai.djl.training.GradientCollector;
 import ai.djl.training.ParameterStore;
 import io.intentstream.model.cluster.Augmentations;
@@ -84,11 +85,11 @@ public final class ElcRecModel implements AutoCloseable {
         store = new ParameterStore(manager, false);
         parameterNames = new ArrayList<>();
         parameterArrays = new ArrayList<>();
-        List<Parameter> parameters = network.getParameters().values();
-        for (Parameter parameter : parameters) {
-            parameterNames.add(parameter.getName() + "#" + parameterNames.size());
-            parameterArrays.add(parameter.getArray());
-        }
+        // Block order, which is fixed by construction; the keys are the parameters' unique block paths.
+        ParameterList parameterList = network.getParameters();
+        List<Parameter> parameters = parameterList.values();
+        parameterNames.addAll(parameterList.keys());
+        parameters.forEach(parameter -> parameterArrays.add(parameter.getArray()));
         itemTableIndex = parameters.indexOf(network.itemTable());
         centresIndex = parameters.indexOf(network.centres());
         optimizer = new AdamOptimizer(manager, parameterNames, parameterArrays, config.learningRate(),
@@ -180,9 +181,6 @@ public final class ElcRecModel implements AutoCloseable {
             HostBatch host = HostBatch.prepare(batch, config.nextItemLoss(), augmentations, randomness.hostRandom());
             engine.setRandomSeed(randomness.engineSeed());
             try (NDScope scope = new NDScope()) {
-                if (objective.usesCentres()) {
-                    renormaliseCentres();
-                }
                 HostBatch.DeviceBatch device = host.upload(manager);
                 float[] values;
                 try (GradientCollector collector = engine.newGradientCollector()) {
@@ -198,6 +196,9 @@ public final class ElcRecModel implements AutoCloseable {
                 }
                 freezePaddingRow();
                 optimizer.step(activeParameters());
+                if (objective.usesCentres()) {
+                    renormaliseCentres();
+                }
                 version++;
                 return new TrainStepResult(loss, version, false);
             } finally {
@@ -427,7 +428,11 @@ public final class ElcRecModel implements AutoCloseable {
         return Arrays.copyOf(cells, n);
     }
 
-    /** The reference renormalises the centres in place before each batch, outside the autograd graph. */
+    /**
+     * The reference renormalises the centres in place before each batch, outside the autograd graph. Doing it
+     * right after each applied update gives every batch the same unit centres (they start as unit rows and only
+     * an update moves them), and leaves a skipped step without any parameter change.
+     */
     private void renormaliseCentres() {
         NDArray centres = parameterArrays.get(centresIndex);
         try (GradMode ignored = GradMode.disabled()) {

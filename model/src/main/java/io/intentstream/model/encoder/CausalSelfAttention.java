@@ -11,6 +11,7 @@ import ai.djl.nn.norm.Dropout;
 import ai.djl.nn.norm.LayerNorm;
 import ai.djl.training.ParameterStore;
 import ai.djl.util.PairList;
+import io.intentstream.model.training.Scalars;
 
 /**
  * Multi-head self-attention with an additive mask, residual connection and post-LayerNorm:
@@ -57,7 +58,7 @@ public final class CausalSelfAttention extends AbstractBlock {
         NDArray qkv = queryKeyValue.forward(store, new NDList(x), training).singletonOrThrow(); // (B, T, 3D)
         qkv = qkv.reshape(batch, length, 3, heads, headSize).transpose(2, 0, 3, 1, 4); // (3, B, H, T, Dh)
         // Scaling the queries instead of the scores: B·T·D multiplications instead of B·H·T·T.
-        NDArray query = qkv.get(0).mul(1.0 / Math.sqrt(headSize)); // (B, H, T, Dh)
+        NDArray query = qkv.get(0).mul(Scalars.like(x, (float) (1.0 / Math.sqrt(headSize)))); // (B, H, T, Dh)
         NDArray key = qkv.get(1); // (B, H, T, Dh)
         NDArray value = qkv.get(2); // (B, H, T, Dh)
 

@@ -98,9 +98,16 @@ public final class HostBatch {
         return targetCount;
     }
 
-    /** One host-to-device copy; the returned arrays are views of it, created in the caller's scope. */
+    /**
+     * One host-to-device copy; the returned arrays are views of it, created in the caller's scope. The data is
+     * copied into libtorch-owned memory: an array made from Java data aliases a Java buffer that the garbage
+     * collector may free while autograd still holds the array (see {@link Scalars}).
+     */
     public DeviceBatch upload(NDManager manager) {
-        NDArray all = manager.create(packed);
+        NDArray all;
+        try (NDArray javaBacked = manager.create(packed)) {
+            all = javaBacked.duplicate();
+        }
         int cells = batchSize * sequenceLength;
         int offset = 0;
         NDArray ids = slice(all, offset, cells).reshape(batchSize, sequenceLength); // (B, T)

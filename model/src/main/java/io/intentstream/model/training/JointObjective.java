@@ -8,11 +8,7 @@ import ai.djl.ndarray.types.Shape;
 import ai.djl.training.ParameterStore;
 import io.intentstream.model.ElcRecConfig;
 import io.intentstream.model.NextItemLossType;
-import io.intentstream.model.cluster.ClusterLoss;
-import io.intentstream.model.cluster.IntentContrast;
 import io.intentstream.model.cluster.NearestCentre;
-import io.intentstream.model.cluster.SequenceContrast;
-import io.intentstream.model.cluster.UnitRows;
 import io.intentstream.model.encoder.ElcRecNetwork;
 
 /**
@@ -20,8 +16,8 @@ import io.intentstream.model.encoder.ElcRecNetwork;
  * {@code L = L_next + w_seq·L_seq_cl + w_intent·L_intent_cl + alpha·L_cluster}.
  *
  * <p>Choices that follow the reference code: the sequence contrast fuses every position with its own nearest
- * centre ({@link SequenceContrast.CentreChoice#POSITION}); the intent contrast is the reference's NT-Xent between
- * views and assigned centres ({@link IntentContrast.Form#REFERENCE_NT_XENT}); the original sequence's intent is
+ * centre; the intent contrast is the reference's NT-Xent between views and assigned centres (both in
+ * {@link ClusterTerms}); the original sequence's intent is
  * the nearest centre of its (training-mode) mean-pooled embedding; the cluster loss sees the L2-normalised
  * mean-pooled embeddings with gradient. Unlike the reference, the two views are encoded once, as one batch of
  * 2B sequences, and that encoding serves both contrastive terms.
@@ -59,20 +55,20 @@ public final class JointObjective {
             NDArray centres = store.getValue(network.centres(), ids.getDevice(), true); // (k, D)
             NDArray pooled = encoded.mean(new int[] {1}); // (B, D), padding positions included as the reference
             if (config.clusterLossEnabled()) {
-                cluster = ClusterLoss.loss(UnitRows.normalise(pooled), centres).mul(config.clusterLossWeight());
+                cluster = ClusterTerms.clusterLoss(ClusterTerms.unitRows(pooled), centres)
+                        .mul(Scalars.like(pooled, config.clusterLossWeight()));
             }
             if (config.contrastEnabled()) {
                 long b = ids.getShape().get(0);
                 NDArray views = network.forward(store, new NDList(batch.views()), true).singletonOrThrow(); // (2B, T, D)
                 NDArray first = views.get(new NDIndex("0:{}", b)); // (B, T, D)
                 NDArray second = views.get(new NDIndex("{}:", b)); // (B, T, D)
-                sequenceContrast = SequenceContrast.loss(first, second, centres, config.fusion(),
-                                SequenceContrast.CentreChoice.POSITION, config.temperature())
-                        .mul(config.sequenceContrastWeight());
+                sequenceContrast = ClusterTerms.sequenceContrast(first, second, centres, config.fusion(),
+                                config.temperature())
+                        .mul(Scalars.like(pooled, config.sequenceContrastWeight()));
                 NDArray intent = NearestCentre.nearest(pooled, centres); // (B) int64, no gradient
-                intentContrast = IntentContrast.loss(first.mean(new int[] {1}), second.mean(new int[] {1}),
-                                centres, intent, config.temperature(), IntentContrast.Form.REFERENCE_NT_XENT)
-                        .mul(config.intentContrastWeight());
+                intentContrast = ClusterTerms.intentContrast(first, second, centres, intent, config.temperature())
+                        .mul(Scalars.like(pooled, config.intentContrastWeight()));
             }
         }
         NDArray total = nextItem.add(sequenceContrast).add(intentContrast).add(cluster);
@@ -86,9 +82,10 @@ public final class JointObjective {
             return encoded.getManager().zeros(new Shape(), encoded.getDataType());
         }
         long d = encoded.getShape().get(2);
-        NDArray hidden = encoded.reshape(-1, d).get(batch.positions()); // (N, D), only where a target exists
+        NDArray hidden = Rows.gather(encoded.reshape(-1, d), batch.positions()); // (N, D), only where a target exists
         if (config.nextItemLoss() == NextItemLossType.BCE_ONE_NEGATIVE) {
-            return NextItemLoss.binaryCrossEntropy(hidden, table.get(batch.targets()), table.get(batch.negatives()));
+            return NextItemLoss.binaryCrossEntropy(hidden, Rows.gather(table, batch.targets()),
+                    Rows.gather(table, batch.negatives()));
         }
         NDArray candidates = table.get(new NDIndex("1:{}", liveItemRows + 1)); // (live, D)
         return NextItemLoss.softmaxCrossEntropy(hidden, candidates, batch.targets());
