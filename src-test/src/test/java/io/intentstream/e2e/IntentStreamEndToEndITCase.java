@@ -66,10 +66,10 @@ class IntentStreamEndToEndITCase {
 
     @Test
     void everyValidEventGetsExactlyOneIntentAndOneRecommendationAndEveryMalformedRecordADeadLetter() throws Exception {
-        // 300 users share 3000 events, about 10 each: every user stays below T, so "seen within the window"
+        // 200 users share 2000 events, about 10 each: every user stays below T, so "seen within the window"
         // is the user's whole history.
         PlantedIntentStream stream = PlantedIntentStream.generate(
-                PlantedIntentStream.Parameters.of(300, CLUSTERS, 20, 3_000, 7));
+                PlantedIntentStream.Parameters.of(200, CLUSTERS, 20, 2_000, 7));
         List<InteractionEvent> events = stream.events();
         Map<String, Long> eventsPerUser = events.stream()
                 .collect(Collectors.groupingBy(InteractionEvent::userId, Collectors.counting()));
@@ -207,8 +207,8 @@ class IntentStreamEndToEndITCase {
         options.set(IntentStreamOptions.MAX_SEQUENCE_LENGTH, MAX_SEQUENCE_LENGTH);
         options.set(IntentStreamOptions.CLUSTERS, CLUSTERS);
         options.set(IntentStreamOptions.HIDDEN_SIZE, 16);
-        options.set(IntentStreamOptions.BATCH_SIZE, 64);
-        options.set(IntentStreamOptions.CENTRE_WARM_UP, 64);
+        options.set(IntentStreamOptions.BATCH_SIZE, 128);
+        options.set(IntentStreamOptions.CENTRE_WARM_UP, 128);
         options.set(IntentStreamOptions.ITEM_CAPACITY, 256);
         options.set(IntentStreamOptions.TOP_N, TOP_N);
         return options;
