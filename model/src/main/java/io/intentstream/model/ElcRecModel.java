@@ -23,6 +23,7 @@ import io.intentstream.model.training.JointObjective;
 import io.intentstream.model.training.StepRandomness;
 import io.intentstream.model.training.StepRandomness.Purpose;
 import io.intentstream.model.training.TensorCodec;
+import io.intentstream.model.training.TorchThreads;
 import io.intentstream.model.training.TrainingLock;
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
@@ -76,6 +77,7 @@ public final class ElcRecModel implements AutoCloseable {
     private ElcRecModel(ElcRecConfig config) {
         this.config = config;
         engine = Engine.getEngine(ENGINE);
+        TorchThreads.applyDefaultOnce();
         manager = NDManager.newBaseManager(resolveDevice(config.device(), engine), ENGINE);
         network = new ElcRecNetwork(config);
         try (TrainingLock.Held ignored = TrainingLock.acquire()) {
@@ -358,6 +360,11 @@ public final class ElcRecModel implements AutoCloseable {
             optimizer.close();
             manager.close();
         }
+    }
+
+    /** Arrays the model's manager holds right now: constant between steps unless something leaks (tests). */
+    synchronized int managedArrayCount() {
+        return ((ai.djl.ndarray.BaseNDManager) manager).getManagedArrays().size();
     }
 
     private void load(ModelSnapshot snapshot) {

@@ -7,7 +7,6 @@ import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.AbstractBlock;
 import ai.djl.nn.core.Linear;
-import ai.djl.nn.norm.Dropout;
 import ai.djl.nn.norm.LayerNorm;
 import ai.djl.training.ParameterStore;
 import ai.djl.util.PairList;
@@ -28,8 +27,8 @@ public final class CausalSelfAttention extends AbstractBlock {
     /** Query, key and value projections as one (3D, D) Linear: one matrix product instead of three. */
     private final Linear queryKeyValue;
     private final Linear output;
-    private final Dropout attentionDropout;
-    private final Dropout outputDropout;
+    private final UniformDropout attentionDropout;
+    private final UniformDropout outputDropout;
     private final LayerNorm norm;
 
     public CausalSelfAttention(int hiddenSize, int heads, float attentionDropoutRate, float hiddenDropoutRate) {
@@ -42,8 +41,8 @@ public final class CausalSelfAttention extends AbstractBlock {
         this.headSize = hiddenSize / heads;
         queryKeyValue = addChildBlock("query_key_value", Linear.builder().setUnits(3L * hiddenSize).build());
         output = addChildBlock("output", Linear.builder().setUnits(hiddenSize).build());
-        attentionDropout = addChildBlock("attention_dropout", Dropout.builder().optRate(attentionDropoutRate).build());
-        outputDropout = addChildBlock("output_dropout", Dropout.builder().optRate(hiddenDropoutRate).build());
+        attentionDropout = addChildBlock("attention_dropout", new UniformDropout(attentionDropoutRate));
+        outputDropout = addChildBlock("output_dropout", new UniformDropout(hiddenDropoutRate));
         norm = addChildBlock("norm", LayerNorms.bertStyle());
     }
 

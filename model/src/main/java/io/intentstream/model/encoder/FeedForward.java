@@ -8,7 +8,6 @@ import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.AbstractBlock;
 import ai.djl.nn.Activation;
 import ai.djl.nn.core.Linear;
-import ai.djl.nn.norm.Dropout;
 import ai.djl.nn.norm.LayerNorm;
 import ai.djl.training.ParameterStore;
 import ai.djl.util.PairList;
@@ -18,7 +17,7 @@ public final class FeedForward extends AbstractBlock {
 
     private final Linear expand;
     private final Linear contract;
-    private final Dropout dropout;
+    private final UniformDropout dropout;
     private final LayerNorm norm;
     private final int innerSize;
 
@@ -26,7 +25,7 @@ public final class FeedForward extends AbstractBlock {
         this.innerSize = innerSize;
         expand = addChildBlock("expand", Linear.builder().setUnits(innerSize).build());
         contract = addChildBlock("contract", Linear.builder().setUnits(hiddenSize).build());
-        dropout = addChildBlock("dropout", Dropout.builder().optRate(hiddenDropoutRate).build());
+        dropout = addChildBlock("dropout", new UniformDropout(hiddenDropoutRate));
         norm = addChildBlock("norm", LayerNorms.bertStyle());
     }
 

@@ -10,7 +10,6 @@ import ai.djl.ndarray.types.SparseFormat;
 import ai.djl.nn.AbstractBlock;
 import ai.djl.nn.Parameter;
 import ai.djl.nn.core.Embedding;
-import ai.djl.nn.norm.Dropout;
 import ai.djl.nn.norm.LayerNorm;
 import ai.djl.training.ParameterStore;
 import ai.djl.util.PairList;
@@ -29,7 +28,7 @@ public final class SequenceEmbedding extends AbstractBlock {
     private final Parameter itemTable;
     private final Parameter positionTable;
     private final LayerNorm norm;
-    private final Dropout dropout;
+    private final UniformDropout dropout;
 
     public SequenceEmbedding(int itemRows, int maxSequenceLength, int hiddenSize, float hiddenDropout) {
         this.itemRows = itemRows;
@@ -46,7 +45,7 @@ public final class SequenceEmbedding extends AbstractBlock {
                 .optShape(new Shape(maxSequenceLength, hiddenSize))
                 .build());
         norm = addChildBlock("norm", LayerNorms.bertStyle());
-        dropout = addChildBlock("dropout", Dropout.builder().optRate(hiddenDropout).build());
+        dropout = addChildBlock("dropout", new UniformDropout(hiddenDropout));
     }
 
     /** The (itemRows, d) item table, shared with the next-item output layer. */
