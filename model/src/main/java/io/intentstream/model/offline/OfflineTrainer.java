@@ -169,7 +169,7 @@ public final class OfflineTrainer {
                 }
                 if (bar != null) {
                     bar.stepBy(batch.size());
-                    bar.setExtraMessage(" " + describe(mean.result()));
+                    bar.setExtraMessage(" " + brief(mean.result()));
                 }
             }
         }
@@ -178,6 +178,11 @@ public final class OfflineTrainer {
     }
 
     private ProgressBar progressBar(int epoch, int sequences) {
+        // On a terminal the consumer fits its width; redirected to a file it would assume 80 columns and cut the
+        // loss parts off.
+        ConsoleProgressBarConsumer consumer = System.console() != null
+                ? new ConsoleProgressBarConsumer(progressOut)
+                : new ConsoleProgressBarConsumer(progressOut, PROGRESS_WIDTH);
         return new ProgressBarBuilder()
                 .setTaskName("epoch " + epoch)
                 .setInitialMax(sequences)
@@ -185,9 +190,7 @@ public final class OfflineTrainer {
                 .showSpeed()
                 .setStyle(ProgressBarStyle.ASCII)
                 .setUpdateIntervalMillis(1000)
-                // Without a terminal the width is unknown and the bar would shrink to nothing.
-                .setMaxRenderedLength(PROGRESS_WIDTH)
-                .setConsumer(new ConsoleProgressBarConsumer(progressOut))
+                .setConsumer(consumer)
                 .build();
     }
 
@@ -259,6 +262,11 @@ public final class OfflineTrainer {
 
     private static String describe(LossParts loss) {
         return String.format(Locale.ROOT, "loss %.4f (next %.4f, seq-cl %.4f, intent-cl %.4f, cluster %.4f)",
+                loss.total(), loss.nextItem(), loss.sequenceContrast(), loss.intentContrast(), loss.cluster());
+    }
+
+    private static String brief(LossParts loss) {
+        return String.format(Locale.ROOT, "loss %.3f = next %.3f + seq %.3f + intent %.3f + cluster %.3f",
                 loss.total(), loss.nextItem(), loss.sequenceContrast(), loss.intentContrast(), loss.cluster());
     }
 

@@ -8,7 +8,10 @@ import io.intentstream.model.ElcRecConfig;
 import io.intentstream.model.ElcRecModel;
 import io.intentstream.model.ModelSnapshot;
 import io.intentstream.model.NextItemLossType;
+import java.io.ByteArrayOutputStream;
 import java.io.IOException;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
 import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.nio.file.Files;
@@ -103,16 +106,6 @@ class OfflineTrainerTest {
     }
 
     @Test
-    void trainedModelRanksFarBetterThanTheSameModelUntrained() {
-        ProtocolMetrics untrained;
-        try (ElcRecModel fresh = ElcRecModel.create(config)) {
-            untrained = RankingEvaluator.evaluate(fresh::itemScores, data.testSplit(config.maxSequenceLength()));
-        }
-        assertThat(report.test().strict().ndcg20()).isGreaterThan(untrained.strict().ndcg20() + 0.1);
-        assertThat(report.test().reference().hr5()).isGreaterThan(untrained.reference().hr5() + 0.1);
-    }
-
-    @Test
     void bestModelFileHoldsTheBestEpochsModelAndReproducesTheTestMetrics() throws IOException {
         ModelSnapshot best = ModelSnapshot.fromBytes(Files.readAllBytes(dir.resolve("run/best-model.bin")));
         assertThat(best.config()).isEqualTo(config);
@@ -129,14 +122,23 @@ class OfflineTrainerTest {
         assertThat(log).contains("epoch 1:", "epoch 3:", "valid HR@5", "best epoch", "strict_protocol");
     }
 
+    /**
+     * The next-item objective alone (SASRec) on strongly sequential data: the tested best model must rank far
+     * better than the same model untrained. (The full objective learns this data much more slowly, so it is not
+     * the one used to check that training and best-model selection work.)
+     */
     @Test
-    void validatesOnlyEveryFewEpochsButAlwaysTheLast() throws IOException {
+    void validatesOnlyEveryFewEpochsButAlwaysTheLastAndLearns() throws IOException {
         TrainingSettings settings = new TrainingSettings("beauty", Ablation.SASREC, NextItemLossType.SOFTMAX_CE,
-                Device.CPU, 3, 40, 2, 120, 5L, dir.resolve("sparse"), false);
+                Device.CPU, 3, 40, 2, 24, 5L, dir.resolve("sparse"), true);
         ElcRecConfig sasrec = Ablation.SASREC.applyTo(config.toBuilder().nextItemLoss(NextItemLossType.SOFTMAX_CE)
                 .build());
+        ByteArrayOutputStream progress = new ByteArrayOutputStream();
         TrainingReport sparse = new OfflineTrainer(settings, sasrec, data, new PrintWriter(new StringWriter()),
-                System.err).run();
+                new PrintStream(progress, true, StandardCharsets.UTF_8)).run();
+        // Without a terminal the bar must still show the whole loss breakdown, not cut at 80 columns.
+        assertThat(progress.toString(StandardCharsets.UTF_8))
+                .contains("epoch 1", "epoch 3", "240/240 seq", "seq/s", "+ cluster 0.000");
         assertThat(sparse.valid()).extracting(ValidationRecord::epoch).containsExactly(2, 3);
         assertThat(sparse.centreInitSeconds()).isZero();
         assertThat(sparse.epochs()).allSatisfy(e -> {
@@ -150,5 +152,12 @@ class OfflineTrainerTest {
         List<Integer> epochs = new ArrayList<>();
         json.get("valid").forEach(v -> epochs.add(v.get("epoch").asInt()));
         assertThat(epochs).containsExactly(2, 3);
+
+        ProtocolMetrics untrained;
+        try (ElcRecModel fresh = ElcRecModel.create(sasrec)) {
+            untrained = RankingEvaluator.evaluate(fresh::itemScores, data.testSplit(sasrec.maxSequenceLength()));
+        }
+        assertThat(sparse.test().strict().ndcg20()).isGreaterThan(untrained.strict().ndcg20() + 0.3);
+        assertThat(sparse.test().reference().hr5()).isGreaterThan(untrained.reference().hr5() + 0.3);
     }
 }
