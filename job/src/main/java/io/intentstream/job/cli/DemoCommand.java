@@ -13,7 +13,9 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import java.util.concurrent.Callable;
+import java.util.stream.Collectors;
 
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
@@ -167,7 +169,7 @@ public final class DemoCommand implements Callable<Integer> {
         row(out, "recommendations out", Long.toString(s.recommendationsOut()));
         row(out, "dead letters", s.deadLetters() + " " + s.deadLettersByReason());
         row(out, "users answered", Long.toString(s.usersAnswered()));
-        row(out, "users per cluster", s.usersPerCluster().toString());
+        row(out, "users per cluster", clusterSizes(s.usersPerCluster()));
         row(out, "train steps", s.trainSteps() == null ? "n/a" : s.trainSteps().toString());
         row(out, "last loss", s.loss() == null ? "n/a" : String.format(Locale.ROOT, "%.4f", s.loss()));
         row(out, "model version", Long.toString(s.modelVersion()));
@@ -183,6 +185,19 @@ public final class DemoCommand implements Callable<Integer> {
         if (s.undecodableOutputs() > 0) {
             row(out, "undecodable outputs", Long.toString(s.undecodableOutputs()));
         }
+    }
+
+    /** The whole map when it is short; otherwise how many clusters hold users and the largest few. */
+    static String clusterSizes(Map<Integer, Long> usersPerCluster) {
+        if (usersPerCluster.size() <= 10) {
+            return usersPerCluster.toString();
+        }
+        String largest = usersPerCluster.entrySet().stream()
+                .sorted(Map.Entry.<Integer, Long>comparingByValue().reversed())
+                .limit(5)
+                .map(e -> e.getKey() + "=" + e.getValue())
+                .collect(Collectors.joining(", "));
+        return usersPerCluster.size() + " clusters in use; largest {" + largest + ", ...}";
     }
 
     private static void row(PrintWriter out, String label, String value) {

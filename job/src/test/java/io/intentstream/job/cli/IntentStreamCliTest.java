@@ -93,6 +93,18 @@ class IntentStreamCliTest {
     }
 
     @Test
+    void theSummaryListsFewClustersInFullAndManyAsTheLargest() {
+        assertThat(DemoCommand.clusterSizes(new java.util.TreeMap<>(java.util.Map.of(0, 5L, 3, 7L))))
+                .isEqualTo("{0=5, 3=7}");
+        java.util.Map<Integer, Long> many = new java.util.TreeMap<>();
+        for (int c = 0; c < 20; c++) {
+            many.put(c, (long) c);
+        }
+        assertThat(DemoCommand.clusterSizes(many))
+                .isEqualTo("20 clusters in use; largest {19=19, 18=18, 17=17, 16=16, 15=15, ...}");
+    }
+
+    @Test
     void failuresMapToExitCodesByKind() {
         assertThat(ExitCodes.of(new IllegalArgumentException("bad setting"))).isEqualTo(ExitCodes.USAGE);
         assertThat(ExitCodes.of(new IllegalStateException("broker down"))).isEqualTo(ExitCodes.FAILED);
