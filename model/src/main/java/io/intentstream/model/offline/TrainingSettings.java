@@ -66,11 +66,6 @@ public record TrainingSettings(
         return ablation.applyTo(preset.toBuilder().nextItemLoss(nextItemLoss).device(device).seed(seed).build());
     }
 
-    public TrainingSettings withEpochs(int value) {
-        return new TrainingSettings(preset, ablation, nextItemLoss, device, value, patience, evalEvery, batchSize,
-                seed, outputDirectory, showProgress);
-    }
-
     private static void require(boolean condition, String message) {
         if (!condition) {
             throw new IllegalArgumentException(message);
