@@ -20,6 +20,7 @@ import io.intentstream.model.training.AdamOptimizer;
 import io.intentstream.model.training.GradMode;
 import io.intentstream.model.training.HostBatch;
 import io.intentstream.model.training.JointObjective;
+import io.intentstream.model.training.NativeMemoryTuning;
 import io.intentstream.model.training.StepRandomness;
 import io.intentstream.model.training.StepRandomness.Purpose;
 import io.intentstream.model.training.TensorCodec;
@@ -43,7 +44,13 @@ import java.util.List;
  * config's seed and a draw counter that snapshots carry, so equal inputs give bit-identical parameters and a
  * restored model continues exactly as the original would have. Training steps of all models in the JVM are
  * serialised by {@link TrainingLock}. Methods of one instance are synchronised; inference does not take the
- * JVM-wide lock.
+ * JVM-wide lock. The first model loads the engine with a thread setting for a shared 2-core machine
+ * ({@link TorchThreads}) and sets glibc's malloc thresholds ({@link NativeMemoryTuning}).
+ *
+ * <p>A step: prepare views and negatives on the host, one upload, the {@link JointObjective} under a gradient
+ * collector inside an {@link NDScope}, one read-back of the five loss values, then (if the loss is finite) the
+ * padding row's gradient zeroed, the Adam update, and the centres renormalised; nothing created during the step
+ * outlives it.
  */
 public final class ElcRecModel implements AutoCloseable {
 
@@ -76,8 +83,8 @@ public final class ElcRecModel implements AutoCloseable {
 
     private ElcRecModel(ElcRecConfig config) {
         this.config = config;
-        engine = Engine.getEngine(ENGINE);
-        TorchThreads.applyDefaultOnce();
+        engine = TorchThreads.engine();
+        NativeMemoryTuning.applyOnce();
         manager = NDManager.newBaseManager(resolveDevice(config.device(), engine), ENGINE);
         network = new ElcRecNetwork(config);
         try (TrainingLock.Held ignored = TrainingLock.acquire()) {

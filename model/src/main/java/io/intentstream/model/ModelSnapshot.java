@@ -19,9 +19,13 @@ import java.util.zip.CRC32C;
  * @param version the model version (monotonic, one per applied step)
  * @param stepCount Adam's step count (bias correction)
  * @param centresInitialised whether k-means initialisation of the centres has happened
- * @param parameters all parameters, encoded by the model (DJL's parameter format, in a fixed order)
- * @param optimizerState Adam's first and second moments, encoded by the model
- * @param rngState the random generators' state (dropout, augmentation, negative sampling)
+ * @param parameters all parameters in the network's fixed block order: format int, count, then per parameter
+ *     its block path (UTF), data type name (UTF), rank and dims, and its raw bytes in native (little-endian)
+ *     order; restoring copies them bit for bit and checks names, types and shapes
+ * @param optimizerState Adam's state: format int, step count, then per parameter its block path and its first
+ *     and second moments in the same array encoding
+ * @param rngState format int and the draw counter: every step's randomness (dropout, augmentation, negatives)
+ *     is a function of the config's seed and this counter, so it stands for all generator state
  * @param itemIndex the encoded external-id to row mapping, or an empty array where rows are the ids (benchmarks)
  */
 public record ModelSnapshot(

@@ -8,9 +8,9 @@ package io.intentstream.model;
  * @param clusterDistance squared distance of the L2-normalised embedding to that centre
  * @param runnerUp second-nearest centre per sample
  * @param runnerUpDistance squared distance to the runner-up
- * @param topItems (B, N) item rows ranked by score, best first; padding, mask and the sample's own input rows
- *     are never returned
- * @param topScores (B, N) the scores of {@code topItems}
+ * @param topItems (B, N) item rows ranked by score, best first; padding, mask, rows above liveItemRows and the
+ *     sample's own input rows are never returned, so a sample with fewer than N such candidates gets a shorter row
+ * @param topScores (B, N) the scores of {@code topItems} (dot product of the last position with the item row)
  * @param modelVersion the version of the model that produced these scores
  */
 public record Scores(
