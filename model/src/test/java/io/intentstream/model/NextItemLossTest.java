@@ -64,6 +64,20 @@ class NextItemLossTest {
         assertThat((double) loss).isCloseTo(expected, within(1e-6));
     }
 
+    @Test
+    void softmaxCrossEntropyInRowBlocksEqualsTheWholeComputation() {
+        manager.getEngine().setRandomSeed(5);
+        NDArray hidden = manager.randomNormal(new Shape(800, 8)); // 3 blocks of at most 349 rows at R = 12,000
+        NDArray candidates = manager.randomNormal(new Shape(12_000, 8));
+        NDArray targets = manager.randomInteger(0, 12_000, new Shape(800), ai.djl.ndarray.types.DataType.INT64);
+        float whole = hidden.matMul(candidates.transpose()).logSoftmax(-1).gather(targets.reshape(-1, 1), 1)
+                .mean().neg().getFloat();
+
+        float blocked = NextItemLoss.softmaxCrossEntropy(hidden, candidates, targets).getFloat();
+
+        assertThat(blocked).isCloseTo(whole, within(1e-4f * Math.abs(whole)));
+    }
+
     private NDArray matrix(float[] values, int rows, int columns) {
         return manager.create(values, new Shape(rows, columns));
     }

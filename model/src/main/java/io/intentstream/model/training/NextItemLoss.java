@@ -1,6 +1,7 @@
 package io.intentstream.model.training;
 
 import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.index.NDIndex;
 import ai.djl.nn.Activation;
 
 /**
@@ -11,6 +12,9 @@ public final class NextItemLoss {
 
     /** The reference's guard inside both logarithms. */
     static final float LOG_GUARD = 1e-24f;
+
+    /** Logit elements per block of the softmax loss: 4M floats, 16 MB. */
+    static final long BLOCK_ELEMENTS = 4L << 20;
 
     private NextItemLoss() {}
 
@@ -33,14 +37,27 @@ public final class NextItemLoss {
     /**
      * Full-softmax cross-entropy over the candidate rows, averaged over positions.
      *
+     * <p>Computed in blocks of rows whose (rows, R) logits stay under {@link #BLOCK_ELEMENTS} floats: an
+     * allocation that does not fit a glibc thread arena's 64 MB heap gets fresh pages of its own every time, and on
+     * this project's VM each first-touch page fault costs about 12 us (17,700 of them for 73 MB of logits, 250 ms
+     * measured at N=1,500, R=12,101), while blocks that fit are reused from the heap step after step.
+     *
      * @param hidden (N, D) encoder outputs at positions with a target
      * @param candidates (R, D) the item rows that compete (rows 1..liveItemRows of the table)
      * @param targetColumns (N) int64 index of each true next item within {@code candidates}
      */
     public static NDArray softmaxCrossEntropy(NDArray hidden, NDArray candidates, NDArray targetColumns) {
-        NDArray logits = hidden.matMul(candidates.transpose()); // (N, R)
-        NDArray logProbabilities = logits.logSoftmax(-1); // (N, R)
-        NDArray picked = logProbabilities.gather(targetColumns.reshape(-1, 1), 1); // (N, 1)
-        return picked.mean().neg(); // ()
+        long n = hidden.getShape().get(0);
+        long rowsPerBlock = Math.max(1, BLOCK_ELEMENTS / candidates.getShape().get(0));
+        NDArray candidatesT = candidates.transpose(); // (D, R)
+        NDArray total = null;
+        for (long start = 0; start < n; start += rowsPerBlock) {
+            NDIndex rows = new NDIndex("{}:{}", start, Math.min(n, start + rowsPerBlock));
+            NDArray logits = hidden.get(rows).matMul(candidatesT); // (n_b, R)
+            NDArray picked = logits.logSoftmax(-1).gather(targetColumns.get(rows).reshape(-1, 1), 1); // (n_b, 1)
+            NDArray blockSum = picked.sum();
+            total = total == null ? blockSum : total.add(blockSum);
+        }
+        return total.div(Scalars.like(total, -n)); // ()
     }
 }
