@@ -32,7 +32,6 @@ import java.io.DataInputStream;
 import java.io.DataOutputStream;
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 
@@ -86,23 +85,26 @@ public final class ElcRecModel implements AutoCloseable {
         engine = TorchThreads.engine();
         NativeMemoryTuning.applyOnce();
         manager = NDManager.newBaseManager(resolveDevice(config.device(), engine), ENGINE);
-        network = new ElcRecNetwork(config);
-        try (TrainingLock.Held ignored = TrainingLock.acquire()) {
-            engine.setRandomSeed(StepRandomness.of(config.seed(), 0, Purpose.PARAMETER_INIT).engineSeed());
-            network.initialize(manager);
+        try {
+            network = new ElcRecNetwork(config);
+            try (TrainingLock.Held ignored = TrainingLock.acquire()) {
+                engine.setRandomSeed(StepRandomness.of(config.seed(), 0, Purpose.PARAMETER_INIT).engineSeed());
+                network.initialize(manager);
+            }
+            store = new ParameterStore(manager, false);
+            // Block order, which is fixed by construction; the keys are the parameters' unique block paths.
+            ParameterList parameterList = network.getParameters();
+            List<Parameter> parameters = parameterList.values();
+            parameterNames = List.copyOf(parameterList.keys());
+            parameterArrays = parameters.stream().map(Parameter::getArray).toList();
+            itemTableIndex = parameters.indexOf(network.itemTable());
+            centresIndex = parameters.indexOf(network.centres());
+            optimizer = new AdamOptimizer(manager, parameterNames, parameterArrays, config.learningRate(),
+                    config.beta1(), config.beta2(), ADAM_EPSILON);
+        } catch (RuntimeException e) {
+            manager.close();
+            throw e;
         }
-        store = new ParameterStore(manager, false);
-        parameterNames = new ArrayList<>();
-        parameterArrays = new ArrayList<>();
-        // Block order, which is fixed by construction; the keys are the parameters' unique block paths.
-        ParameterList parameterList = network.getParameters();
-        List<Parameter> parameters = parameterList.values();
-        parameterNames.addAll(parameterList.keys());
-        parameters.forEach(parameter -> parameterArrays.add(parameter.getArray()));
-        itemTableIndex = parameters.indexOf(network.itemTable());
-        centresIndex = parameters.indexOf(network.centres());
-        optimizer = new AdamOptimizer(manager, parameterNames, parameterArrays, config.learningRate(),
-                config.beta1(), config.beta2(), ADAM_EPSILON);
         objective = new JointObjective(config);
         augmentations = config.contrastEnabled() ? Augmentations.from(config) : null;
     }
