@@ -183,38 +183,47 @@ public final class ElcRecModel implements AutoCloseable {
         centresInitialised = true;
     }
 
-    /** One forward and backward pass of the joint objective and one Adam step. */
-    public synchronized TrainStepResult trainStep(SequenceBatch batch) {
-        ensureOpen();
-        validateBatch(batch);
+    /**
+     * One forward and backward pass of the joint objective and one Adam step. Takes the JVM-wide
+     * {@link TrainingLock} before this model's monitor (the order every locking method here uses).
+     */
+    public TrainStepResult trainStep(SequenceBatch batch) {
         try (TrainingLock.Held ignored = TrainingLock.acquire()) {
-            StepRandomness randomness = StepRandomness.of(config.seed(), randomDraws++, Purpose.TRAIN_STEP);
-            HostBatch host = HostBatch.prepare(batch, config.nextItemLoss(), augmentations, randomness.hostRandom());
-            engine.setRandomSeed(randomness.engineSeed());
-            try (NDScope scope = new NDScope()) {
-                HostBatch.DeviceBatch device = host.upload(manager);
-                float[] values;
-                try (GradientCollector collector = engine.newGradientCollector()) {
-                    JointObjective.Terms terms = objective.compute(network, store, device, batch.liveItemRows());
-                    values = terms.values();
-                    if (Float.isFinite(values[0])) {
-                        collector.backward(terms.total());
-                    }
-                }
-                LossParts loss = new LossParts(values[0], values[1], values[2], values[3], values[4]);
-                if (!Float.isFinite(values[0])) {
-                    return new TrainStepResult(loss, version, true);
-                }
-                freezePaddingRow();
-                optimizer.step(activeParameters());
-                if (objective.usesCentres()) {
-                    renormaliseCentres();
-                }
-                version++;
-                return new TrainStepResult(loss, version, false);
-            } finally {
-                optimizer.zeroGradients();
+            synchronized (this) {
+                ensureOpen();
+                validateBatch(batch);
+                return trainStepLocked(batch);
             }
+        }
+    }
+
+    private TrainStepResult trainStepLocked(SequenceBatch batch) {
+        StepRandomness randomness = StepRandomness.of(config.seed(), randomDraws++, Purpose.TRAIN_STEP);
+        HostBatch host = HostBatch.prepare(batch, config.nextItemLoss(), augmentations, randomness.hostRandom());
+        engine.setRandomSeed(randomness.engineSeed());
+        try (NDScope scope = new NDScope()) {
+            HostBatch.DeviceBatch device = host.upload(manager);
+            float[] values;
+            try (GradientCollector collector = engine.newGradientCollector()) {
+                JointObjective.Terms terms = objective.compute(network, store, device, batch.liveItemRows());
+                values = terms.values();
+                if (Float.isFinite(values[0])) {
+                    collector.backward(terms.total());
+                }
+            }
+            LossParts loss = new LossParts(values[0], values[1], values[2], values[3], values[4]);
+            if (!Float.isFinite(values[0])) {
+                return new TrainStepResult(loss, version, true);
+            }
+            freezePaddingRow();
+            optimizer.step(activeParameters());
+            if (objective.usesCentres()) {
+                renormaliseCentres();
+            }
+            version++;
+            return new TrainStepResult(loss, version, false);
+        } finally {
+            optimizer.zeroGradients();
         }
     }
 
@@ -311,11 +320,7 @@ public final class ElcRecModel implements AutoCloseable {
      * hands a row to a new item after evicting the old one. Rows must be items (1..itemCount), never padding or
      * the mask id. Consumes one random draw (part of the snapshot), so it is as reproducible as a step.
      */
-    public synchronized void resetItemRows(int[] rows) {
-        ensureOpen();
-        if (rows.length == 0) {
-            return;
-        }
+    public void resetItemRows(int[] rows) {
         long[] indices = new long[rows.length];
         for (int i = 0; i < rows.length; i++) {
             if (rows[i] < 1 || rows[i] > config.itemCount()) {
@@ -324,16 +329,23 @@ public final class ElcRecModel implements AutoCloseable {
             }
             indices[i] = rows[i];
         }
-        NDArray table = parameterArrays.get(itemTableIndex);
-        try (TrainingLock.Held ignored = TrainingLock.acquire();
-                GradMode noGrad = GradMode.disabled();
-                NDScope scope = new NDScope()) {
-            engine.setRandomSeed(StepRandomness.of(config.seed(), randomDraws++, Purpose.ROW_RESET).engineSeed());
-            NDArray index = manager.create(indices);
-            NDArray fresh = manager.randomNormal(0f, config.initRange(), new Shape(rows.length, config.hiddenSize()),
-                    table.getDataType());
-            table.set(new NDIndex("{}", index), fresh);
-            optimizer.resetRows(itemTableIndex, index);
+        if (indices.length == 0) {
+            return;
+        }
+        try (TrainingLock.Held ignored = TrainingLock.acquire()) {
+            synchronized (this) {
+                ensureOpen();
+                NDArray table = parameterArrays.get(itemTableIndex);
+                try (GradMode noGrad = GradMode.disabled(); NDScope scope = new NDScope()) {
+                    engine.setRandomSeed(
+                            StepRandomness.of(config.seed(), randomDraws++, Purpose.ROW_RESET).engineSeed());
+                    NDArray index = manager.create(indices);
+                    NDArray fresh = manager.randomNormal(0f, config.initRange(),
+                            new Shape(indices.length, config.hiddenSize()), table.getDataType());
+                    table.set(new NDIndex("{}", index), fresh);
+                    optimizer.resetRows(itemTableIndex, index);
+                }
+            }
         }
     }
 

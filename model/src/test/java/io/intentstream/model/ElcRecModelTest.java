@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.within;
 
 import java.util.Arrays;
 import java.util.HashSet;
+import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import org.junit.jupiter.api.Test;
@@ -228,6 +229,49 @@ class ElcRecModelTest {
                 .isInstanceOf(IllegalStateException.class).hasMessageContaining("sees no GPU");
         try (ElcRecModel model = ElcRecModel.create(ModelFixtures.tiny().device(Device.AUTO).build())) {
             assertThat(model.device()).isEqualTo(ai.djl.Device.cpu());
+        }
+    }
+
+    @Test
+    void stepsScoresAndResetsFromSeveralThreadsAllFinish() throws Exception {
+        try (ElcRecModel shared = ElcRecModel.create(ModelFixtures.tiny().build());
+                ElcRecModel other = ElcRecModel.create(ModelFixtures.tiny().seed(8L).build())) {
+            java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newFixedThreadPool(4);
+            try {
+                List<java.util.concurrent.Future<?>> work = new java.util.ArrayList<>();
+                for (int t = 0; t < 2; t++) {
+                    int seed = t;
+                    work.add(pool.submit(() -> {
+                        for (int i = 0; i < 10; i++) {
+                            shared.trainStep(ModelFixtures.randomBatch(8, ModelFixtures.ITEMS, seed * 100 + i));
+                            other.trainStep(ModelFixtures.randomBatch(8, ModelFixtures.ITEMS, seed * 100 + i));
+                        }
+                    }));
+                }
+                work.add(pool.submit(() -> {
+                    for (int i = 0; i < 10; i++) {
+                        // A caller holding the JVM-wide lock around its own calls must not deadlock with the others.
+                        try (io.intentstream.model.training.TrainingLock.Held held =
+                                io.intentstream.model.training.TrainingLock.acquire()) {
+                            shared.resetItemRows(new int[] {1 + i});
+                            shared.trainStep(ModelFixtures.randomBatch(8, ModelFixtures.ITEMS, 1000 + i));
+                        }
+                    }
+                }));
+                work.add(pool.submit(() -> {
+                    for (int i = 0; i < 30; i++) {
+                        shared.score(ModelFixtures.randomBatch(4, ModelFixtures.ITEMS, i).inputs(), 3,
+                                ModelFixtures.ITEMS);
+                    }
+                }));
+                for (java.util.concurrent.Future<?> future : work) {
+                    future.get(120, java.util.concurrent.TimeUnit.SECONDS);
+                }
+            } finally {
+                pool.shutdownNow();
+            }
+            assertThat(shared.version()).isEqualTo(30);
+            assertThat(other.version()).isEqualTo(20);
         }
     }
 
