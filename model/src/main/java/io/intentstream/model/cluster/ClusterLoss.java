@@ -1,6 +1,7 @@
 package io.intentstream.model.cluster;
 
 import ai.djl.ndarray.NDArray;
+import io.intentstream.model.tensor.Scalars;
 
 /**
  * The cluster loss of ELCRec (spec §3, paper Eq. 3): pull every embedding towards all centres, push the centres
@@ -39,6 +40,9 @@ import ai.djl.ndarray.NDArray;
  * on unit vectors). Nothing is normalised here, so the caller chooses how gradients pass the normalisation: the
  * reference normalises h with gradient ({@link UnitRows#normalise}) and the centres in place without gradient
  * ({@link UnitRows#renormaliseInPlace}). Gradients flow to both arguments. Every method returns a scalar.
+ *
+ * <p>Constant factors are libtorch-owned scalars ({@link Scalars}), never Java numbers: the backward pass reads
+ * them, and a Java-backed scalar would be freed before it runs. The training step calls {@link #loss}.
  */
 public final class ClusterLoss {
 
@@ -64,9 +68,10 @@ public final class ClusterLoss {
         NDArray meanC = centres.mean(new int[] {0}); // (d)
         NDArray meanSquaredNormH = h.square().sum(new int[] {1}).mean(); // s_h
         NDArray meanSquaredNormC = centres.square().sum(new int[] {1}).mean(); // s_c
-        NDArray pull = meanSquaredNormH.add(meanSquaredNormC).sub(meanH.dot(meanC).mul(2)); // (1/(bk)) sum ||h-c||^2
-        NDArray spreadOverKSquared = meanSquaredNormC.sub(meanC.dot(meanC)).mul(2); // (1/k^2) sum ||c_i-c_j||^2
-        return pull.sub(spreadOverKSquared.mul(spreadScale(normalisation, k)));
+        NDArray two = Scalars.like(h, 2f);
+        NDArray pull = meanSquaredNormH.add(meanSquaredNormC).sub(meanH.dot(meanC).mul(two)); // (1/(bk)) sum ||h-c||^2
+        NDArray spreadOverKSquared = meanSquaredNormC.sub(meanC.dot(meanC)).mul(two); // (1/k^2) sum ||c_i-c_j||^2
+        return pull.sub(scaleSpread(spreadOverKSquared, normalisation, k));
     }
 
     /** The loss summed pair by pair, as the reference codes it (O(bkd + k^2 d)); for tests and checks. */
@@ -74,7 +79,7 @@ public final class ClusterLoss {
         int k = checkShapes(h, centres);
         NDArray pull = squaredDistances(h, centres).mean();
         NDArray spreadOverKSquared = squaredDistances(centres, centres).mean();
-        return pull.sub(spreadOverKSquared.mul(spreadScale(normalisation, k)));
+        return pull.sub(scaleSpread(spreadOverKSquared, normalisation, k));
     }
 
     /**
@@ -85,7 +90,8 @@ public final class ClusterLoss {
         checkShapes(h, centres);
         NDArray meanH = h.mean(new int[] {0});
         NDArray meanC = centres.mean(new int[] {0});
-        return meanC.dot(meanC).mul(2).sub(meanH.dot(meanC).mul(2));
+        NDArray two = Scalars.like(h, 2f);
+        return meanC.dot(meanC).mul(two).sub(meanH.dot(meanC).mul(two));
     }
 
     /**
@@ -95,14 +101,17 @@ public final class ClusterLoss {
     public static NDArray squaredDistances(NDArray x, NDArray y) {
         NDArray xx = x.square().sum(new int[] {1}, true); // (n, 1)
         NDArray yy = y.square().sum(new int[] {1}).expandDims(0); // (1, m)
-        return xx.add(yy).sub(x.matMul(y.transpose()).mul(2));
+        return xx.add(yy).sub(x.matMul(y.transpose()).mul(Scalars.like(x, 2f)));
     }
 
-    /** k^2 / (k(k-1)) turns the reference's mean over all k^2 pairs into the paper's mean over i != j. */
-    private static float spreadScale(Normalisation normalisation, int k) {
+    /**
+     * The spread term as {@code normalisation} averages it: the reference's mean over all k^2 pairs as is, or
+     * times k^2 / (k(k-1)) for the paper's mean over i != j.
+     */
+    private static NDArray scaleSpread(NDArray spreadOverKSquared, Normalisation normalisation, int k) {
         return switch (normalisation) {
-            case REFERENCE -> 1f;
-            case PAPER -> (float) k / (k - 1);
+            case REFERENCE -> spreadOverKSquared;
+            case PAPER -> spreadOverKSquared.mul(Scalars.like(spreadOverKSquared, (float) k / (k - 1)));
         };
     }
 

@@ -1,8 +1,12 @@
 package io.intentstream.model.cluster;
 
 import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDArrays;
+import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
+import io.intentstream.model.tensor.Rows;
+import io.intentstream.model.tensor.Scalars;
 
 /**
  * The intent contrast of ELCRec (spec §4, paper Eq. 6): each augmented view of a sequence is pulled towards the
@@ -63,12 +67,12 @@ public final class IntentContrast {
                     + intent.getShape());
         }
         SequenceContrast.requirePositive(temperature);
-        NDArray positives = centres.get(intent); // (b, d), differentiable gather
+        NDArray positives = Rows.gather(centres, intent); // (b, d), gradient flows to the centres
         return switch (form) {
-            case INFO_NCE -> infoNce(pooled1, positives, temperature).add(infoNce(pooled2, positives, temperature))
-                    .div(2);
-            case REFERENCE_NT_XENT -> SequenceContrast.ntXent(pooled1, positives, temperature)
-                    .add(SequenceContrast.ntXent(pooled2, positives, temperature)).div(2);
+            case INFO_NCE -> meanOfTwo(infoNce(pooled1, positives, temperature),
+                    infoNce(pooled2, positives, temperature));
+            case REFERENCE_NT_XENT -> meanOfTwo(SequenceContrast.ntXent(pooled1, positives, temperature),
+                    SequenceContrast.ntXent(pooled2, positives, temperature));
         };
     }
 
@@ -76,7 +80,12 @@ public final class IntentContrast {
     private static NDArray infoNce(NDArray anchors, NDArray positives, float temperature) {
         NDManager manager = anchors.getManager();
         int b = Math.toIntExact(anchors.getShape().get(0));
-        NDArray logits = anchors.matMul(positives.transpose()).div(temperature); // (b, b)
+        NDArray logits = anchors.matMul(positives.transpose()).div(Scalars.like(anchors, temperature)); // (b, b)
         return SequenceContrast.crossEntropy(logits, manager.arange(0L, (long) b, 1L, DataType.INT64));
+    }
+
+    /** The mean of two scalar losses, without a Java-backed divisor in the graph (see {@link Scalars}). */
+    private static NDArray meanOfTwo(NDArray first, NDArray second) {
+        return NDArrays.stack(new NDList(first, second)).mean();
     }
 }

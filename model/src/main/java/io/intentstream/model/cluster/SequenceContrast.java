@@ -5,6 +5,8 @@ import ai.djl.ndarray.NDArrays;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import io.intentstream.model.Fusion;
+import io.intentstream.model.tensor.Rows;
+import io.intentstream.model.tensor.Scalars;
 
 /**
  * The sequence contrast of ELCRec (spec §4, paper Eq. 4): NT-Xent over the 2b augmented views of a batch, after
@@ -28,7 +30,8 @@ import io.intentstream.model.Fusion;
  *       hidden state, per position.</li>
  * </ul>
  * Nearest centres are found on normalised vectors without gradient; the chosen centre rows are gathered from
- * {@code centres}, so the loss is differentiable with respect to the encoded views and the centres.
+ * {@code centres} ({@link Rows#gather}, whose gradient is bit-reproducible), so the loss is differentiable with
+ * respect to the encoded views and the centres. The training step uses {@link CentreChoice#POSITION}.
  */
 public final class SequenceContrast {
 
@@ -98,18 +101,17 @@ public final class SequenceContrast {
                     + b.getShape());
         }
         requirePositive(temperature);
-        int n = Math.toIntExact(a.getShape().get(0));
+        long n = a.getShape().get(0);
         NDManager manager = a.getManager();
         NDArray z = a.concat(b, 0); // (2n, m)
-        NDArray similarity = z.matMul(z.transpose()).div(temperature); // (2n, 2n)
-        NDArray self = manager.eye(2 * n).toType(DataType.BOOLEAN, false);
+        NDArray similarity = z.matMul(z.transpose()).div(Scalars.like(z, temperature)); // (2n, 2n)
+        NDArray self = manager.eye(Math.toIntExact(2 * n)).toType(DataType.BOOLEAN, false); // (2n, 2n)
         NDArray excluded = manager.full(similarity.getShape(), Float.NEGATIVE_INFINITY, similarity.getDataType());
         NDArray logits = NDArrays.where(self, excluded, similarity);
-        long[] positive = new long[2 * n];
-        for (int i = 0; i < 2 * n; i++) {
-            positive[i] = (i + n) % (2L * n);
-        }
-        return crossEntropy(logits, manager.create(positive));
+        // Labels from libtorch ranges, not Java arrays: the gather's backward pass reads them.
+        NDArray positives = manager.arange(n, 2 * n, 1L, DataType.INT64)
+                .concat(manager.arange(0L, n, 1L, DataType.INT64)); // (2n): i + n mod 2n
+        return crossEntropy(logits, positives);
     }
 
     /** Mean over rows of {@code -log softmax(logits)[row, label[row]]}. */
@@ -130,8 +132,6 @@ public final class SequenceContrast {
             case VIEW -> view.mean(new int[] {1}); // (b, d), mean over all T positions, padding included
             case POSITION -> view; // (b, T, d)
         };
-        try (NDArray index = NearestCentre.nearest(chooser, centres)) {
-            return centres.get(index);
-        }
+        return Rows.gather(centres, NearestCentre.nearest(chooser, centres));
     }
 }

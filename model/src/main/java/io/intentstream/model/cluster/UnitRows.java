@@ -1,6 +1,7 @@
 package io.intentstream.model.cluster;
 
 import ai.djl.ndarray.NDArray;
+import io.intentstream.model.tensor.Scalars;
 
 /**
  * L2 normalisation of the rows (last axis) of embeddings and centres.
@@ -17,11 +18,12 @@ public final class UnitRows {
 
     /**
      * {@code x / max(||x||, 1e-12)} along the last axis, like PyTorch's {@code F.normalize(x, p=2, dim=-1)}.
-     * Differentiable: gradients flow through the normalisation (so they are orthogonal to each unit row).
+     * Differentiable: gradients flow through the normalisation (so they are orthogonal to each unit row). The
+     * epsilon is a libtorch-owned scalar because the backward pass of {@code maximum} reads it (see {@link Scalars}).
      */
     public static NDArray normalise(NDArray x) {
         int last = x.getShape().dimension() - 1;
-        NDArray norms = x.norm(new int[] {last}, true).maximum(EPSILON);
+        NDArray norms = x.norm(new int[] {last}, true).maximum(Scalars.like(x, EPSILON));
         return x.div(norms);
     }
 

@@ -10,7 +10,7 @@ import ai.djl.nn.core.Linear;
 import ai.djl.nn.norm.LayerNorm;
 import ai.djl.training.ParameterStore;
 import ai.djl.util.PairList;
-import io.intentstream.model.training.Scalars;
+import io.intentstream.model.tensor.Scalars;
 
 /**
  * Multi-head self-attention with an additive mask, residual connection and post-LayerNorm:

@@ -6,7 +6,7 @@ import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.AbstractBlock;
 import ai.djl.training.ParameterStore;
 import ai.djl.util.PairList;
-import io.intentstream.model.training.Scalars;
+import io.intentstream.model.tensor.Scalars;
 
 /**
  * Inverted dropout, {@code x * keep / (1 - rate)} in training and the identity otherwise, with the keep mask

@@ -101,7 +101,7 @@ public final class HostBatch {
     /**
      * One host-to-device copy; the returned arrays are views of it, created in the caller's scope. The data is
      * copied into libtorch-owned memory: an array made from Java data aliases a Java buffer that the garbage
-     * collector may free while autograd still holds the array (see {@link Scalars}).
+     * collector may free while autograd still holds the array (see {@link io.intentstream.model.tensor.Scalars}).
      */
     public DeviceBatch upload(NDManager manager) {
         NDArray all;

@@ -8,16 +8,22 @@ import ai.djl.ndarray.types.Shape;
 import ai.djl.training.ParameterStore;
 import io.intentstream.model.ElcRecConfig;
 import io.intentstream.model.NextItemLossType;
+import io.intentstream.model.cluster.ClusterLoss;
+import io.intentstream.model.cluster.IntentContrast;
 import io.intentstream.model.cluster.NearestCentre;
+import io.intentstream.model.cluster.SequenceContrast;
+import io.intentstream.model.cluster.UnitRows;
 import io.intentstream.model.encoder.ElcRecNetwork;
+import io.intentstream.model.tensor.Rows;
+import io.intentstream.model.tensor.Scalars;
 
 /**
  * The joint objective of spec §5 in training mode:
  * {@code L = L_next + w_seq·L_seq_cl + w_intent·L_intent_cl + alpha·L_cluster}.
  *
  * <p>Choices that follow the reference code: the sequence contrast fuses every position with its own nearest
- * centre; the intent contrast is the reference's NT-Xent between views and assigned centres (both in
- * {@link ClusterTerms}); the original sequence's intent is
+ * centre ({@link SequenceContrast.CentreChoice#POSITION}); the intent contrast is the reference's NT-Xent between
+ * views and assigned centres ({@link IntentContrast.Form#REFERENCE_NT_XENT}); the original sequence's intent is
  * the nearest centre of its (training-mode) mean-pooled embedding; the cluster loss sees the L2-normalised
  * mean-pooled embeddings with gradient. Unlike the reference, the two views are encoded once, as one batch of
  * 2B sequences, and that encoding serves both contrastive terms.
@@ -55,7 +61,7 @@ public final class JointObjective {
             NDArray centres = store.getValue(network.centres(), ids.getDevice(), true); // (k, D)
             NDArray pooled = encoded.mean(new int[] {1}); // (B, D), padding positions included as the reference
             if (config.clusterLossEnabled()) {
-                cluster = ClusterTerms.clusterLoss(ClusterTerms.unitRows(pooled), centres)
+                cluster = ClusterLoss.loss(UnitRows.normalise(pooled), centres)
                         .mul(Scalars.like(pooled, config.clusterLossWeight()));
             }
             if (config.contrastEnabled()) {
@@ -63,11 +69,12 @@ public final class JointObjective {
                 NDArray views = network.forward(store, new NDList(batch.views()), true).singletonOrThrow(); // (2B, T, D)
                 NDArray first = views.get(new NDIndex("0:{}", b)); // (B, T, D)
                 NDArray second = views.get(new NDIndex("{}:", b)); // (B, T, D)
-                sequenceContrast = ClusterTerms.sequenceContrast(first, second, centres, config.fusion(),
-                                config.temperature())
+                sequenceContrast = SequenceContrast.loss(first, second, centres, config.fusion(),
+                                SequenceContrast.CentreChoice.POSITION, config.temperature())
                         .mul(Scalars.like(pooled, config.sequenceContrastWeight()));
                 NDArray intent = NearestCentre.nearest(pooled, centres); // (B) int64, no gradient
-                intentContrast = ClusterTerms.intentContrast(first, second, centres, intent, config.temperature())
+                intentContrast = IntentContrast.loss(first.mean(new int[] {1}), second.mean(new int[] {1}), centres,
+                                intent, config.temperature(), IntentContrast.Form.REFERENCE_NT_XENT)
                         .mul(Scalars.like(pooled, config.intentContrastWeight()));
             }
         }

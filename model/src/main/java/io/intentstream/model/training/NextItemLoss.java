@@ -3,6 +3,7 @@ package io.intentstream.model.training;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.index.NDIndex;
 import ai.djl.nn.Activation;
+import io.intentstream.model.tensor.Scalars;
 
 /**
  * The two next-item objectives (spec §2), computed only at the N positions that have a target: the caller

@@ -1,4 +1,4 @@
-package io.intentstream.model.training;
+package io.intentstream.model.tensor;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.types.Shape;

@@ -1,4 +1,4 @@
-package io.intentstream.model;
+package io.intentstream.model.tensor;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -7,12 +7,7 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.NDScope;
 import ai.djl.training.GradientCollector;
-import io.intentstream.model.training.Scalars;
 import io.intentstream.model.training.TrainingLock;
-import java.nio.ByteBuffer;
-import java.nio.ByteOrder;
-import java.util.ArrayList;
-import java.util.List;
 import org.junit.jupiter.api.Test;
 
 class ScalarsTest {
@@ -33,25 +28,12 @@ class ScalarsTest {
                 try (NDScope scope = new NDScope()) {
                     try (GradientCollector collector = engine.newGradientCollector()) {
                         NDArray loss = x.mul(Scalars.like(x, 3f)).sum();
-                        churnNativeMemory();
+                        NativeMemoryChurn.churn();
                         collector.backward(loss);
                     }
                     assertThat(x.getGradient().toFloatArray()).as("trial %d", trial).containsExactly(3f, 3f);
                     ai.djl.pytorch.jni.JniUtils.zeroGrad((ai.djl.pytorch.engine.PtNDArray) x);
                 }
-            }
-        }
-    }
-
-    private static void churnNativeMemory() throws InterruptedException {
-        List<ByteBuffer> junk = new ArrayList<>();
-        for (int round = 0; round < 5; round++) {
-            System.gc();
-            Thread.sleep(5);
-            for (int i = 0; i < 1000; i++) {
-                ByteBuffer buffer = ByteBuffer.allocateDirect(4).order(ByteOrder.nativeOrder());
-                buffer.putFloat(0, 7f);
-                junk.add(buffer);
             }
         }
     }
