@@ -11,6 +11,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.ParameterException;
@@ -29,9 +30,9 @@ public final class EvaluateCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
 
-    @Option(names = "--data", required = true, paramLabel = "FILE",
-            description = "The benchmark file the model was trained on.")
-    Path data;
+    /** The benchmark file the model was trained on. */
+    @Mixin
+    BenchmarkDataOption data;
 
     @Option(names = "--model", required = true, paramLabel = "FILE", description = "A model snapshot, e.g. OUT/best-model.bin.")
     Path model;
@@ -41,8 +42,8 @@ public final class EvaluateCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws IOException {
-        TrainCommand.requireFile(spec, model, "--model");
-        BenchmarkDataset dataset = TrainCommand.readDataset(spec, data);
+        BenchmarkDataOption.requireFile(spec, model, "--model");
+        BenchmarkDataset dataset = data.read();
         ModelSnapshot snapshot = readSnapshot();
         OfflineEvaluation.Report report;
         try {

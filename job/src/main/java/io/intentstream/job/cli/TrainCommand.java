@@ -16,6 +16,7 @@ import java.util.Locale;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.ITypeConverter;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.ParameterException;
@@ -37,9 +38,8 @@ public final class TrainCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
 
-    @Option(names = "--data", required = true, paramLabel = "FILE",
-            description = "Benchmark file: one line per user, 'user item1 item2 ...' in time order.")
-    Path data;
+    @Mixin
+    BenchmarkDataOption data;
 
     @Option(names = "--preset", required = true, paramLabel = "NAME",
             description = "Dataset preset for k, alpha, fusion and layers: beauty, sports, toys, yelp.")
@@ -109,7 +109,7 @@ public final class TrainCommand implements Callable<Integer> {
         if (Files.exists(out) && !Files.isDirectory(out)) {
             throw new ParameterException(spec.commandLine(), "--out " + out + " exists and is not a directory");
         }
-        BenchmarkDataset dataset = readDataset(spec, data);
+        BenchmarkDataset dataset = data.read();
         ElcRecConfig config = modelConfig(settings, dataset.itemCount());
 
         PrintWriter log = spec.commandLine().getOut();
@@ -140,25 +140,6 @@ public final class TrainCommand implements Callable<Integer> {
             return b.build();
         } catch (IllegalArgumentException e) {
             throw new ParameterException(spec.commandLine(), "Invalid model setting: " + e.getMessage(), e);
-        }
-    }
-
-    /** Reads a benchmark file, turning a missing or malformed file into one clear usage error. */
-    static BenchmarkDataset readDataset(CommandSpec spec, Path file) throws IOException {
-        requireFile(spec, file, "--data");
-        try {
-            return BenchmarkDataset.read(file);
-        } catch (IllegalArgumentException e) {
-            throw new ParameterException(spec.commandLine(), "Invalid data file: " + e.getMessage(), e);
-        }
-    }
-
-    static void requireFile(CommandSpec spec, Path file, String option) {
-        if (!Files.exists(file)) {
-            throw new ParameterException(spec.commandLine(), option + " file not found: " + file);
-        }
-        if (!Files.isRegularFile(file) || !Files.isReadable(file)) {
-            throw new ParameterException(spec.commandLine(), option + " " + file + " is not a readable file");
         }
     }
 
