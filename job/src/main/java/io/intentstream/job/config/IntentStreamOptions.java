@@ -171,6 +171,24 @@ public final class IntentStreamOptions {
             .defaultValue(NextItemLossType.BCE_ONE_NEGATIVE)
             .withDescription("Next-item objective: BCE_ONE_NEGATIVE (the reference) or SOFTMAX_CE (full softmax).");
 
+    public static final ConfigOption<Float> CLUSTER_LOSS_WEIGHT = ConfigOptions.key("model.cluster-loss-weight")
+            .floatType()
+            .noDefaultValue()
+            .withDescription("alpha, the weight of the cluster loss; unset uses the preset's (beauty 10, sports and "
+                    + "toys 1, yelp 0.1). 0 leaves the centres to the intent contrast.");
+
+    public static final ConfigOption<Float> SEQUENCE_CONTRAST_WEIGHT = ConfigOptions.key("model.sequence-contrast-weight")
+            .floatType()
+            .defaultValue(0.1f)
+            .withDescription("Weight of the sequence contrast (NT-Xent between two augmented views); 0.1 is the "
+                    + "reference's. 0 turns it off.");
+
+    public static final ConfigOption<Float> INTENT_CONTRAST_WEIGHT = ConfigOptions.key("model.intent-contrast-weight")
+            .floatType()
+            .defaultValue(0.1f)
+            .withDescription("Weight of the intent contrast (views against their user's assigned centre); 0.1 is the "
+                    + "reference's.");
+
     public static final ConfigOption<Float> LEARNING_RATE = ConfigOptions.key("model.learning-rate")
             .floatType()
             .defaultValue(1e-3f)
@@ -297,6 +315,9 @@ public final class IntentStreamOptions {
         check(configuration.get(HIDDEN_SIZE) % 2 == 0, HIDDEN_SIZE, "must be divisible by the 2 attention heads");
         check(configuration.get(LEARNING_RATE) > 0 && Float.isFinite(configuration.get(LEARNING_RATE)),
                 LEARNING_RATE, "must be a positive number");
+        configuration.getOptional(CLUSTER_LOSS_WEIGHT).ifPresent(w -> requireWeight(configuration, CLUSTER_LOSS_WEIGHT));
+        requireWeight(configuration, SEQUENCE_CONTRAST_WEIGHT);
+        requireWeight(configuration, INTENT_CONTRAST_WEIGHT);
         requireAtLeast(configuration, TOP_N, 1);
         check(configuration.get(TOP_N) <= configuration.get(ITEM_CAPACITY), TOP_N,
                 "must not exceed " + ITEM_CAPACITY.key() + " (" + configuration.get(ITEM_CAPACITY) + ")");
@@ -322,10 +343,13 @@ public final class IntentStreamOptions {
                 .hiddenSize(configuration.get(HIDDEN_SIZE))
                 .nextItemLoss(configuration.get(NEXT_ITEM_LOSS))
                 .learningRate(configuration.get(LEARNING_RATE))
+                .sequenceContrastWeight(configuration.get(SEQUENCE_CONTRAST_WEIGHT))
+                .intentContrastWeight(configuration.get(INTENT_CONTRAST_WEIGHT))
                 .seed(configuration.get(SEED))
                 .device(configuration.get(DEVICE));
         configuration.getOptional(CLUSTERS).ifPresent(builder::clusters);
         configuration.getOptional(LAYERS).ifPresent(builder::layers);
+        configuration.getOptional(CLUSTER_LOSS_WEIGHT).ifPresent(builder::clusterLossWeight);
         try {
             return builder.build();
         } catch (IllegalArgumentException e) {
@@ -353,6 +377,11 @@ public final class IntentStreamOptions {
 
     private static void requireNonBlank(Configuration configuration, ConfigOption<String> option) {
         check(!configuration.get(option).isBlank(), option, "must not be blank");
+    }
+
+    private static void requireWeight(Configuration configuration, ConfigOption<Float> option) {
+        float weight = configuration.get(option);
+        check(weight >= 0 && Float.isFinite(weight), option, "must be a finite number >= 0, got " + weight);
     }
 
     private static void requirePositive(Configuration configuration, ConfigOption<Duration> option) {

@@ -67,6 +67,31 @@ class IntentStreamOptionsTest {
     }
 
     @Test
+    void lossWeightsDefaultToTheReferenceAndCanBeSetOrRejected() {
+        Configuration c = new Configuration();
+        ElcRecConfig reference = IntentStreamOptions.modelConfig(c);
+        assertThat(reference.clusterLossWeight()).as("beauty's alpha").isEqualTo(10f);
+        assertThat(reference.sequenceContrastWeight()).isEqualTo(0.1f);
+        assertThat(reference.intentContrastWeight()).isEqualTo(0.1f);
+
+        c.set(IntentStreamOptions.CLUSTER_LOSS_WEIGHT, 0f);
+        c.set(IntentStreamOptions.SEQUENCE_CONTRAST_WEIGHT, 0f);
+        c.set(IntentStreamOptions.INTENT_CONTRAST_WEIGHT, 0.5f);
+        ElcRecConfig set = IntentStreamOptions.modelConfig(c);
+        assertThat(set.clusterLossWeight()).isZero();
+        assertThat(set.sequenceContrastWeight()).isZero();
+        assertThat(set.intentContrastWeight()).isEqualTo(0.5f);
+
+        c.set(IntentStreamOptions.CLUSTER_LOSS_WEIGHT, -1f);
+        assertThatThrownBy(() -> IntentStreamOptions.modelConfig(c))
+                .hasMessageContaining("Option model.cluster-loss-weight must be a finite number >= 0, got -1.0");
+        c.set(IntentStreamOptions.CLUSTER_LOSS_WEIGHT, 1f);
+        c.set(IntentStreamOptions.SEQUENCE_CONTRAST_WEIGHT, Float.NaN);
+        assertThatThrownBy(() -> IntentStreamOptions.modelConfig(c))
+                .hasMessageContaining("Option model.sequence-contrast-weight must be a finite number >= 0");
+    }
+
+    @Test
     void rejectsUnknownKeysUnderOurPrefixes() {
         assertThatThrownBy(() -> IntentStreamOptions.fromArgs("--kafka.bootstrap-server", "x"))
                 .isInstanceOf(IllegalArgumentException.class)

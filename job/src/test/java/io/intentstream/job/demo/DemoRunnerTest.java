@@ -63,10 +63,38 @@ class DemoRunnerTest {
     }
 
     @Test
+    void thePlantedIntentStreamTrainsWithoutSequenceContrastOrClusterLossAndFitsCentresOnHalfTheStream() {
+        Configuration options = DemoRunner.demoOptions(new Configuration(), SYNTHETIC, 120);
+        assertThat(options.get(IntentStreamOptions.SEQUENCE_CONTRAST_WEIGHT)).isZero();
+        assertThat(options.get(IntentStreamOptions.CLUSTER_LOSS_WEIGHT)).isZero();
+        assertThat(options.get(IntentStreamOptions.CENTRE_WARM_UP)).isEqualTo(500);
+        assertThat(IntentStreamOptions.modelConfig(options).clusterLossWeight()).isZero();
+        assertThat(IntentStreamOptions.modelConfig(options).sequenceContrastWeight()).isZero();
+
+        Configuration tiny = DemoRunner.demoOptions(new Configuration(),
+                new DemoRunner.Synthetic(PlantedIntentStream.Parameters.of(10, 6, 20, 7, 1)), 120);
+        assertThat(tiny.get(IntentStreamOptions.CENTRE_WARM_UP)).as("never fewer windows than k").isEqualTo(6);
+    }
+
+    @Test
+    void thePlantedIntentModelDefaultsGiveWayToTheUsersSettings() {
+        Configuration user = new Configuration();
+        user.set(IntentStreamOptions.SEQUENCE_CONTRAST_WEIGHT, 0.1f);
+        user.set(IntentStreamOptions.CLUSTER_LOSS_WEIGHT, 10f);
+        user.set(IntentStreamOptions.CENTRE_WARM_UP, 1024);
+        Configuration options = DemoRunner.demoOptions(user, SYNTHETIC, 120);
+        assertThat(options.get(IntentStreamOptions.SEQUENCE_CONTRAST_WEIGHT)).isEqualTo(0.1f);
+        assertThat(options.get(IntentStreamOptions.CLUSTER_LOSS_WEIGHT)).isEqualTo(10f);
+        assertThat(options.get(IntentStreamOptions.CENTRE_WARM_UP)).isEqualTo(1024);
+    }
+
+    @Test
     void aReplayKeepsThePresetsNumberOfClusters() {
         Configuration options = DemoRunner.demoOptions(new Configuration(),
                 new DemoRunner.Replay(Path.of("data.txt"), 100, 10), 120);
         assertThat(options.getOptional(IntentStreamOptions.CLUSTERS)).isEmpty();
+        assertThat(options.getOptional(IntentStreamOptions.CLUSTER_LOSS_WEIGHT)).as("the preset's alpha").isEmpty();
+        assertThat(options.get(IntentStreamOptions.SEQUENCE_CONTRAST_WEIGHT)).isEqualTo(0.1f);
     }
 
     @Test
