@@ -2,6 +2,7 @@ package io.intentstream.model;
 
 import ai.djl.engine.Engine;
 import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDArrays;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.NDScope;
@@ -34,6 +35,7 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.util.Arrays;
 import java.util.List;
+import java.util.function.Consumer;
 
 /**
  * The ELCRec model: a SASRec-style encoder and k differentiable intent centres trained together, with its Adam
@@ -47,7 +49,8 @@ import java.util.List;
  * ({@link TorchThreads}) and sets glibc's malloc thresholds ({@link NativeMemoryTuning}).
  *
  * <p>A step: prepare views and negatives on the host, one upload, the {@link JointObjective} under a gradient
- * collector inside an {@link NDScope}, one read-back of the five loss values, then (if the loss is finite) the
+ * collector inside an {@link NDScope}, one read-back of the five loss values, then (if the loss and every
+ * gradient are finite; otherwise the step is skipped and reported as such) the
  * padding row's gradient zeroed, the Adam update, and the centres renormalised; nothing created during the step
  * outlives it.
  */
@@ -192,12 +195,23 @@ public final class ElcRecModel implements AutoCloseable {
             synchronized (this) {
                 ensureOpen();
                 validateBatch(batch);
-                return trainStepLocked(batch);
+                return trainStepLocked(batch, gradients -> {});
             }
         }
     }
 
-    private TrainStepResult trainStepLocked(SequenceBatch batch) {
+    /** {@link #trainStep} with a look at the gradients before they are checked (tests corrupt them here). */
+    TrainStepResult trainStep(SequenceBatch batch, Consumer<List<NDArray>> gradientTap) {
+        try (TrainingLock.Held ignored = TrainingLock.acquire()) {
+            synchronized (this) {
+                ensureOpen();
+                validateBatch(batch);
+                return trainStepLocked(batch, gradientTap);
+            }
+        }
+    }
+
+    private TrainStepResult trainStepLocked(SequenceBatch batch, Consumer<List<NDArray>> gradientTap) {
         StepRandomness randomness = StepRandomness.of(config.seed(), randomDraws++, Purpose.TRAIN_STEP);
         HostBatch host = HostBatch.prepare(batch, config.nextItemLoss(), augmentations, randomness.hostRandom());
         engine.setRandomSeed(randomness.engineSeed());
@@ -216,7 +230,14 @@ public final class ElcRecModel implements AutoCloseable {
                 return new TrainStepResult(loss, version, true);
             }
             freezePaddingRow();
-            optimizer.step(activeParameters());
+            gradientTap.accept(parameterArrays.stream().map(NDArray::getGradient).toList());
+            boolean[] active = activeParameters();
+            // A finite loss can still back-propagate an overflow (inf, then inf - inf = NaN); one such update
+            // would make every later output NaN, so the step is dropped like one with a non-finite loss.
+            if (!gradientsFinite(active)) {
+                return new TrainStepResult(loss, version, true);
+            }
+            optimizer.step(active);
             if (objective.usesCentres()) {
                 renormaliseCentres();
             }
@@ -465,6 +486,20 @@ public final class ElcRecModel implements AutoCloseable {
         NDArray centres = parameterArrays.get(centresIndex);
         try (GradMode ignored = GradMode.disabled()) {
             centres.set(new NDIndex(":"), UnitRows.normalise(centres.stopGradient()));
+        }
+    }
+
+    /** Whether every gradient the optimiser would apply is finite, with one device-to-host read. */
+    private boolean gradientsFinite(boolean[] active) {
+        try (GradMode ignored = GradMode.disabled()) {
+            NDList nonFinite = new NDList();
+            for (int i = 0; i < parameterArrays.size(); i++) {
+                if (active[i]) {
+                    NDArray gradient = parameterArrays.get(i).getGradient();
+                    nonFinite.add(gradient.isNaN().logicalOr(gradient.isInfinite()).any());
+                }
+            }
+            return !NDArrays.stack(nonFinite).any().getBoolean();
         }
     }
 
