@@ -74,6 +74,8 @@ public final class IntentTrainingOperator extends AbstractStreamOperator<IntentA
     private transient Histogram trainStepMillis;
     private transient volatile LossParts lastLoss;
     private transient LongCounter trainSteps;
+    /** Steps the model dropped because their loss or a gradient was not finite (parameters left unchanged). */
+    private transient Counter skippedTrainSteps;
     private transient LatestValueAccumulator lossAccumulator;
 
     public IntentTrainingOperator(ElcRecConfig modelConfig, int batchSize, Duration maxWait, int topN, int warmUpSize) {
@@ -150,6 +152,7 @@ public final class IntentTrainingOperator extends AbstractStreamOperator<IntentA
                 () -> lastLoss == null ? Float.NaN : lastLoss.sequenceContrast());
         getMetricGroup().gauge("lossIntentContrast", () -> lastLoss == null ? Float.NaN : lastLoss.intentContrast());
         getMetricGroup().gauge("lossCluster", () -> lastLoss == null ? Float.NaN : lastLoss.cluster());
+        skippedTrainSteps = getMetricGroup().counter("skippedTrainSteps");
         trainSteps = new LongCounter();
         lossAccumulator = new LatestValueAccumulator();
         getRuntimeContext().addAccumulator(TRAIN_STEPS_ACCUMULATOR, trainSteps);
@@ -214,6 +217,9 @@ public final class IntentTrainingOperator extends AbstractStreamOperator<IntentA
             trainStepMillis.update(outcome.trainNanos() / 1_000_000);
             lastLoss = outcome.step().loss();
             trainSteps.add(1L);
+            if (outcome.step().skipped()) {
+                skippedTrainSteps.inc();
+            }
             lossAccumulator.add((double) lastLoss.total());
         }
         for (int i = 0; i < batch.size(); i++) {
