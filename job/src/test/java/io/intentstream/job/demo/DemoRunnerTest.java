@@ -63,11 +63,11 @@ class DemoRunnerTest {
     }
 
     @Test
-    void thePlantedIntentStreamTrainsWithoutSequenceContrastOrClusterLossAndFitsCentresOnHalfTheStream() {
+    void thePlantedIntentStreamTrainsWithoutSequenceContrastOrClusterLossAndFitsCentresOnTwoThirdsOfTheStream() {
         Configuration options = DemoRunner.demoOptions(new Configuration(), SYNTHETIC, 120);
         assertThat(options.get(IntentStreamOptions.SEQUENCE_CONTRAST_WEIGHT)).isZero();
         assertThat(options.get(IntentStreamOptions.CLUSTER_LOSS_WEIGHT)).isZero();
-        assertThat(options.get(IntentStreamOptions.CENTRE_WARM_UP)).isEqualTo(500);
+        assertThat(options.get(IntentStreamOptions.CENTRE_WARM_UP)).isEqualTo(666);
         assertThat(IntentStreamOptions.modelConfig(options).clusterLossWeight()).isZero();
         assertThat(IntentStreamOptions.modelConfig(options).sequenceContrastWeight()).isZero();
 
