@@ -34,19 +34,23 @@ class PlantedIntentDemoITCase {
 
     /**
      * How far intent_nmi must exceed random_nmi. Runs of this configuration (6000 events, 300 users, 4 intents of
-     * 30 items, the job's default model: d 64, batch 256, about 24 steps) on the shared 2-core machine; batch
+     * 30 items; the demo's model defaults for planted intents: no sequence contrast, no cluster loss, centres fitted
+     * on the first 4000 windows; d 64, batch 256, 24 steps) with the CLI on the shared 2-core machine; batch
      * boundaries depend on timing, so runs of one seed differ too:
      * <pre>
-     *   stream seed 42: intent_nmi 0.152, 0.192, 0.165   random_nmi 0.007
-     *   stream seed 1:  intent_nmi 0.155, 0.262           random_nmi 0.012
-     *   stream seed 2:  intent_nmi 0.273                  random_nmi 0.018
+     *   stream seed 42: intent_nmi 0.861, 0.785, 0.815   random_nmi 0.007
+     *   stream seed 1:  intent_nmi 0.867                  random_nmi 0.012
+     *   stream seed 2:  intent_nmi 0.700                  random_nmi 0.018
+     *   stream seed 3:  intent_nmi 0.859                  random_nmi 0.009
+     *   stream seed 5:  intent_nmi 0.811                  random_nmi 0.020
+     *   stream seed 6:  intent_nmi 0.649                  random_nmi 0.020
      * </pre>
-     * The smallest gap seen is 0.145; the margin is a third of it and still seven times random_nmi here.
-     * Other configurations were weaker and less stable (4000 events with d 32 and batch 128: intent_nmi 0.04 to
-     * 0.47 against random 0.01 to 0.03; 8000 events, 63 steps: down to 0.02, nearly all users in one cluster),
-     * because the clusters tend to collapse as online training goes on.
+     * The smallest gap seen is 0.629; the margin is under half of it and still fifteen times random_nmi. Before
+     * these defaults (the job's reference settings: sequence contrast 0.1, alpha 10, centres from the first 1024
+     * windows) the same configuration gave 0.15 to 0.27, and centres fitted on half the stream gave 0.14 to 0.80:
+     * fitted too early, k-means puts two intents on one centre.
      */
-    private static final double NMI_MARGIN = 0.05;
+    private static final double NMI_MARGIN = 0.30;
 
     @TempDir
     Path directory;
