@@ -9,6 +9,7 @@ import io.intentstream.model.ElcRecModel;
 import io.intentstream.model.ModelSnapshot;
 import io.intentstream.model.Scores;
 import io.intentstream.model.SequenceBatch;
+import io.intentstream.model.SequenceWindows;
 import io.intentstream.model.TrainStepResult;
 import io.intentstream.model.catalog.ItemFingerprint;
 import io.intentstream.model.catalog.ItemIndex;
@@ -120,13 +121,15 @@ public final class OnlineTrainer implements AutoCloseable {
             model.resetItemRows(reusedRows.stream().distinct().mapToInt(Integer::intValue).toArray());
         }
         int[][] historyRows = new int[n][];
+        long[] currentFingerprints = new long[n];
         int[] currentRows = new int[n];
         for (int i = 0; i < n; i++) {
             SequenceEvent e = events.get(i);
             historyRows[i] = rowsOf(e.history);
+            currentFingerprints[i] = ItemFingerprint.of(e.itemId);
             // Looked up again (not taken from assign) because a later event of the same batch may have evicted
             // it when the batch holds more distinct items than the table has rows.
-            currentRows[i] = index.rowOf(ItemFingerprint.of(e.itemId));
+            currentRows[i] = index.rowOf(currentFingerprints[i]);
         }
 
         int[][] windows = new int[n][];
@@ -179,7 +182,8 @@ public final class OnlineTrainer implements AutoCloseable {
                     .setUserId(e.userId)
                     .setEventTime(eventTime)
                     .setModelVersion(scores.modelVersion())
-                    .setItems(recommendedItems(e, scores.topItems()[i], scores.topScores()[i], liveRows, topN))
+                    .setItems(recommendedItems(e, currentFingerprints[i], scores.topItems()[i], scores.topScores()[i],
+                            liveRows, topN))
                     .build());
         }
         return new BatchOutcome(intents, recommendations, step, trainNanos, trainable.size());
@@ -190,13 +194,14 @@ public final class OnlineTrainer implements AutoCloseable {
      * the user's window holds by identity (an evicted-then-re-added item has a new row) and any row that is not
      * a live item, so the output contract does not depend on the model alone.
      */
-    private List<ScoredItem> recommendedItems(SequenceEvent e, int[] rows, float[] scores, int liveRows, int topN) {
+    private List<ScoredItem> recommendedItems(SequenceEvent e, long currentFingerprint, int[] rows, float[] scores,
+            int liveRows, int topN) {
         // The window after this event: the last T of history + current item (what the user's state now holds).
         Set<Long> window = new HashSet<>(2 * maxLength);
         for (int h = Math.max(0, e.history.length - (maxLength - 1)); h < e.history.length; h++) {
             window.add(e.history[h]);
         }
-        window.add(ItemFingerprint.of(e.itemId));
+        window.add(currentFingerprint);
         List<ScoredItem> items = new ArrayList<>(Math.min(rows.length, topN));
         for (int r = 0; r < rows.length && items.size() < topN; r++) {
             int row = rows[r];
@@ -245,12 +250,8 @@ public final class OnlineTrainer implements AutoCloseable {
         return result;
     }
 
-    /** The last T rows, left-padded with 0 to exactly T. */
     private int[] leftPad(int[] rows) {
-        int[] padded = new int[maxLength];
-        int keep = Math.min(rows.length, maxLength);
-        System.arraycopy(rows, rows.length - keep, padded, maxLength - keep, keep);
-        return padded;
+        return SequenceWindows.leftPad(rows, maxLength);
     }
 
     /** The model with the item index attached, as checkpoint bytes. */

@@ -1,6 +1,7 @@
 package io.intentstream.model.cluster;
 
 import io.intentstream.model.ElcRecConfig;
+import io.intentstream.model.SequenceWindows;
 import java.util.Arrays;
 import java.util.random.RandomGenerator;
 
@@ -101,8 +102,8 @@ public final class Augmentations {
                         + b + " has " + rows[b].length);
             }
             int[] items = items(rows[b]);
-            first[b] = leftPad(augment(items, rng), length);
-            second[b] = leftPad(augment(items, rng), length);
+            first[b] = SequenceWindows.leftPad(augment(items, rng), length);
+            second[b] = SequenceWindows.leftPad(augment(items, rng), length);
         }
         return new ViewPair(first, second);
     }
@@ -188,13 +189,6 @@ public final class Augmentations {
         return Arrays.copyOfRange(row, first, row.length);
     }
 
-    /** {@code items} left-padded with 0 to {@code length}; when longer, its last {@code length} items are kept. */
-    public static int[] leftPad(int[] items, int length) {
-        int[] row = new int[length];
-        int copied = Math.min(items.length, length);
-        System.arraycopy(items, items.length - copied, row, length - copied, copied);
-        return row;
-    }
 
     /** Python's {@code int(rate * n)}: the floor, for non-negative values. */
     private static int fractionOf(double rate, int n) {

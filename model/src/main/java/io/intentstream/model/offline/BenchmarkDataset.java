@@ -1,6 +1,7 @@
 package io.intentstream.model.offline;
 
 import io.intentstream.model.SequenceBatch;
+import io.intentstream.model.SequenceWindows;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -148,13 +149,13 @@ public final class BenchmarkDataset {
     /** The training input of one user: {@code s[:-3]}, last T, left-padded. */
     public int[] trainingInput(int userIndex, int maxLength) {
         int[] s = sequences[userIndex];
-        return lastWindow(s, 0, s.length - 3, maxLength);
+        return SequenceWindows.lastWindow(s, 0, s.length - 3, maxLength);
     }
 
     /** The per-position training targets of one user: {@code s[1:-2]}, aligned with {@link #trainingInput}. */
     public int[] trainingTargets(int userIndex, int maxLength) {
         int[] s = sequences[userIndex];
-        return lastWindow(s, 1, s.length - 2, maxLength);
+        return SequenceWindows.lastWindow(s, 1, s.length - 2, maxLength);
     }
 
     /** Every training input in file order: what k-means initialises the centres from. */
@@ -213,22 +214,11 @@ public final class BenchmarkDataset {
         for (int u = 0; u < users; u++) {
             int[] s = sequences[u];
             int end = s.length - heldOutFromEnd;
-            inputs[u] = lastWindow(s, 0, end, maxLength);
+            inputs[u] = SequenceWindows.lastWindow(s, 0, end, maxLength);
             targets[u] = s[end];
             histories[u] = Arrays.copyOfRange(s, 0, end);
         }
         return new EvaluationSplit(name, inputs, targets, histories);
     }
 
-    /** {@code items[from:to]}, keeping the last {@code length} of them and left-padding with 0 to {@code length}. */
-    static int[] lastWindow(int[] items, int from, int to, int length) {
-        if (length < 1) {
-            throw new IllegalArgumentException("window length must be positive, got " + length);
-        }
-        int[] window = new int[length];
-        int start = Math.max(from, to - length);
-        int count = Math.max(0, to - start);
-        System.arraycopy(items, start, window, length - count, count);
-        return window;
-    }
 }

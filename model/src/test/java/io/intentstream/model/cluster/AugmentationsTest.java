@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.intentstream.model.ElcRecConfig;
+import io.intentstream.model.SequenceWindows;
 import java.util.Arrays;
 import java.util.SplittableRandom;
 import java.util.stream.IntStream;
@@ -99,17 +100,17 @@ class AugmentationsTest {
                 // left padding covers at least the original padding: augmentation never lengthens a row
                 assertThat(Arrays.stream(view, 0, 10 - items.length).filter(v -> v != 0)).isEmpty();
             }
-            assertThat(views.first()[b]).containsExactly(Augmentations.leftPad(expectedFirst, 10));
-            assertThat(views.second()[b]).containsExactly(Augmentations.leftPad(expectedSecond, 10));
+            assertThat(views.first()[b]).containsExactly(SequenceWindows.leftPad(expectedFirst, 10));
+            assertThat(views.second()[b]).containsExactly(SequenceWindows.leftPad(expectedSecond, 10));
         }
-        assertThat(Augmentations.leftPad(new int[] {7}, 4)).containsExactly(0, 0, 0, 7);
+        assertThat(SequenceWindows.leftPad(new int[] {7}, 4)).containsExactly(0, 0, 0, 7);
     }
 
     @Test
     void viewsAreReproducibleWithTheSameSeedAndDifferWithAnother() {
         int[][] rows = new int[8][];
         for (int b = 0; b < rows.length; b++) {
-            rows[b] = Augmentations.leftPad(oneTo(10 + b), 50);
+            rows[b] = SequenceWindows.leftPad(oneTo(10 + b), 50);
         }
         Augmentations.ViewPair a = augmentations.twoViews(rows, new SplittableRandom(42));
         Augmentations.ViewPair again = augmentations.twoViews(rows, new SplittableRandom(42));
@@ -150,8 +151,8 @@ class AugmentationsTest {
 
     @Test
     void leftPadKeepsTheLastItemsWhenTooLong() {
-        assertThat(Augmentations.leftPad(new int[] {1, 2}, 4)).containsExactly(0, 0, 1, 2);
-        assertThat(Augmentations.leftPad(new int[] {1, 2, 3, 4, 5}, 3)).containsExactly(3, 4, 5);
+        assertThat(SequenceWindows.leftPad(new int[] {1, 2}, 4)).containsExactly(0, 0, 1, 2);
+        assertThat(SequenceWindows.leftPad(new int[] {1, 2, 3, 4, 5}, 3)).containsExactly(3, 4, 5);
         assertThat(Augmentations.items(new int[] {0, 0, 4, 0, 5})).containsExactly(4, 0, 5);
     }
 

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.intentstream.model.SequenceBatch;
+import io.intentstream.model.SequenceWindows;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
@@ -170,8 +171,8 @@ class BenchmarkDatasetTest {
     @Test
     void windowKeepsTheLastItemsAndPadsOnTheLeft() {
         int[] items = {1, 2, 3, 4, 5, 6};
-        assertThat(BenchmarkDataset.lastWindow(items, 0, 6, 3)).containsExactly(4, 5, 6);
-        assertThat(BenchmarkDataset.lastWindow(items, 1, 3, 4)).containsExactly(0, 0, 2, 3);
-        assertThat(BenchmarkDataset.lastWindow(items, 0, 0, 2)).containsExactly(0, 0);
+        assertThat(SequenceWindows.lastWindow(items, 0, 6, 3)).containsExactly(4, 5, 6);
+        assertThat(SequenceWindows.lastWindow(items, 1, 3, 4)).containsExactly(0, 0, 2, 3);
+        assertThat(SequenceWindows.lastWindow(items, 0, 0, 2)).containsExactly(0, 0);
     }
 }
