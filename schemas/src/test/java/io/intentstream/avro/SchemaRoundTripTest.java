@@ -52,6 +52,40 @@ class SchemaRoundTripTest {
     }
 
     @Test
+    void interactionWithoutEventIdRoundTripsAsNull() throws IOException {
+        Interaction anonymous = Interaction.newBuilder()
+                .setUserId("u-1").setItemId("i-1").setEventTime(T0).build();
+        assertThat(anonymous.getEventId()).isNull();
+        assertThat(roundTrip(anonymous).getEventId()).isNull();
+    }
+
+    @Test
+    void interactionWrittenWithThePreviousSchemaKeepsItsEventId() throws IOException {
+        Schema previous;
+        try (var in = SchemaRoundTripTest.class.getResourceAsStream("/previous/Interaction.avsc")) {
+            previous = new Schema.Parser().parse(in);
+        }
+        org.apache.avro.generic.GenericRecord old = new org.apache.avro.generic.GenericData.Record(previous);
+        old.put("event_id", "e-old");
+        old.put("user_id", "u-1");
+        old.put("item_id", "i-1");
+        old.put("event_time", T0.toEpochMilli());
+        old.put("event_type", null);
+        old.put("context", Map.of());
+        ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+        BinaryEncoder encoder = EncoderFactory.get().binaryEncoder(bytes, null);
+        new org.apache.avro.generic.GenericDatumWriter<org.apache.avro.generic.GenericRecord>(previous)
+                .write(old, encoder);
+        encoder.flush();
+
+        Interaction read = new SpecificDatumReader<Interaction>(previous, Interaction.getClassSchema())
+                .read(null, DecoderFactory.get().binaryDecoder(bytes.toByteArray(), null));
+
+        assertThat(read.getEventId()).isEqualTo("e-old");
+        assertThat(read.getUserId()).isEqualTo("u-1");
+    }
+
+    @Test
     void timestampsKeepMillisecondPrecision() throws IOException {
         Interaction interaction = Interaction.newBuilder()
                 .setEventId("e").setUserId("u").setItemId("i").setEventTime(T0.plusNanos(456_789)).build();
