@@ -132,6 +132,15 @@ public final class IntentStreamOptions {
             .withDescription("Longest an interaction waits in a partial batch (processing time) before the batch "
                     + "is flushed anyway; bounds the output delay under low traffic.");
 
+    public static final ConfigOption<Duration> MAX_BATCH_EVENT_TIME_SPAN =
+            ConfigOptions.key("training.max-event-time-span")
+            .durationType()
+            .defaultValue(Duration.ofMinutes(5))
+            .withDescription("A batch is flushed before an interaction whose event time is this much or more after "
+                    + "the batch's first one, and when the watermark passes the first one's time plus this span. "
+                    + "Unlike training.max-wait this depends on the input alone, so it keeps batches (and the model) "
+                    + "reproducible for a given input order.");
+
     public static final ConfigOption<Integer> CENTRE_WARM_UP = ConfigOptions.key("training.centre-warm-up")
             .intType()
             .defaultValue(1024)
@@ -210,6 +219,34 @@ public final class IntentStreamOptions {
             .defaultValue(20)
             .withDescription("Items per recommendation.");
 
+    // ---------------------------------------------------------------- Validation
+
+    public static final ConfigOption<String> EARLIEST_EVENT_TIME = ConfigOptions.key("validation.earliest-event-time")
+            .stringType()
+            .defaultValue("2000-01-01T00:00:00Z")
+            .withDescription("Interactions with an event time before this ISO-8601 instant go to the dead letters "
+                    + "(INVALID): timestamps in seconds instead of milliseconds, zero or garbage.");
+
+    public static final ConfigOption<Duration> MAX_EVENT_TIME_AHEAD = ConfigOptions.key("validation.max-event-time-ahead")
+            .durationType()
+            .defaultValue(Duration.ofHours(1))
+            .withDescription("Interactions whose event time is more than this after the wall clock when they are "
+                    + "read go to the dead letters (INVALID): one such event would push the watermark into the "
+                    + "future and make every later event late.");
+
+    public static final ConfigOption<Integer> MAX_ID_LENGTH = ConfigOptions.key("validation.max-id-length")
+            .intType()
+            .defaultValue(256)
+            .withDescription("Longest event, user or item id (characters) accepted; longer ones go to the dead "
+                    + "letters (INVALID), so a broken producer cannot fill state and the item index with huge keys.");
+
+    public static final ConfigOption<Duration> DUPLICATE_RETENTION = ConfigOptions.key("validation.duplicate-retention")
+            .durationType()
+            .defaultValue(Duration.ofHours(1))
+            .withDescription("How long (processing time) a user's event ids are remembered to recognise duplicates; "
+                    + "an event whose id the same user already sent within this time goes to the dead letters "
+                    + "(DUPLICATE). Costs one state entry per event within the window.");
+
     // ---------------------------------------------------------------- Checkpointing
 
     public static final ConfigOption<Duration> CHECKPOINT_INTERVAL = ConfigOptions.key("checkpointing.interval")
@@ -234,7 +271,8 @@ public final class IntentStreamOptions {
     }
 
     private static final List<String> OWN_PREFIXES = List.of(
-            "kafka.", "watermark.", "sequence.", "user-state.", "training.", "model.", "recommend.", "checkpointing.");
+            "kafka.", "watermark.", "sequence.", "user-state.", "training.", "model.", "recommend.", "checkpointing.",
+            "validation.");
 
     /**
      * Parses {@code --key value} pairs (also {@code --key=value}) into a configuration. Keys under one of our
@@ -306,6 +344,16 @@ public final class IntentStreamOptions {
         requirePositive(configuration, USER_STATE_TTL);
         requireAtLeast(configuration, BATCH_SIZE, 1);
         requirePositive(configuration, MAX_BATCH_WAIT);
+        requirePositive(configuration, MAX_BATCH_EVENT_TIME_SPAN);
+        try {
+            java.time.Instant.parse(configuration.get(EARLIEST_EVENT_TIME));
+        } catch (java.time.format.DateTimeParseException e) {
+            check(false, EARLIEST_EVENT_TIME, "must be an ISO-8601 instant such as 2000-01-01T00:00:00Z, got '"
+                    + configuration.get(EARLIEST_EVENT_TIME) + "'");
+        }
+        requirePositive(configuration, MAX_EVENT_TIME_AHEAD);
+        requireAtLeast(configuration, MAX_ID_LENGTH, 1);
+        requirePositive(configuration, DUPLICATE_RETENTION);
         requireAtLeast(configuration, ITEM_CAPACITY, 2);
         String preset = configuration.get(PRESET).toLowerCase(Locale.ROOT);
         check(ElcRecConfig.PRESETS.contains(preset), PRESET, "must be one of " + String.join(", ", ElcRecConfig.PRESETS));
