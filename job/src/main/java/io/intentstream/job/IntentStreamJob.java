@@ -2,7 +2,6 @@ package io.intentstream.job;
 
 import io.intentstream.avro.DeadLetter;
 import io.intentstream.avro.IntentAssignment;
-import io.intentstream.avro.Interaction;
 import io.intentstream.avro.Recommendation;
 import io.intentstream.job.config.IntentStreamOptions;
 import io.intentstream.job.history.SequenceEvent;
@@ -113,25 +112,28 @@ public final class IntentStreamJob {
                 .uid(Uids.SOURCE)
                 .name("Interactions");
 
-        SingleOutputStreamOperator<Interaction> interactions = records
-                .process(new DeadLetterRouter(), new AvroTypeInfo<>(Interaction.class))
+        SingleOutputStreamOperator<InteractionRecord> interactions = records
+                .process(new DeadLetterRouter(), TypeInformation.of(InteractionRecord.class))
                 .uid(Uids.ROUTER)
                 .name("Route invalid records to dead letters");
-        DataStream<DeadLetter> deadLetters = interactions.getSideOutput(DeadLetterRouter.DEAD_LETTERS);
 
-        DataStream<SequenceEvent> sequences = interactions
-                .keyBy(Interaction::getUserId, TypeInformation.of(String.class))
+        SingleOutputStreamOperator<SequenceEvent> sequences = interactions
+                .keyBy(record -> record.interaction.getUserId(), TypeInformation.of(String.class))
                 .process(new UserHistoryFunction(options.get(IntentStreamOptions.MAX_SEQUENCE_LENGTH),
-                                options.get(IntentStreamOptions.USER_STATE_TTL)),
+                                options.get(IntentStreamOptions.USER_STATE_TTL),
+                                options.get(IntentStreamOptions.DUPLICATE_RETENTION)),
                         TypeInformation.of(SequenceEvent.class))
                 .uid(Uids.USER_HISTORY)
                 .name("User history");
+        DataStream<DeadLetter> deadLetters = interactions.getSideOutput(DeadLetterRouter.DEAD_LETTERS)
+                .union(sequences.getSideOutput(UserHistoryFunction.DUPLICATES));
 
         SingleOutputStreamOperator<IntentAssignment> intents = sequences
                 .transform("Train and score ELCRec", new AvroTypeInfo<>(IntentAssignment.class),
                         new IntentTrainingOperator(IntentStreamOptions.modelConfig(options),
                                 options.get(IntentStreamOptions.BATCH_SIZE),
                                 options.get(IntentStreamOptions.MAX_BATCH_WAIT),
+                                options.get(IntentStreamOptions.MAX_BATCH_EVENT_TIME_SPAN),
                                 options.get(IntentStreamOptions.TOP_N),
                                 options.get(IntentStreamOptions.CENTRE_WARM_UP)))
                 .uid(Uids.TRAINING)

@@ -64,7 +64,7 @@ class IntentStreamJobITCase {
                     .setEventId("e" + i)
                     .setUserId(isBlankUser(i) ? "" : "u" + (i % 9))
                     .setItemId("i" + ((i * 7 + i / 9) % 40))
-                    .setEventTime(java.time.Instant.ofEpochMilli(1_000_000 + i * 10))
+                    .setEventTime(java.time.Instant.ofEpochMilli(1_704_067_200_000L + i * 10)) // inside the accepted range
                     .build());
             return decoder.decode(value, "generated", 0, i);
         }

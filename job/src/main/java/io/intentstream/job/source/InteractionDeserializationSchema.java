@@ -10,6 +10,8 @@ import org.apache.flink.connector.kafka.source.reader.deserializer.KafkaRecordDe
 import org.apache.flink.util.Collector;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 
+import java.util.Objects;
+
 /**
  * Decodes Kafka values as plain Avro binary {@link Interaction}s and never throws: a record that does not decode
  * becomes a rejected {@link InteractionRecord}, so one bad message cannot fail the job in a restart loop.
@@ -18,8 +20,19 @@ public final class InteractionDeserializationSchema implements KafkaRecordDeseri
 
     private static final long serialVersionUID = 1L;
 
+    private final InteractionValidation validation;
+
     private transient SpecificDatumReader<Interaction> reader;
     private transient BinaryDecoder decoder;
+
+    /** Checks decoded interactions with the default rules. */
+    public InteractionDeserializationSchema() {
+        this(InteractionValidation.DEFAULTS);
+    }
+
+    public InteractionDeserializationSchema(InteractionValidation validation) {
+        this.validation = Objects.requireNonNull(validation, "validation");
+    }
 
     @Override
     public void deserialize(ConsumerRecord<byte[], byte[]> record, Collector<InteractionRecord> out) {
@@ -28,6 +41,11 @@ public final class InteractionDeserializationSchema implements KafkaRecordDeseri
 
     /** Decoding of one value, exposed for tests and for sources other than Kafka. */
     public InteractionRecord decode(byte[] value, String topic, int partition, long offset) {
+        return decode(value, topic, partition, offset, System.currentTimeMillis());
+    }
+
+    /** Decoding of one value as if read at {@code nowMillis} (wall clock; bounds event times in the future). */
+    public InteractionRecord decode(byte[] value, String topic, int partition, long offset, long nowMillis) {
         if (value == null) {
             return InteractionRecord.undecodable(null, "value is null", topic, partition, offset);
         }
@@ -53,7 +71,7 @@ public final class InteractionDeserializationSchema implements KafkaRecordDeseri
             return InteractionRecord.undecodable(value, e.getClass().getSimpleName() + ": " + e.getMessage(), topic,
                     partition, offset);
         }
-        return InteractionRecord.decoded(interaction, value, topic, partition, offset);
+        return InteractionRecord.decoded(interaction, value, topic, partition, offset, validation, nowMillis);
     }
 
     @Override

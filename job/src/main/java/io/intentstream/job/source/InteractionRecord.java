@@ -17,7 +17,10 @@ public class InteractionRecord {
 
     /** The decoded interaction when valid, else null. */
     public Interaction interaction;
-    /** The raw value when rejected (kept for the dead letter), else null. */
+    /**
+     * The raw value as read (null only when the value was null): kept for valid records too, so that a record
+     * found to be a duplicate further on still goes to the dead letters byte for byte.
+     */
     public byte[] payload;
     /** Why the record was rejected, starting with a {@link RejectionReason} code; null when valid. */
     public String rejection;
@@ -27,15 +30,32 @@ public class InteractionRecord {
 
     public InteractionRecord() {}
 
-    /** A decoded interaction: valid, or rejected as INVALID (then {@code payload} is kept for the dead letter). */
+    /**
+     * A decoded interaction checked with the default rules at the current wall-clock time.
+     *
+     * @see #decoded(Interaction, byte[], String, int, long, InteractionValidation, long)
+     */
     public static InteractionRecord decoded(
             Interaction interaction, byte[] payload, String topic, int partition, long offset) {
+        return decoded(interaction, payload, topic, partition, offset, InteractionValidation.DEFAULTS,
+                System.currentTimeMillis());
+    }
+
+    /**
+     * A decoded interaction: valid, or rejected as INVALID. An interaction without an event id first gets one
+     * derived from its content ({@link EventIds}); an empty one is kept as it is and rejected.
+     */
+    public static InteractionRecord decoded(Interaction interaction, byte[] payload, String topic, int partition,
+            long offset, InteractionValidation validation, long nowMillis) {
         InteractionRecord record = at(topic, partition, offset);
-        String problem = InteractionValidation.problem(interaction);
+        record.payload = payload;
+        if (interaction.getEventId() == null && interaction.getUserId() != null && interaction.getItemId() != null) {
+            interaction.setEventId(EventIds.derive(interaction));
+        }
+        String problem = validation.problem(interaction, nowMillis);
         if (problem == null) {
             record.interaction = interaction;
         } else {
-            record.payload = payload;
             record.rejection = RejectionReason.INVALID.describe(problem);
         }
         return record;
@@ -70,9 +90,14 @@ public class InteractionRecord {
         if (isValid()) {
             throw new IllegalStateException("a valid interaction is not a dead letter");
         }
+        return deadLetter(rejection, failedAt);
+    }
+
+    /** A dead letter of this record, valid or not, for a reason found after decoding (a duplicate). */
+    public DeadLetter deadLetter(String reason, Instant failedAt) {
         return DeadLetter.newBuilder()
                 .setPayload(ByteBuffer.wrap(payload == null ? new byte[0] : payload))
-                .setReason(rejection)
+                .setReason(reason)
                 .setSourceTopic(topic)
                 .setSourcePartition(partition)
                 .setSourceOffset(offset)

@@ -17,7 +17,7 @@ public final class KafkaInteractionSource {
                 .setBootstrapServers(options.get(IntentStreamOptions.BOOTSTRAP_SERVERS))
                 .setTopics(options.get(IntentStreamOptions.INPUT_TOPIC))
                 .setGroupId(options.get(IntentStreamOptions.CONSUMER_GROUP))
-                .setDeserializer(new InteractionDeserializationSchema())
+                .setDeserializer(new InteractionDeserializationSchema(InteractionValidation.from(options)))
                 .setStartingOffsets(switch (options.get(IntentStreamOptions.STARTING_OFFSETS)) {
                     case EARLIEST -> OffsetsInitializer.earliest();
                     case LATEST -> OffsetsInitializer.latest();

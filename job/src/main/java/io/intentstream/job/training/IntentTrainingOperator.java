@@ -8,6 +8,7 @@ import io.intentstream.model.LossParts;
 import org.apache.flink.api.common.accumulators.LongCounter;
 import org.apache.flink.api.common.state.ListState;
 import org.apache.flink.api.common.state.ListStateDescriptor;
+import org.apache.flink.api.common.typeinfo.BasicTypeInfo;
 import org.apache.flink.api.common.typeinfo.TypeInformation;
 import org.apache.flink.api.common.typeinfo.PrimitiveArrayTypeInfo;
 import org.apache.flink.formats.avro.typeutils.AvroTypeInfo;
@@ -32,10 +33,20 @@ import java.util.List;
  * Trains the ELCRec model online and scores every interaction with it: the single place where the model lives.
  *
  * <p>Buffers {@link SequenceEvent}s and hands a batch to the {@link OnlineTrainer} when it reaches the batch size,
- * when its oldest event has waited {@code maxWait} (processing-time timer), or at the end of a bounded input. Each
+ * before an event whose event time is {@code maxEventTimeSpan} or more after the batch's first event, when the
+ * watermark passes the first event's time plus that span, when its first event has waited {@code maxWait}
+ * (processing-time timer), or at the end of a bounded input. Each
  * batch yields one {@link IntentAssignment} per event on the main output and one {@link Recommendation} per event
  * on {@link #RECOMMENDATIONS}, both stamped with the event's own time. Watermarks are held back while events are
  * buffered, so that downstream event time never passes an event that has not been emitted yet.
+ *
+ * <p>Determinism: the first two rules and the end of input depend only on the events and their order, so the
+ * same input in the same order forms the same batches and, the model being deterministic, the same model, with
+ * or without a failure and restore in between. The watermark rule depends on where watermarks fall between the
+ * events (periodic watermarks fall by wall-clock time; it only fires when the watermark runs ahead of this
+ * operator's own events, as with several input channels or idle sources); the wait rule depends on wall-clock
+ * time. Either one firing can cut a batch elsewhere and change the model that follows. With several upstream
+ * subtasks the order in which their events arrive here is itself not reproducible.
  *
  * <p>Runs with parallelism 1 (one model). Everything needed to continue after a failure is operator state: the
  * model snapshot (parameters, Adam moments, step, RNG, version, item index), the buffered events, and the centre
@@ -52,10 +63,21 @@ public final class IntentTrainingOperator extends AbstractStreamOperator<IntentA
 
     public static final String TRAIN_STEPS_ACCUMULATOR = "intent-stream.train-steps";
     public static final String LOSS_ACCUMULATOR = "intent-stream.loss";
+    /** {@link io.intentstream.model.ModelSnapshot#checksum()} of the model at the end of a bounded input. */
+    public static final String FINAL_MODEL_CHECKSUM_ACCUMULATOR = "intent-stream.final-model-checksum";
+    /** Version of the model at the end of a bounded input. */
+    public static final String FINAL_MODEL_VERSION_ACCUMULATOR = "intent-stream.final-model-version";
+    /** Items in the index at the end of a bounded input. */
+    public static final String FINAL_ITEM_COUNT_ACCUMULATOR = "intent-stream.final-item-count";
+    /** Checksum stored with the checkpoint this attempt restored from (absent when it started without state). */
+    public static final String CHECKPOINTED_MODEL_CHECKSUM_ACCUMULATOR = "intent-stream.checkpointed-model-checksum";
+    /** Checksum of the model as restored by this attempt; restore fails if it differs from the stored one. */
+    public static final String RESTORED_MODEL_CHECKSUM_ACCUMULATOR = "intent-stream.restored-model-checksum";
 
     private final ElcRecConfig modelConfig;
     private final int batchSize;
     private final long maxWaitMillis;
+    private final long maxEventTimeSpanMillis;
     private final int topN;
     private final int warmUpSize;
 
@@ -68,6 +90,10 @@ public final class IntentTrainingOperator extends AbstractStreamOperator<IntentA
     private transient ListState<byte[]> modelState;
     private transient ListState<SequenceEvent> bufferState;
     private transient ListState<int[]> warmUpState;
+    private transient ListState<Long> checksumState;
+    /** Set when this attempt restored a model: the checksum stored in the checkpoint and the restored one. */
+    private transient long[] restoredChecksums;
+    private transient long restoreMillis;
 
     private transient Counter eventsIn;
     private transient Histogram batchSizes;
@@ -77,13 +103,19 @@ public final class IntentTrainingOperator extends AbstractStreamOperator<IntentA
     /** Steps the model dropped because their loss or a gradient was not finite (parameters left unchanged). */
     private transient Counter skippedTrainSteps;
     private transient LatestValueAccumulator lossAccumulator;
+    private transient Histogram snapshotEncodeMillis;
+    private transient Counter snapshotsReused;
 
-    public IntentTrainingOperator(ElcRecConfig modelConfig, int batchSize, Duration maxWait, int topN, int warmUpSize) {
+    public IntentTrainingOperator(ElcRecConfig modelConfig, int batchSize, Duration maxWait, Duration maxEventTimeSpan,
+            int topN, int warmUpSize) {
         if (batchSize < 1) {
             throw new IllegalArgumentException("batchSize must be at least 1, got " + batchSize);
         }
         if (maxWait.isNegative() || maxWait.isZero()) {
             throw new IllegalArgumentException("maxWait must be positive, got " + maxWait);
+        }
+        if (maxEventTimeSpan.isNegative() || maxEventTimeSpan.isZero()) {
+            throw new IllegalArgumentException("maxEventTimeSpan must be positive, got " + maxEventTimeSpan);
         }
         if (topN < 1) {
             throw new IllegalArgumentException("topN must be at least 1, got " + topN);
@@ -95,6 +127,7 @@ public final class IntentTrainingOperator extends AbstractStreamOperator<IntentA
         this.modelConfig = modelConfig;
         this.batchSize = batchSize;
         this.maxWaitMillis = maxWait.toMillis();
+        this.maxEventTimeSpanMillis = maxEventTimeSpan.toMillis();
         this.topN = topN;
         this.warmUpSize = warmUpSize;
     }
@@ -108,6 +141,8 @@ public final class IntentTrainingOperator extends AbstractStreamOperator<IntentA
                 new ListStateDescriptor<>("pending-events", TypeInformation.of(SequenceEvent.class)));
         warmUpState = context.getOperatorStateStore().getListState(
                 new ListStateDescriptor<>("centre-warm-up", PrimitiveArrayTypeInfo.INT_PRIMITIVE_ARRAY_TYPE_INFO));
+        checksumState = context.getOperatorStateStore().getListState(
+                new ListStateDescriptor<>("model-checksum", BasicTypeInfo.LONG_TYPE_INFO));
 
         buffer = new ArrayList<>(batchSize);
         flushDeadline = Long.MAX_VALUE;
@@ -123,16 +158,38 @@ public final class IntentTrainingOperator extends AbstractStreamOperator<IntentA
         if (snapshot != null) {
             List<int[]> warmUp = new ArrayList<>();
             warmUpState.get().forEach(warmUp::add);
+            long start = System.nanoTime();
             trainer = OnlineTrainer.restore(snapshot, warmUp, warmUpSize);
+            restoreMillis = (System.nanoTime() - start) / 1_000_000;
+            verifyRestoredChecksum();
             if (!trainer.config().equals(modelConfig)) {
                 LOG.warn("Restored model keeps its own configuration {}; the configured one {} is ignored until "
                         + "the job starts without state", trainer.config(), modelConfig);
             }
-            LOG.info("Restored model version {} with {} items and {} buffered events", trainer.modelVersion(),
-                    trainer.itemIndex().size(), buffer.size());
+            LOG.info("Restored model version {} (checksum {}) with {} items and {} buffered events in {} ms",
+                    trainer.modelVersion(), Long.toHexString(restoredChecksums[1]), trainer.itemIndex().size(),
+                    buffer.size(), restoreMillis);
         } else {
             trainer = OnlineTrainer.create(modelConfig, warmUpSize);
         }
+    }
+
+    /**
+     * Compares the restored model with the checksum stored next to it, so that a checkpoint that does not restore
+     * bit for bit fails the restore instead of silently continuing with another model. Checkpoints written before
+     * the checksum was stored have none; they are restored unchecked.
+     */
+    private void verifyRestoredChecksum() throws Exception {
+        Long stored = null;
+        for (Long checksum : checksumState.get()) {
+            stored = checksum;
+        }
+        long restored = trainer.checksum();
+        if (stored != null && stored != restored) {
+            throw new IllegalStateException("Restored model checksum " + Long.toHexString(restored)
+                    + " differs from the checkpointed " + Long.toHexString(stored));
+        }
+        restoredChecksums = new long[] {stored == null ? restored : stored, restored};
     }
 
     @Override
@@ -157,15 +214,32 @@ public final class IntentTrainingOperator extends AbstractStreamOperator<IntentA
         lossAccumulator = new LatestValueAccumulator();
         getRuntimeContext().addAccumulator(TRAIN_STEPS_ACCUMULATOR, trainSteps);
         getRuntimeContext().addAccumulator(LOSS_ACCUMULATOR, lossAccumulator);
+        snapshotEncodeMillis = getMetricGroup().histogram("snapshotEncodeMillis",
+                new DescriptiveStatisticsHistogram(1_000));
+        snapshotsReused = getMetricGroup().counter("snapshotsReused");
+        getMetricGroup().gauge("restoreMillis", () -> restoreMillis);
+        if (restoredChecksums != null) {
+            addLongAccumulator(CHECKPOINTED_MODEL_CHECKSUM_ACCUMULATOR, restoredChecksums[0]);
+            addLongAccumulator(RESTORED_MODEL_CHECKSUM_ACCUMULATOR, restoredChecksums[1]);
+        }
         if (!buffer.isEmpty()) {
             // Restored events get a fresh wait: the time they waited before the failure is not known here.
             scheduleFlush(getProcessingTimeService().getCurrentProcessingTime());
         }
     }
 
+    private void addLongAccumulator(String name, long value) {
+        LongCounter accumulator = new LongCounter();
+        accumulator.add(value);
+        getRuntimeContext().addAccumulator(name, accumulator);
+    }
+
     @Override
     public void processElement(StreamRecord<SequenceEvent> element) throws Exception {
         eventsIn.inc();
+        if (!buffer.isEmpty() && element.getValue().eventTime - buffer.get(0).eventTime >= maxEventTimeSpanMillis) {
+            flush();
+        }
         if (buffer.isEmpty()) {
             scheduleFlush(getProcessingTimeService().getCurrentProcessingTime());
         }
@@ -189,6 +263,9 @@ public final class IntentTrainingOperator extends AbstractStreamOperator<IntentA
 
     @Override
     public void processWatermark(Watermark mark) throws Exception {
+        if (!buffer.isEmpty() && mark.getTimestamp() - maxEventTimeSpanMillis >= buffer.get(0).eventTime) {
+            flush();
+        }
         if (buffer.isEmpty()) {
             super.processWatermark(mark);
         } else {
@@ -199,6 +276,11 @@ public final class IntentTrainingOperator extends AbstractStreamOperator<IntentA
     @Override
     public void endInput() throws Exception {
         flush();
+        OnlineTrainer.EncodedSnapshot last = trainer.encodedSnapshot();
+        addLongAccumulator(FINAL_MODEL_CHECKSUM_ACCUMULATOR, last.checksum());
+        addLongAccumulator(FINAL_MODEL_VERSION_ACCUMULATOR, last.version());
+        addLongAccumulator(FINAL_ITEM_COUNT_ACCUMULATOR, trainer.itemIndex().size());
+        LOG.info("End of input: model version {} checksum {}", last.version(), Long.toHexString(last.checksum()));
     }
 
     private void flush() throws Exception {
@@ -237,7 +319,15 @@ public final class IntentTrainingOperator extends AbstractStreamOperator<IntentA
     @Override
     public void snapshotState(StateSnapshotContext context) throws Exception {
         super.snapshotState(context);
-        modelState.update(List.of(trainer.snapshot()));
+        long start = System.nanoTime();
+        OnlineTrainer.EncodedSnapshot encoded = trainer.encodedSnapshot();
+        if (encoded.reused()) {
+            snapshotsReused.inc();
+        } else {
+            snapshotEncodeMillis.update((System.nanoTime() - start) / 1_000_000);
+        }
+        modelState.update(List.of(encoded.bytes()));
+        checksumState.update(List.of(encoded.checksum()));
         bufferState.update(buffer);
         warmUpState.update(trainer.warmUpSequences());
     }

@@ -54,6 +54,10 @@ public final class OnlineTrainer implements AutoCloseable {
     private final int warmUpSize;
     private final List<int[]> warmUp;
     private final int maxLength;
+    /** Counts calls that may have changed the model or the index, so an unchanged state is encoded once. */
+    private long changes;
+    private long encodedAtChange = -1;
+    private EncodedSnapshot encoded;
 
     private OnlineTrainer(ElcRecModel model, ItemIndex index, int warmUpSize, List<int[]> warmUp) {
         this.model = model;
@@ -110,6 +114,7 @@ public final class OnlineTrainer implements AutoCloseable {
             throw new IllegalArgumentException("a batch needs at least one event");
         }
         int n = events.size();
+        changes++;
         List<Integer> reusedRows = new ArrayList<>();
         for (SequenceEvent e : events) {
             ItemIndex.Assignment assignment = index.assign(e.itemId);
@@ -254,9 +259,43 @@ public final class OnlineTrainer implements AutoCloseable {
         return SequenceWindows.leftPad(rows, maxLength);
     }
 
-    /** The model with the item index attached, as checkpoint bytes. */
+    /**
+     * The model with the item index attached, as checkpoint bytes.
+     *
+     * @see #encodedSnapshot()
+     */
     public byte[] snapshot() {
-        return model.snapshot().withItemIndex(index.toBytes()).toBytes();
+        return encodedSnapshot().bytes();
+    }
+
+    /**
+     * The encoded state and its identity.
+     *
+     * @param bytes the model with the item index attached ({@link ModelSnapshot#toBytes()})
+     * @param checksum {@link ModelSnapshot#checksum()}: parameters and optimiser state
+     * @param version the model version
+     * @param reused true when nothing changed since the previous call and its bytes were returned again
+     */
+    public record EncodedSnapshot(byte[] bytes, long checksum, long version, boolean reused) {}
+
+    /**
+     * The state as checkpoint bytes, encoded again only when a batch was processed since the last encoding:
+     * copying a Beauty-sized model out of the engine and encoding it takes tens of milliseconds on the operator
+     * thread, and checkpoints of an idle stream (or several within one batch's training) need not pay it twice.
+     */
+    public EncodedSnapshot encodedSnapshot() {
+        if (encoded != null && encodedAtChange == changes) {
+            return new EncodedSnapshot(encoded.bytes(), encoded.checksum(), encoded.version(), true);
+        }
+        ModelSnapshot snapshot = model.snapshot().withItemIndex(index.toBytes());
+        encoded = new EncodedSnapshot(snapshot.toBytes(), snapshot.checksum(), snapshot.version(), false);
+        encodedAtChange = changes;
+        return encoded;
+    }
+
+    /** {@link ModelSnapshot#checksum()} of the model as it is now. */
+    public long checksum() {
+        return encodedSnapshot().checksum();
     }
 
     /** Windows collected for centre initialisation that has not happened yet (empty afterwards). */

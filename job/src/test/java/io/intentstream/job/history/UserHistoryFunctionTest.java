@@ -1,9 +1,13 @@
 package io.intentstream.job.history;
 
+import io.intentstream.avro.DeadLetter;
 import io.intentstream.avro.Interaction;
+import io.intentstream.job.demo.AvroBinary;
+import io.intentstream.job.source.InteractionRecord;
 import io.intentstream.model.catalog.ItemFingerprint;
 import org.apache.flink.api.common.typeinfo.Types;
 import org.apache.flink.streaming.api.operators.KeyedProcessOperator;
+import org.apache.flink.streaming.runtime.streamrecord.StreamRecord;
 import org.apache.flink.streaming.util.KeyedOneInputStreamOperatorTestHarness;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -21,13 +25,15 @@ class UserHistoryFunctionTest {
 
     private static final int T = 3;
     private static final Duration TTL = Duration.ofMinutes(10);
+    private static final Duration RETENTION = Duration.ofMinutes(2);
 
-    private KeyedOneInputStreamOperatorTestHarness<String, Interaction, SequenceEvent> harness;
+    private KeyedOneInputStreamOperatorTestHarness<String, InteractionRecord, SequenceEvent> harness;
 
     @BeforeEach
     void setUp() throws Exception {
         harness = new KeyedOneInputStreamOperatorTestHarness<>(
-                new KeyedProcessOperator<>(new UserHistoryFunction(T, TTL)), Interaction::getUserId, Types.STRING);
+                new KeyedProcessOperator<>(new UserHistoryFunction(T, TTL, RETENTION)), r -> r.interaction.getUserId(),
+                Types.STRING);
         harness.setup();
         harness.open();
     }
@@ -35,6 +41,23 @@ class UserHistoryFunctionTest {
     @AfterEach
     void tearDown() throws Exception {
         harness.close();
+    }
+
+    private static long offset;
+
+    /** A valid record as the router passes it on, with its bytes and a source position. */
+    private static InteractionRecord record(Interaction interaction) {
+        InteractionRecord record = new InteractionRecord();
+        record.interaction = interaction;
+        record.payload = AvroBinary.encode(interaction);
+        record.topic = "interactions";
+        record.offset = offset++;
+        return record;
+    }
+
+    private List<DeadLetter> duplicates() {
+        var side = harness.getSideOutput(UserHistoryFunction.DUPLICATES);
+        return side == null ? List.of() : side.stream().map(StreamRecord::getValue).toList();
     }
 
     private static long[] fingerprints(String... items) {
@@ -47,9 +70,9 @@ class UserHistoryFunctionTest {
 
     @Test
     void emitsTheHistoryBeforeEachEventOldestFirst() throws Exception {
-        harness.processElement(interaction("e1", "u", "a", 1_000), 1_000);
-        harness.processElement(interaction("e2", "u", "b", 2_000), 2_000);
-        harness.processElement(interaction("e3", "u", "c", 3_000), 3_000);
+        harness.processElement(record(interaction("e1", "u", "a", 1_000)), 1_000);
+        harness.processElement(record(interaction("e2", "u", "b", 2_000)), 2_000);
+        harness.processElement(record(interaction("e3", "u", "c", 3_000)), 3_000);
 
         List<SequenceEvent> out = emitted();
         assertThat(out).extracting(e -> e.eventId).containsExactly("e1", "e2", "e3");
@@ -65,23 +88,23 @@ class UserHistoryFunctionTest {
     void keepsExactlyTheLastTItemsInOrder() throws Exception {
         String[] items = {"a", "b", "c", "d", "e", "f"};
         for (int i = 0; i < items.length; i++) {
-            harness.processElement(interaction("e" + i, "u", items[i], i), i);
+            harness.processElement(record(interaction("e" + i, "u", items[i], i)), i);
         }
         List<SequenceEvent> out = emitted();
         assertThat(out.get(5).history).containsExactly(fingerprints("c", "d", "e"));
         assertThat(out).allSatisfy(e -> assertThat(e.history.length).isLessThanOrEqualTo(T));
 
-        harness.processElement(interaction("next", "u", "g", 99), 99);
+        harness.processElement(record(interaction("next", "u", "g", 99)), 99);
         assertThat(emitted().get(6).history).containsExactly(fingerprints("d", "e", "f"));
-        assertThat(harness.numKeyedStateEntries()).isEqualTo(1);
+        assertThat(harness.numKeyedStateEntries()).as("the history and the map of seen event ids").isEqualTo(2);
     }
 
     @Test
     void keepsUsersApart() throws Exception {
-        harness.processElement(interaction("e1", "u1", "a", 1), 1);
-        harness.processElement(interaction("e2", "u2", "b", 2), 2);
-        harness.processElement(interaction("e3", "u1", "c", 3), 3);
-        harness.processElement(interaction("e4", "u2", "d", 4), 4);
+        harness.processElement(record(interaction("e1", "u1", "a", 1)), 1);
+        harness.processElement(record(interaction("e2", "u2", "b", 2)), 2);
+        harness.processElement(record(interaction("e3", "u1", "c", 3)), 3);
+        harness.processElement(record(interaction("e4", "u2", "d", 4)), 4);
 
         List<SequenceEvent> out = emitted();
         assertThat(out.get(2).history).containsExactly(fingerprints("a"));
@@ -92,20 +115,51 @@ class UserHistoryFunctionTest {
     void forgetsUsersInactiveForLongerThanTheTtl() throws Exception {
         // State TTL reads its own clock, which the harness drives separately from timer time.
         harness.setStateTtlProcessingTime(0);
-        harness.processElement(interaction("e1", "idle", "a", 1), 1);
-        harness.processElement(interaction("e2", "active", "x", 1), 1);
+        harness.processElement(record(interaction("e1", "idle", "a", 1)), 1);
+        harness.processElement(record(interaction("e2", "active", "x", 1)), 1);
 
         harness.setStateTtlProcessingTime(TTL.toMillis() - 1);
-        harness.processElement(interaction("e3", "active", "y", 2), 2);
+        harness.processElement(record(interaction("e3", "active", "y", 2)), 2);
 
         harness.setStateTtlProcessingTime(TTL.toMillis() + 1);
-        harness.processElement(interaction("e4", "idle", "b", 3), 3);
-        harness.processElement(interaction("e5", "active", "z", 3), 3);
+        harness.processElement(record(interaction("e4", "idle", "b", 3)), 3);
+        harness.processElement(record(interaction("e5", "active", "z", 3)), 3);
 
         List<SequenceEvent> out = emitted();
         assertThat(out.get(3).eventId).isEqualTo("e4");
         assertThat(out.get(3).history).as("expired user starts over").isEmpty();
         assertThat(out.get(4).history).as("a write refreshes the TTL").containsExactly(fingerprints("x", "y"));
+    }
+
+    @Test
+    void sendsAnEventIdTheUserAlreadySentToDuplicatesWithoutTouchingTheHistory() throws Exception {
+        harness.processElement(record(interaction("e1", "u", "a", 1)), 1);
+        Interaction copy = interaction("e1", "u", "b", 2);
+        harness.processElement(record(copy), 2);
+        harness.processElement(record(interaction("e1", "other-user", "c", 3)), 3);
+        harness.processElement(record(interaction("e2", "u", "d", 4)), 4);
+
+        assertThat(emitted()).extracting(e -> e.eventId + "/" + e.userId)
+                .containsExactly("e1/u", "e1/other-user", "e2/u");
+        assertThat(emitted().get(2).history).as("the duplicate left no trace").containsExactly(fingerprints("a"));
+        assertThat(duplicates()).singleElement().satisfies(letter -> {
+            assertThat(letter.getReason()).isEqualTo("DUPLICATE: user u already sent event_id e1");
+            assertThat(letter.getPayload().array()).isEqualTo(AvroBinary.encode(copy));
+            assertThat(letter.getSourceTopic()).isEqualTo("interactions");
+        });
+    }
+
+    @Test
+    void forgetsEventIdsAfterTheDuplicateRetention() throws Exception {
+        harness.setStateTtlProcessingTime(0);
+        harness.processElement(record(interaction("e1", "u", "a", 1)), 1);
+        harness.setStateTtlProcessingTime(RETENTION.toMillis() - 1);
+        harness.processElement(record(interaction("e1", "u", "a", 1)), 1);
+        harness.setStateTtlProcessingTime(RETENTION.toMillis() + 1);
+        harness.processElement(record(interaction("e1", "u", "a", 1)), 1);
+
+        assertThat(duplicates()).hasSize(1);
+        assertThat(emitted()).hasSize(2);
     }
 
     @Test
@@ -117,7 +171,9 @@ class UserHistoryFunctionTest {
 
     @Test
     void rejectsNonPositiveSettings() {
-        assertThatThrownBy(() -> new UserHistoryFunction(0, TTL)).hasMessageContaining("maxLength");
-        assertThatThrownBy(() -> new UserHistoryFunction(T, Duration.ZERO)).hasMessageContaining("ttl");
+        assertThatThrownBy(() -> new UserHistoryFunction(0, TTL, RETENTION)).hasMessageContaining("maxLength");
+        assertThatThrownBy(() -> new UserHistoryFunction(T, Duration.ZERO, RETENTION)).hasMessageContaining("ttl");
+        assertThatThrownBy(() -> new UserHistoryFunction(T, TTL, Duration.ZERO))
+                .hasMessageContaining("duplicateRetention");
     }
 }

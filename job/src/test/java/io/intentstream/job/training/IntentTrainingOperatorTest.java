@@ -34,6 +34,7 @@ class IntentTrainingOperatorTest {
     private static final int K = 4;
     private static final int BATCH = 4;
     private static final Duration MAX_WAIT = Duration.ofMillis(200);
+    private static final Duration SPAN = Duration.ofMinutes(5);
     private static final int TOP_N = 3;
     private static final int WARM_UP = 8;
 
@@ -54,7 +55,7 @@ class IntentTrainingOperatorTest {
     private OneInputStreamOperatorTestHarness<SequenceEvent, IntentAssignment> harness(int items) throws Exception {
         OneInputStreamOperatorTestHarness<SequenceEvent, IntentAssignment> harness =
                 new OneInputStreamOperatorTestHarness<>(
-                        new IntentTrainingOperator(tinyModel(items), BATCH, MAX_WAIT, TOP_N, WARM_UP));
+                        new IntentTrainingOperator(tinyModel(items), BATCH, MAX_WAIT, SPAN, TOP_N, WARM_UP));
         harnesses.add(harness);
         return harness;
     }
