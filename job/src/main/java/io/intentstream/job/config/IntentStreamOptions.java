@@ -219,6 +219,35 @@ public final class IntentStreamOptions {
             .defaultValue(20)
             .withDescription("Items per recommendation.");
 
+    // ---------------------------------------------------------------- Model import and export
+
+    public static final ConfigOption<String> MODEL_INIT_PATH = ConfigOptions.key("model.init-path")
+            .stringType()
+            .noDefaultValue()
+            .withDescription("Model snapshot to start from when the job starts without state: an export directory "
+                    + "(its newest snapshot), one snapshot directory, or a snapshot file such as train's "
+                    + "best-model.bin. The snapshot's own model settings win over the model.* options. A restored "
+                    + "checkpoint wins over this. Read by the task manager that trains.");
+
+    public static final ConfigOption<String> EXPORT_DIRECTORY = ConfigOptions.key("model.export.directory")
+            .stringType()
+            .noDefaultValue()
+            .withDescription("Directory the training operator exports versioned model snapshots to (atomically, "
+                    + "with a manifest.json): every model.export.interval and at the end of a bounded input. Unset: "
+                    + "no export. A local or mounted path of the task manager that trains.");
+
+    public static final ConfigOption<Duration> EXPORT_INTERVAL = ConfigOptions.key("model.export.interval")
+            .durationType()
+            .noDefaultValue()
+            .withDescription("Processing time between exports while the job runs (checked after each batch); unset "
+                    + "exports only at the end of a bounded input.");
+
+    public static final ConfigOption<Integer> EXPORT_RETENTION = ConfigOptions.key("model.export.retention")
+            .intType()
+            .defaultValue(5)
+            .withDescription("Exported snapshots kept in model.export.directory; older ones are deleted after each "
+                    + "export.");
+
     // ---------------------------------------------------------------- Validation
 
     public static final ConfigOption<String> EARLIEST_EVENT_TIME = ConfigOptions.key("validation.earliest-event-time")
@@ -370,6 +399,14 @@ public final class IntentStreamOptions {
         check(configuration.get(TOP_N) <= configuration.get(ITEM_CAPACITY), TOP_N,
                 "must not exceed " + ITEM_CAPACITY.key() + " (" + configuration.get(ITEM_CAPACITY) + ")");
         requirePositive(configuration, CHECKPOINT_INTERVAL);
+        configuration.getOptional(MODEL_INIT_PATH).ifPresent(path -> requireNonBlank(configuration, MODEL_INIT_PATH));
+        configuration.getOptional(EXPORT_DIRECTORY).ifPresent(path -> requireNonBlank(configuration, EXPORT_DIRECTORY));
+        configuration.getOptional(EXPORT_INTERVAL).ifPresent(interval -> {
+            requirePositive(configuration, EXPORT_INTERVAL);
+            check(configuration.getOptional(EXPORT_DIRECTORY).isPresent(), EXPORT_INTERVAL,
+                    "needs " + EXPORT_DIRECTORY.key() + " to say where to export");
+        });
+        requireAtLeast(configuration, EXPORT_RETENTION, 1);
         ElcRecConfig model = modelConfigUnchecked(configuration);
         check(configuration.get(CENTRE_WARM_UP) >= model.clusters(), CENTRE_WARM_UP,
                 "must be at least k (" + model.clusters() + ", from "
