@@ -188,6 +188,11 @@ public final class IntentStreamJob {
         StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment(flinkConfiguration(options));
         fromConfiguration(options).build(env);
         JobExecutionResult result = env.execute(JOB_NAME);
-        System.out.println("intent-stream finished after " + result.getNetRuntime() + " ms");
+        // `flink run -d` and REST submissions return as soon as the job is accepted: there is no runtime yet.
+        if (result.isJobExecutionResult()) {
+            System.out.println("intent-stream finished after " + result.getNetRuntime() + " ms");
+        } else {
+            System.out.println("intent-stream submitted as job " + result.getJobID());
+        }
     }
 }
