@@ -1,0 +1,497 @@
+package io.intentstream.job.replay;
+
+import io.intentstream.avro.DeadLetter;
+import io.intentstream.avro.IntentAssignment;
+import io.intentstream.avro.Interaction;
+import io.intentstream.avro.Recommendation;
+import io.intentstream.job.IntentStreamJob;
+import io.intentstream.job.config.IntentStreamOptions;
+import io.intentstream.job.demo.DemoRunner;
+import io.intentstream.job.demo.OutputTally;
+import io.intentstream.job.demo.OutputTopicReader;
+import io.intentstream.job.embedded.EmbeddedKafkaBroker;
+import io.intentstream.job.embedded.TemporaryDirectory;
+import io.intentstream.job.sink.KafkaSinks;
+import io.intentstream.job.training.IntentTrainingOperator;
+import io.intentstream.model.ElcRecConfig;
+import io.intentstream.model.ElcRecModel;
+import io.intentstream.model.ModelSnapshot;
+import io.intentstream.model.export.BenchmarkItems;
+import io.intentstream.model.export.ModelExport;
+import io.intentstream.model.offline.BenchmarkDataset;
+import io.intentstream.model.offline.OfflineEvaluation;
+import io.intentstream.model.offline.RankingMetrics;
+
+import java.io.IOException;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Properties;
+import java.util.Set;
+import java.util.UUID;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.function.Consumer;
+
+import org.apache.avro.file.DataFileReader;
+import org.apache.avro.specific.SpecificDatumReader;
+import org.apache.flink.api.common.JobExecutionResult;
+import org.apache.flink.api.connector.sink2.Sink;
+import org.apache.flink.configuration.Configuration;
+import org.apache.flink.configuration.CoreOptions;
+import org.apache.flink.configuration.RestartStrategyOptions;
+import org.apache.flink.core.execution.JobClient;
+import org.apache.flink.state.rocksdb.RocksDBOptions;
+import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
+import org.apache.flink.streaming.api.functions.sink.v2.DiscardingSink;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.AdminClientConfig;
+import org.apache.kafka.clients.admin.NewTopic;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Replays a file through the intent-stream job, once or for several epochs, on a local Flink MiniCluster with the
+ * outputs going to Kafka: an embedded broker by default, or the cluster given.
+ *
+ * <p>Epochs are consecutive bounded runs of the same job over the same file. The model carries over (each run
+ * exports its final snapshot and the next one starts from it, {@link ModelExchange}); the per-user histories do
+ * not, since every epoch replays every user from their first item. Only the final epoch's outputs are written to
+ * the output topics, unless all are asked for.
+ *
+ * <p>A benchmark file is replayed in the layout of offline training: one embedding row per benchmark item, row n
+ * for {@code item-n} ({@link BenchmarkItems}), the centres set by k-means on every training sequence before the
+ * first step (what {@code train} does; a stream without that warm start uses its first sequences), and with the
+ * holdout, each user's last two items left out. The final model is then scored on the test split exactly as
+ * {@code evaluate} would, so the numbers compare with {@code train}'s.
+ */
+public final class ReplayRunner implements AutoCloseable {
+
+    private static final Logger LOG = LoggerFactory.getLogger(ReplayRunner.class);
+
+    private static final Duration CATCH_UP_TIMEOUT = Duration.ofMinutes(2);
+    private static final Duration ADMIN_TIMEOUT = Duration.ofSeconds(30);
+
+    /**
+     * @param data a benchmark sequence file, or an Avro container file of Interactions ({@code .avro})
+     * @param epochs replays of the input, at least 1
+     * @param holdout leave each user's last two items out (benchmark files only); null: when {@code epochs > 1}
+     * @param emitAllEpochs write every epoch's outputs, not only the final one's
+     * @param exportDirectory where to leave the final model as a versioned snapshot, or null
+     * @param exportRetention snapshots kept in {@code exportDirectory}
+     * @param initModel a snapshot to start from, or null
+     * @param bootstrapServers an existing Kafka cluster for the outputs, or null for an embedded broker
+     * @param jobOptions {@link IntentStreamOptions} given by the user
+     * @param timeout the longest one epoch may run
+     */
+    public record Settings(Path data, int epochs, Boolean holdout, boolean emitAllEpochs, Path exportDirectory,
+            int exportRetention, Path initModel, String bootstrapServers, Configuration jobOptions, Duration timeout,
+            int activeUsers) {
+        public Settings {
+            Objects.requireNonNull(data, "data");
+            Objects.requireNonNull(jobOptions, "jobOptions");
+            Objects.requireNonNull(timeout, "timeout");
+            if (epochs < 1) {
+                throw new IllegalArgumentException("epochs must be at least 1, got " + epochs);
+            }
+            if (exportRetention < 1) {
+                throw new IllegalArgumentException("export retention must be at least 1, got " + exportRetention);
+            }
+            if (timeout.isNegative() || timeout.isZero()) {
+                throw new IllegalArgumentException("timeout must be positive, got " + timeout);
+            }
+            if (activeUsers < 1) {
+                throw new IllegalArgumentException("activeUsers must be at least 1, got " + activeUsers);
+            }
+            if (Boolean.TRUE.equals(holdout) && ReplaySources.isAvroFile(data)) {
+                throw new IllegalArgumentException("the holdout needs per-user sequences (a benchmark file); "
+                        + data + " is an Avro file");
+            }
+        }
+
+        boolean holdoutApplies() {
+            return !ReplaySources.isAvroFile(data) && (holdout != null ? holdout : epochs > 1);
+        }
+    }
+
+    private final Settings settings;
+    private final Consumer<String> progress;
+    private final List<AutoCloseable> resources = new ArrayList<>();
+    private volatile JobClient jobClient;
+    private volatile boolean closed;
+
+    /** @param progress receives one line per step of the run */
+    public ReplayRunner(Settings settings, Consumer<String> progress) {
+        this.settings = Objects.requireNonNull(settings, "settings");
+        this.progress = Objects.requireNonNull(progress, "progress");
+    }
+
+    public ReplaySummary run() throws Exception {
+        long runStarted = System.nanoTime();
+        boolean holdout = settings.holdoutApplies();
+        Input input = readInput(holdout);
+        Configuration options = replayOptions(settings.jobOptions(), input);
+
+        TemporaryDirectory runDirectory = register(TemporaryDirectory.create("intent-stream-replay-"));
+        String bootstrap = settings.bootstrapServers();
+        if (bootstrap == null) {
+            progress.accept("Starting an embedded Kafka broker");
+            EmbeddedKafkaBroker broker = register(EmbeddedKafkaBroker.start());
+            bootstrap = broker.bootstrapServers();
+        }
+        options.set(IntentStreamOptions.BOOTSTRAP_SERVERS, bootstrap);
+        IntentStreamOptions.validate(options);
+        OutputTopicReader.Topics topics = new OutputTopicReader.Topics(
+                options.get(IntentStreamOptions.INTENTS_TOPIC),
+                options.get(IntentStreamOptions.RECOMMENDATIONS_TOPIC),
+                options.get(IntentStreamOptions.DEAD_LETTER_TOPIC));
+        createMissingTopics(bootstrap, List.of(topics.intents(), topics.recommendations(), topics.deadLetters()));
+        // On a shared cluster the topics may hold earlier runs' records: count only what lies beyond their end now.
+        Map<TopicPartition, Long> startOffsets = endOffsets(bootstrap, topics);
+        OutputTally tally = new OutputTally();
+        OutputTopicReader reader = register(OutputTopicReader.start(bootstrap, topics,
+                new FromOffsets(startOffsets, tally)));
+
+        Path initial = initialModel(input, options, runDirectory.path().resolve("initial"));
+        long trainSteps = 0;
+        Double loss = null;
+        List<Double> epochSeconds = new ArrayList<>();
+        long jobsStarted = System.nanoTime();
+        Path previous = initial;
+        for (int epoch = 1; epoch <= settings.epochs(); epoch++) {
+            boolean emit = epoch == settings.epochs() || settings.emitAllEpochs();
+            Path exportDirectory = runDirectory.path().resolve("epoch-" + epoch);
+            Configuration epochOptions = new Configuration(options);
+            if (previous != null) {
+                epochOptions.set(IntentStreamOptions.MODEL_INIT_PATH, previous.toString());
+            }
+            epochOptions.set(IntentStreamOptions.EXPORT_DIRECTORY, exportDirectory.toString());
+            epochOptions.removeConfig(IntentStreamOptions.EXPORT_INTERVAL);
+            epochOptions.set(IntentStreamOptions.EXPORT_RETENTION, 1);
+            progress.accept(String.format("Epoch %d of %d: replaying %s%s", epoch, settings.epochs(),
+                    settings.data().getFileName(), emit ? "" : " (outputs not written)"));
+            long started = System.nanoTime();
+            JobExecutionResult result = runEpoch(epochOptions, runDirectory.path().resolve("flink-" + epoch), emit);
+            double seconds = (System.nanoTime() - started) / 1e9;
+            epochSeconds.add(seconds);
+            Long steps = result.getAccumulatorResult(IntentTrainingOperator.TRAIN_STEPS_ACCUMULATOR);
+            Double lastLoss = result.getAccumulatorResult(IntentTrainingOperator.LOSS_ACCUMULATOR);
+            trainSteps += steps == null ? 0 : steps;
+            if (lastLoss != null && !lastLoss.isNaN()) {
+                loss = lastLoss;
+            }
+            progress.accept(String.format("Epoch %d done in %.1f s: %d train steps, loss %s", epoch, seconds,
+                    steps == null ? 0 : steps, lastLoss));
+            previous = exportDirectory;
+        }
+        double jobSeconds = (System.nanoTime() - jobsStarted) / 1e9;
+
+        reader.rethrowFailure();
+        if (!reader.awaitCaughtUp(CATCH_UP_TIMEOUT)) {
+            throw new IllegalStateException("The output topics could not be read to their end within "
+                    + CATCH_UP_TIMEOUT.toSeconds() + " s after the replay finished");
+        }
+        double wallSeconds = (System.nanoTime() - jobsStarted) / 1e9;
+
+        ModelSnapshot model = ModelExport.load(previous).snapshot();
+        OfflineEvaluation.Report evaluation = null;
+        if (holdout && input.dataset() != null && BenchmarkItems.rowsAreItemIds(model)
+                && model.config().itemCount() == input.dataset().itemCount()) {
+            progress.accept("Scoring the final model on the test split");
+            evaluation = OfflineEvaluation.evaluate(model, input.dataset());
+        }
+        String exportedTo = null;
+        if (settings.exportDirectory() != null) {
+            Map<String, Double> metrics = new LinkedHashMap<>();
+            metrics.put("epochs", (double) settings.epochs());
+            metrics.put("events_per_epoch", (double) input.events());
+            metrics.put("train_steps", (double) trainSteps);
+            if (loss != null) {
+                metrics.put("loss", loss);
+            }
+            if (evaluation != null) {
+                putMetrics(metrics, "test", evaluation.test().reference());
+                putMetrics(metrics, "valid", evaluation.valid().reference());
+            }
+            exportedTo = new ModelExport(settings.exportDirectory(), settings.exportRetention())
+                    .write(model, "replay", metrics).toString();
+            progress.accept("Exported the model to " + exportedTo);
+        }
+        long epochEvents = input.events() * settings.epochs();
+        return new ReplaySummary(
+                settings.data().toString(),
+                settings.epochs(),
+                holdout,
+                input.events(),
+                tally.intents(),
+                tally.recommendations(),
+                tally.deadLetters(),
+                reader.undecodable(),
+                trainSteps,
+                loss,
+                epochEvents / jobSeconds,
+                epochSeconds,
+                model.version(),
+                Long.toHexString(model.checksum()),
+                exportedTo,
+                evaluation,
+                wallSeconds,
+                (System.nanoTime() - runStarted) / 1e9);
+    }
+
+    private static void putMetrics(Map<String, Double> metrics, String split, RankingMetrics m) {
+        metrics.put(split + "_hr5", m.hr5());
+        metrics.put(split + "_hr20", m.hr20());
+        metrics.put(split + "_ndcg5", m.ndcg5());
+        metrics.put(split + "_ndcg20", m.ndcg20());
+    }
+
+    /** The input as read up front: a benchmark's dataset (null for Avro), and the events one epoch replays. */
+    private record Input(BenchmarkDataset dataset, long events, int distinctItems) {}
+
+    private Input readInput(boolean holdout) throws IOException {
+        Path file = settings.data();
+        if (ReplaySources.isAvroFile(file)) {
+            long events = 0;
+            Set<String> items = new HashSet<>();
+            try (DataFileReader<Interaction> records =
+                    new DataFileReader<>(file.toFile(), new SpecificDatumReader<>(Interaction.class))) {
+                for (Interaction interaction : records) {
+                    events++;
+                    items.add(String.valueOf(interaction.getItemId()));
+                }
+            }
+            return new Input(null, events, items.size());
+        }
+        BenchmarkDataset dataset = BenchmarkDataset.read(file);
+        int held = holdout ? ReplaySources.LEAVE_ONE_OUT_HOLDOUT : 0;
+        long events = 0;
+        for (int u = 0; u < dataset.userCount(); u++) {
+            events += Math.max(0, dataset.items(u).length - held);
+        }
+        return new Input(dataset, events, dataset.itemCount());
+    }
+
+    /**
+     * The user's options with the replay's settings: as the demo (checkpoints every
+     * {@link DemoRunner#DEMO_CHECKPOINT_INTERVAL}, a bounded number of restarts, a fresh transactional id prefix)
+     * unless the user set them, and an item table of exactly the benchmark's items (row n = item n), or sized to
+     * an Avro file's distinct items.
+     */
+    static Configuration replayOptions(Configuration user, Input input) {
+        if (user.containsKey(IntentStreamOptions.BOOTSTRAP_SERVERS.key())) {
+            throw new IllegalArgumentException("Give the Kafka cluster with --bootstrap-servers, not --"
+                    + IntentStreamOptions.BOOTSTRAP_SERVERS.key());
+        }
+        for (var option : List.of(IntentStreamOptions.MODEL_INIT_PATH, IntentStreamOptions.EXPORT_DIRECTORY)) {
+            if (user.containsKey(option.key())) {
+                throw new IllegalArgumentException("replay sets --" + option.key()
+                        + " itself; use --init-model and --export");
+            }
+        }
+        Configuration options = new Configuration(user);
+        if (!user.containsKey(IntentStreamOptions.CHECKPOINT_INTERVAL.key())) {
+            options.set(IntentStreamOptions.CHECKPOINT_INTERVAL, DemoRunner.DEMO_CHECKPOINT_INTERVAL);
+        }
+        if (!user.containsKey(RestartStrategyOptions.RESTART_STRATEGY.key())) {
+            options.set(RestartStrategyOptions.RESTART_STRATEGY, "fixed-delay");
+            options.set(RestartStrategyOptions.RESTART_STRATEGY_FIXED_DELAY_ATTEMPTS, DemoRunner.DEMO_RESTART_ATTEMPTS);
+            options.set(RestartStrategyOptions.RESTART_STRATEGY_FIXED_DELAY_DELAY, Duration.ofSeconds(1));
+        }
+        if (!user.containsKey(IntentStreamOptions.TRANSACTIONAL_ID_PREFIX.key())) {
+            options.set(IntentStreamOptions.TRANSACTIONAL_ID_PREFIX, "intent-stream-replay-" + UUID.randomUUID());
+        }
+        if (input.dataset() != null) {
+            if (user.containsKey(IntentStreamOptions.ITEM_CAPACITY.key())
+                    && user.get(IntentStreamOptions.ITEM_CAPACITY) != input.dataset().itemCount()) {
+                throw new IllegalArgumentException("A benchmark replay has one row per item: --"
+                        + IntentStreamOptions.ITEM_CAPACITY.key() + " must be " + input.dataset().itemCount()
+                        + " or unset");
+            }
+            options.set(IntentStreamOptions.ITEM_CAPACITY, input.dataset().itemCount());
+        } else if (!user.containsKey(IntentStreamOptions.ITEM_CAPACITY.key())) {
+            int capacity = DemoRunner.MIN_ITEM_CAPACITY;
+            while (capacity < input.distinctItems() && capacity < (1 << 30)) {
+                capacity <<= 1;
+            }
+            options.set(IntentStreamOptions.ITEM_CAPACITY, capacity);
+        }
+        return options;
+    }
+
+    /**
+     * The snapshot the first epoch starts from: the user's ({@code --init-model}), or for a benchmark the offline
+     * layout (identity item rows, centres by k-means on all training sequences); null lets the job start its own
+     * model (Avro input).
+     */
+    private Path initialModel(Input input, Configuration options, Path directory) {
+        if (settings.initModel() != null) {
+            ModelSnapshot snapshot = new InitialModel(settings.initModel()).load(); // fails here, not in the job
+            progress.accept(String.format("Starting from model version %d of %s", snapshot.version(),
+                    settings.initModel()));
+            return settings.initModel().toAbsolutePath();
+        }
+        if (input.dataset() == null) {
+            return null;
+        }
+        ElcRecConfig config = IntentStreamOptions.modelConfig(options);
+        try (ElcRecModel model = ElcRecModel.create(config)) {
+            if (config.contrastEnabled() || config.clusterLossEnabled()) {
+                long started = System.nanoTime();
+                model.initialiseCentres(input.dataset().trainingInputs(config.maxSequenceLength()));
+                progress.accept(String.format("Centres initialised by k-means on %d training sequences in %.1f s",
+                        input.dataset().trainingUserCount(), (System.nanoTime() - started) / 1e9));
+            }
+            ModelSnapshot snapshot = model.snapshot()
+                    .withItemIndex(BenchmarkItems.identityIndex(config.itemCount()).toBytes());
+            return new ModelExport(directory, 1).write(snapshot, "replay", Map.of());
+        }
+    }
+
+    private JobExecutionResult runEpoch(Configuration options, Path flinkDirectory, boolean emit) throws Exception {
+        Configuration flink = IntentStreamJob.localClusterConfiguration(options, flinkDirectory.resolve("checkpoints"));
+        flink.set(CoreOptions.TMP_DIRS, flinkDirectory.resolve("tmp").toString());
+        flink.set(RocksDBOptions.LOCAL_DIRECTORIES, flinkDirectory.resolve("rocksdb").toString());
+        StreamExecutionEnvironment env = StreamExecutionEnvironment.createLocalEnvironment(flink);
+        int heldOut = settings.holdoutApplies() ? ReplaySources.LEAVE_ONE_OUT_HOLDOUT : 0;
+        Sink<IntentAssignment> intents = emit ? KafkaSinks.intents(options) : new DiscardingSink<>();
+        Sink<Recommendation> recommendations = emit ? KafkaSinks.recommendations(options) : new DiscardingSink<>();
+        Sink<DeadLetter> deadLetters = emit ? KafkaSinks.deadLetters(options) : new DiscardingSink<>();
+        new IntentStreamJob(options, ReplaySources.file(settings.data(), settings.activeUsers(), heldOut),
+                intents, recommendations, deadLetters).build(env);
+        if (closed) {
+            throw new IllegalStateException("The replay was stopped");
+        }
+        jobClient = env.executeAsync(IntentStreamJob.JOB_NAME + "-replay");
+        try {
+            return jobClient.getJobExecutionResult().get(settings.timeout().toMillis(), TimeUnit.MILLISECONDS);
+        } catch (TimeoutException e) {
+            jobClient.cancel();
+            throw new IllegalStateException("The replay epoch did not finish within " + settings.timeout());
+        } catch (ExecutionException e) {
+            throw new IllegalStateException("The replay job failed: " + rootMessage(e), e.getCause());
+        }
+    }
+
+    private static void createMissingTopics(String bootstrap, List<String> names) {
+        try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap,
+                AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, (int) ADMIN_TIMEOUT.toMillis()))) {
+            Set<String> existing = admin.listTopics().names().get(ADMIN_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
+            List<NewTopic> missing = names.stream().filter(n -> !existing.contains(n))
+                    .map(n -> new NewTopic(n, java.util.Optional.empty(), java.util.Optional.empty())).toList();
+            if (!missing.isEmpty()) {
+                admin.createTopics(missing).all().get(ADMIN_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("Interrupted while creating topics " + names, e);
+        } catch (ExecutionException | TimeoutException e) {
+            throw new IllegalStateException("Cannot create the output topics " + names + " on " + bootstrap + ": "
+                    + rootMessage(e), e);
+        }
+    }
+
+    private static Map<TopicPartition, Long> endOffsets(String bootstrap, OutputTopicReader.Topics topics) {
+        Properties properties = new Properties();
+        properties.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
+        properties.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
+        try (KafkaConsumer<byte[], byte[]> consumer =
+                new KafkaConsumer<>(properties, new ByteArrayDeserializer(), new ByteArrayDeserializer())) {
+            List<TopicPartition> partitions = new ArrayList<>();
+            for (String topic : List.of(topics.intents(), topics.recommendations(), topics.deadLetters())) {
+                consumer.partitionsFor(topic, ADMIN_TIMEOUT)
+                        .forEach(p -> partitions.add(new TopicPartition(topic, p.partition())));
+            }
+            return new HashMap<>(consumer.endOffsets(partitions, ADMIN_TIMEOUT));
+        }
+    }
+
+    /** Passes on only records at or after the given offsets (this run's, on a topic that had records before). */
+    private record FromOffsets(Map<TopicPartition, Long> start, OutputTopicReader.Listener next)
+            implements OutputTopicReader.Listener {
+        private boolean ours(ConsumerRecord<String, byte[]> record) {
+            return record.offset() >= start.getOrDefault(new TopicPartition(record.topic(), record.partition()), 0L);
+        }
+
+        @Override
+        public void onIntent(IntentAssignment intent, ConsumerRecord<String, byte[]> record) {
+            if (ours(record)) {
+                next.onIntent(intent, record);
+            }
+        }
+
+        @Override
+        public void onRecommendation(Recommendation recommendation, ConsumerRecord<String, byte[]> record) {
+            if (ours(record)) {
+                next.onRecommendation(recommendation, record);
+            }
+        }
+
+        @Override
+        public void onDeadLetter(DeadLetter deadLetter, ConsumerRecord<String, byte[]> record) {
+            if (ours(record)) {
+                next.onDeadLetter(deadLetter, record);
+            }
+        }
+    }
+
+    private static String rootMessage(Throwable e) {
+        Throwable t = e;
+        while (t.getCause() != null && t.getCause() != t) {
+            t = t.getCause();
+        }
+        return t.getClass().getSimpleName() + (t.getMessage() == null ? "" : ": " + t.getMessage());
+    }
+
+    private synchronized <T extends AutoCloseable> T register(T resource) {
+        if (closed) {
+            try {
+                resource.close();
+            } catch (Exception e) {
+                LOG.warn("Could not close {}", resource, e);
+            }
+            throw new IllegalStateException("The replay was stopped");
+        }
+        resources.add(resource);
+        return resource;
+    }
+
+    /** Cancels a running job, stops the reader and the broker, deletes temporary files; safe from any thread. */
+    @Override
+    public synchronized void close() {
+        if (closed) {
+            return;
+        }
+        closed = true;
+        JobClient client = jobClient;
+        if (client != null) {
+            try {
+                if (!client.getJobExecutionResult().isDone()) {
+                    client.cancel().get(30, TimeUnit.SECONDS);
+                }
+            } catch (Exception e) {
+                LOG.warn("Could not cancel the replay job", e);
+            }
+        }
+        for (int i = resources.size() - 1; i >= 0; i--) {
+            try {
+                resources.get(i).close();
+            } catch (Exception e) {
+                LOG.warn("Could not close {}", resources.get(i), e);
+            }
+        }
+        resources.clear();
+    }
+}
