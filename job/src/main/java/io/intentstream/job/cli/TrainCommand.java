@@ -31,7 +31,9 @@ import picocli.CommandLine.TypeConversionException;
             "Trains ELCRec offline on a benchmark file (leave-one-out split, early stopping on validation NDCG@20) "
                     + "and tests the best model under the reference and the strict protocol.",
             "Writes DIR/results.json and DIR/training.png after every epoch, and DIR/best-model.bin whenever "
-                    + "validation improves."
+                    + "validation improves.",
+            "A stopped run (killed, or its --epochs reached) continues with --resume and the same options; "
+                    + "it ends with the same model as a run that was never stopped."
         })
 public final class TrainCommand implements Callable<Integer> {
 
@@ -94,6 +96,10 @@ public final class TrainCommand implements Callable<Integer> {
     @Option(names = "--learning-rate", paramLabel = "LR", description = "Override Adam's learning rate (default 1e-3).")
     Float learningRate;
 
+    @Option(names = "--resume", description = "Continue the run in --out after its last completed epoch "
+            + "(same options; --epochs may be raised).")
+    boolean resume;
+
     @Option(names = "--no-progress", description = "Do not draw the per-epoch progress bar on stderr.")
     boolean noProgress;
 
@@ -114,7 +120,12 @@ public final class TrainCommand implements Callable<Integer> {
 
         PrintWriter log = spec.commandLine().getOut();
         OfflineTrainer trainer = new OfflineTrainer(settings, config, dataset, log, System.err);
-        TrainingReport report = trainer.run();
+        TrainingReport report;
+        try {
+            report = resume ? trainer.resume() : trainer.run();
+        } catch (OfflineTrainer.RunConflict e) {
+            throw new ParameterException(spec.commandLine(), e.getMessage() + (resume ? "" : " (--resume)"), e);
+        }
         log.printf(Locale.ROOT, "%s after %d epochs (best %d); results in %s, best model in %s%n",
                 report.status(), report.epochsRun(), report.bestEpoch(), trainer.resultsFile(),
                 trainer.bestModelFile());

@@ -160,4 +160,31 @@ class TrainEvaluateCommandTest {
                 corrupt.toString());
         assertThat(noData.err()).contains("--data file not found");
     }
+
+    @Test
+    void trainRefusesAnExistingRunAndResumesItWithResume() throws IOException {
+        Path out = dir.resolve("resumable");
+        String[] options = {"--data", data.toString(), "--preset", "beauty", "--seed", "3", "--out", out.toString(),
+                "--batch-size", "32", "--clusters", "4", "--max-length", "8", "--hidden-size", "16", "--device", "cpu",
+                "--no-progress", "--ablation", "sasrec"};
+        Run first = run(new TrainCommand(), concat(options, "--epochs", "1"));
+        assertThat(first.exitCode()).as(first.err()).isZero();
+
+        Run again = run(new TrainCommand(), concat(options, "--epochs", "2"));
+        assertThat(again.exitCode()).isEqualTo(CommandLine.ExitCode.USAGE);
+        assertThat(again.err()).contains("already holds a run", "--resume");
+
+        Run resumed = run(new TrainCommand(), concat(options, "--epochs", "2", "--resume"));
+        assertThat(resumed.exitCode()).as(resumed.err()).isZero();
+        assertThat(resumed.out()).contains("resuming after epoch 1", "epoch 2:").doesNotContain("epoch 1:");
+        JsonNode results = new ObjectMapper().readTree(out.resolve("results.json").toFile());
+        assertThat(results.get("epochs_run").asInt()).isEqualTo(2);
+        assertThat(results.get("valid")).hasSize(2);
+    }
+
+    private static String[] concat(String[] options, String... more) {
+        String[] all = java.util.Arrays.copyOf(options, options.length + more.length);
+        System.arraycopy(more, 0, all, options.length, more.length);
+        return all;
+    }
 }

@@ -39,6 +39,17 @@ final class EarlyStopping {
         return hasBest && epoch - bestEpoch >= patience;
     }
 
+    /** Continues a stopped run: its best epoch (0 = none yet) and best score. */
+    void restore(int bestEpoch, double bestScore) {
+        this.hasBest = bestEpoch > 0;
+        this.bestEpoch = bestEpoch;
+        this.bestScore = hasBest ? bestScore : Double.NEGATIVE_INFINITY;
+    }
+
+    double bestScore() {
+        return bestScore;
+    }
+
     boolean hasBest() {
         return hasBest;
     }

@@ -33,6 +33,15 @@ public final class OfflineJson {
         }
     }
 
+    /** One line, for comparing values rather than reading them. */
+    public static String compactJson(Object value) {
+        try {
+            return MAPPER.writer().without(SerializationFeature.INDENT_OUTPUT).writeValueAsString(value);
+        } catch (JsonProcessingException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
     /** Writes {@code value} as JSON so that a reader never sees a half-written file. */
     public static void write(Path file, Object value) throws IOException {
         writeAtomically(file, MAPPER.writeValueAsBytes(value));

@@ -16,6 +16,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.OptionalDouble;
 import java.util.Random;
+import java.util.SplittableRandom;
 import me.tongfei.progressbar.ConsoleProgressBarConsumer;
 import me.tongfei.progressbar.ProgressBar;
 import me.tongfei.progressbar.ProgressBarBuilder;
@@ -27,13 +28,19 @@ import me.tongfei.progressbar.ProgressBarStyle;
  * of the best model under both protocols.
  *
  * <p>Writes to the output directory: {@value #RESULTS_FILE} after every epoch, {@value #BEST_MODEL_FILE} whenever
- * validation improves, and {@value #PLOT_FILE} after every epoch.
+ * validation improves, and {@value #PLOT_FILE} after every epoch. After every epoch it also leaves what
+ * {@link #resume()} needs to continue a stopped run exactly where it stopped: the whole model with its optimiser
+ * and random state ({@value #LAST_MODEL_FILE}) and the run's history ({@value #STATE_FILE}). Each epoch's shuffle
+ * is drawn from the seed and the epoch number, and the model's own randomness from its snapshot, so a run stopped
+ * after epoch e and resumed ends with the same model, bit for bit, as one that was never stopped.
  */
 public final class OfflineTrainer {
 
     public static final String RESULTS_FILE = "results.json";
     public static final String BEST_MODEL_FILE = "best-model.bin";
     public static final String PLOT_FILE = "training.png";
+    public static final String LAST_MODEL_FILE = "last-model.bin";
+    public static final String STATE_FILE = "trainer-state.json";
 
     private static final int PROGRESS_WIDTH = 170;
 
@@ -50,6 +57,8 @@ public final class OfflineTrainer {
     private ModelSnapshot bestSnapshot;
     private double centreInitSeconds;
     private long startNanos;
+    /** Wall time of the epochs before a resume. */
+    private double earlierSeconds;
 
     /**
      * @param config the model configuration; normally {@code settings.modelConfig(data.itemCount())}, smaller in tests
@@ -82,37 +91,109 @@ public final class OfflineTrainer {
         return settings.outputDirectory().resolve(PLOT_FILE);
     }
 
-    /** Runs the whole training and test; the returned report is also the final content of results.json. */
+    public Path lastModelFile() {
+        return settings.outputDirectory().resolve(LAST_MODEL_FILE);
+    }
+
+    public Path stateFile() {
+        return settings.outputDirectory().resolve(STATE_FILE);
+    }
+
+    /**
+     * Runs the whole training and test; the returned report is also the final content of results.json.
+     *
+     * @throws RunConflict if the output directory already holds a run (use {@link #resume()})
+     */
     public TrainingReport run() throws IOException {
+        if (Files.exists(stateFile())) {
+            throw new RunConflict(settings.outputDirectory() + " already holds a run (" + STATE_FILE
+                    + "): resume it or choose another output directory");
+        }
         Files.createDirectories(settings.outputDirectory());
         startNanos = System.nanoTime();
-        int maxLength = config.maxSequenceLength();
-        EvaluationSplit validSplit = data.validationSplit(maxLength);
-        Random shuffle = new Random(settings.seed());
-        log.printf(Locale.ROOT, "training %s (%s) on %s: %d users, %d items, %d training sequences%n",
-                settings.preset(), settings.ablation().cliName(), data.source(), data.userCount(), data.itemCount(),
-                data.trainingUserCount());
-        log.flush();
-
-        String status = TrainingReport.COMPLETED;
-        try (ElcRecModel model = ElcRecModel.create(config)) {
+        logStart();
+        ElcRecModel model = ElcRecModel.create(config);
+        try {
             if (Ablation.needsCentres(config)) {
                 long t0 = System.nanoTime();
-                model.initialiseCentres(data.trainingInputs(maxLength));
+                model.initialiseCentres(data.trainingInputs(config.maxSequenceLength()));
                 centreInitSeconds = secondsSince(t0);
                 log.printf(Locale.ROOT, "centres initialised by k-means on %d sequences in %.1f s%n",
                         data.trainingUserCount(), centreInitSeconds);
                 log.flush();
             }
-            for (int epoch = 1; epoch <= settings.epochs(); epoch++) {
-                EpochRecord trained = trainEpoch(model, epoch, data.trainingEpoch(shuffle, settings.batchSize(),
-                        maxLength));
+        } catch (RuntimeException e) {
+            model.close();
+            throw e;
+        }
+        return train(model, 1);
+    }
+
+    /**
+     * Continues the run in the output directory after its last completed epoch, with the same settings (the
+     * epoch cap may differ), and then tests it as {@link #run()} does. A run that had already finished is only
+     * tested again.
+     *
+     * @throws RunConflict if there is no run to resume, or it was started with other settings
+     */
+    public TrainingReport resume() throws IOException {
+        if (!Files.exists(stateFile())) {
+            throw new RunConflict("nothing to resume: " + stateFile() + " does not exist");
+        }
+        startNanos = System.nanoTime();
+        TrainerState state = OfflineJson.mapper().readValue(stateFile().toFile(), TrainerState.class);
+        if (!state.runKey().equals(runKey())) {
+            throw new RunConflict("the run in " + settings.outputDirectory() + " was started with other "
+                    + "settings; resume it with the same ones (only --epochs may change).\n  then: " + state.runKey()
+                    + "\n  now:  " + runKey());
+        }
+        ModelSnapshot last = ModelSnapshot.fromBytes(Files.readAllBytes(lastModelFile()));
+        if (last.version() != state.modelVersion()) {
+            throw new RunConflict(LAST_MODEL_FILE + " holds model version " + last.version() + " but "
+                    + STATE_FILE + " expects " + state.modelVersion() + ": the run stopped while writing them");
+        }
+        epochs.addAll(state.epochs());
+        validations.addAll(state.validations());
+        earlyStopping.restore(state.bestEpoch(), state.bestScore());
+        centreInitSeconds = state.centreInitSeconds();
+        earlierSeconds = state.elapsedSeconds();
+        if (earlyStopping.hasBest()) {
+            bestSnapshot = ModelSnapshot.fromBytes(Files.readAllBytes(bestModelFile()));
+            bestValid = validations.stream().filter(v -> v.epoch() == state.bestEpoch()).findFirst().orElse(null);
+        }
+        logStart();
+        log.printf(Locale.ROOT, "resuming after epoch %d (model version %d, best epoch %d)%n", epochs.size(),
+                last.version(), earlyStopping.bestEpoch());
+        log.flush();
+        return train(ElcRecModel.restore(last), epochs.size() + 1);
+    }
+
+    private void logStart() {
+        log.printf(Locale.ROOT, "training %s (%s) on %s: %d users, %d items, %d training sequences%n",
+                settings.preset(), settings.ablation().cliName(), data.source(), data.userCount(), data.itemCount(),
+                data.trainingUserCount());
+        log.flush();
+    }
+
+    /** The epoch loop from {@code firstEpoch}, then the test; closes {@code trainedModel}. */
+    private TrainingReport train(ElcRecModel trainedModel, int firstEpoch) throws IOException {
+        int maxLength = config.maxSequenceLength();
+        EvaluationSplit validSplit = data.validationSplit(maxLength);
+        String status = TrainingReport.COMPLETED;
+        try (ElcRecModel model = trainedModel) {
+            if (finishedBefore(firstEpoch)) {
+                status = TrainingReport.EARLY_STOPPED;
+            }
+            for (int epoch = firstEpoch; epoch <= settings.epochs() && !finishedBefore(epoch); epoch++) {
+                EpochRecord trained = trainEpoch(model, epoch, data.trainingEpoch(epochShuffle(epoch),
+                        settings.batchSize(), maxLength));
                 epochs.add(trained);
                 boolean validate = epoch % settings.evalEvery() == 0 || epoch == settings.epochs();
                 if (validate) {
                     validate(model, validSplit, trained);
                 }
                 logEpoch(trained, validate);
+                writeResumeState(model);
                 writeProgress(TrainingReport.RUNNING, null);
                 if (diverged(trained, validate ? validations.get(validations.size() - 1) : null)) {
                     // Parameters that are NaN never recover: skipped steps leave them as they are.
@@ -142,6 +223,38 @@ public final class OfflineTrainer {
                 earlyStopping.bestEpoch(), describe(test.reference()), describe(test.strict()));
         log.flush();
         return writeProgress(status, test);
+    }
+
+    /** Whether a resumed run had already stopped early before {@code epoch}. */
+    private boolean finishedBefore(int epoch) {
+        return epoch > 1 && earlyStopping.shouldStop(epoch - 1);
+    }
+
+    /** The shuffle of one epoch, from the seed and the epoch alone, so that a resumed run draws the same. */
+    static Random epochShuffle(long seed, int epoch) {
+        return new Random(new SplittableRandom(seed).split().nextLong() + 0x9E3779B97F4A7C15L * epoch);
+    }
+
+    private Random epochShuffle(int epoch) {
+        return epochShuffle(settings.seed(), epoch);
+    }
+
+    /** The model first, then the history naming its version: a crash between the two renames is detected. */
+    private void writeResumeState(ElcRecModel model) throws IOException {
+        ModelSnapshot last = model.snapshot();
+        OfflineJson.writeAtomically(lastModelFile(), last.toBytes());
+        OfflineJson.write(stateFile(), new TrainerState(runKey(), last.version(), List.copyOf(epochs),
+                List.copyOf(validations), earlyStopping.bestEpoch(), earlyStopping.bestScore(), centreInitSeconds,
+                earlierSeconds + secondsSince(startNanos)));
+    }
+
+    /** The settings that must not change between a run and its resume: all but the epoch cap and the display. */
+    private String runKey() {
+        TrainingSettings s = settings;
+        TrainingSettings fixed = new TrainingSettings(s.preset(), s.ablation(), s.nextItemLoss(), s.device(), 1,
+                s.patience(), s.evalEvery(), s.batchSize(), s.seed(), s.outputDirectory(), false);
+        // The data by its shape, not its path: the same file may be named differently when the run is resumed.
+        return OfflineJson.compactJson(List.of(fixed, config, data.userCount(), data.trainingUserCount()));
     }
 
     /**
@@ -230,7 +343,7 @@ public final class OfflineTrainer {
                 epochs.stream().map(EpochRecord::seconds).toList(),
                 trainSeconds > 0 ? trainSequences / trainSeconds : 0,
                 rss.isPresent() ? rss.getAsDouble() : null,
-                secondsSince(startNanos),
+                earlierSeconds + secondsSince(startNanos),
                 centreInitSeconds,
                 EvaluationProtocol.REFERENCE.jsonName(),
                 bestValid,
@@ -301,6 +414,13 @@ public final class OfflineTrainer {
             double n = count;
             return new LossParts((float) (total / n), (float) (nextItem / n), (float) (sequenceContrast / n),
                     (float) (intentContrast / n), (float) (cluster / n));
+        }
+    }
+
+    /** The output directory does not hold what {@link #run()} or {@link #resume()} was asked to do with it. */
+    public static final class RunConflict extends IllegalStateException {
+        RunConflict(String message) {
+            super(message);
         }
     }
 }

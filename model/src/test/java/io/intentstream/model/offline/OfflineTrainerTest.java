@@ -1,6 +1,7 @@
 package io.intentstream.model.offline;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import io.intentstream.model.Device;
@@ -39,8 +40,7 @@ class OfflineTrainerTest {
     @BeforeAll
     static void trainTinyModel() throws IOException {
         data = BenchmarkDataset.of("sequential", SequentialBenchmark.generate(240, ITEMS, 6, 14, 3L));
-        TrainingSettings settings = new TrainingSettings("beauty", Ablation.FULL, NextItemLossType.BCE_ONE_NEGATIVE,
-                Device.CPU, 3, 40, 1, 24, 5L, dir.resolve("run"), false);
+        TrainingSettings settings = settings(3, dir.resolve("run"));
         config = settings.modelConfig(data.itemCount()).toBuilder()
                 .maxSequenceLength(10).hiddenSize(16).clusters(4).learningRate(1e-2f)
                 .hiddenDropout(0.1f).attentionDropout(0.1f).clusterLossWeight(1f)
@@ -159,5 +159,48 @@ class OfflineTrainerTest {
         }
         assertThat(sparse.test().strict().ndcg20()).isGreaterThan(untrained.strict().ndcg20() + 0.3);
         assertThat(sparse.test().reference().hr5()).isGreaterThan(untrained.reference().hr5() + 0.3);
+    }
+
+    /**
+     * A run stopped after epoch 2 (its epoch cap) and resumed up to epoch 3 ends with the very model, validation
+     * history and test metrics of the uninterrupted 3-epoch run above.
+     */
+    @Test
+    void resumedRunEndsExactlyWhereTheUninterruptedRunEnds() throws IOException {
+        Path resumed = dir.resolve("resumed");
+        new OfflineTrainer(settings(2, resumed), config, data, new PrintWriter(new StringWriter()), System.err).run();
+        StringWriter out = new StringWriter();
+        TrainingReport continued = new OfflineTrainer(settings(3, resumed), config, data, new PrintWriter(out),
+                System.err).resume();
+
+        assertThat(out.toString()).contains("resuming after epoch 2");
+        assertThat(continued.epochsRun()).isEqualTo(3);
+        assertThat(continued.valid()).extracting(ValidationRecord::reference)
+                .containsExactlyElementsOf(report.valid().stream().map(ValidationRecord::reference).toList());
+        assertThat(continued.bestEpoch()).isEqualTo(report.bestEpoch());
+        assertThat(continued.test()).isEqualTo(report.test());
+        ModelSnapshot straight = ModelSnapshot.fromBytes(Files.readAllBytes(dir.resolve("run/last-model.bin")));
+        ModelSnapshot afterResume = ModelSnapshot.fromBytes(Files.readAllBytes(resumed.resolve("last-model.bin")));
+        assertThat(afterResume.version()).isEqualTo(straight.version());
+        assertThat(afterResume.checksum()).isEqualTo(straight.checksum());
+    }
+
+    @Test
+    void refusesToOverwriteARunOrToResumeItWithOtherSettings() throws IOException {
+        assertThatThrownBy(() -> new OfflineTrainer(settings(3, dir.resolve("run")), config, data,
+                new PrintWriter(new StringWriter()), System.err).run())
+                .isInstanceOf(OfflineTrainer.RunConflict.class).hasMessageContaining("already holds a run");
+        ElcRecConfig otherRate = config.toBuilder().learningRate(2e-2f).build();
+        assertThatThrownBy(() -> new OfflineTrainer(settings(3, dir.resolve("run")), otherRate, data,
+                new PrintWriter(new StringWriter()), System.err).resume())
+                .isInstanceOf(OfflineTrainer.RunConflict.class).hasMessageContaining("other settings");
+        assertThatThrownBy(() -> new OfflineTrainer(settings(3, dir.resolve("nothing-here")), config, data,
+                new PrintWriter(new StringWriter()), System.err).resume())
+                .isInstanceOf(OfflineTrainer.RunConflict.class).hasMessageContaining("nothing to resume");
+    }
+
+    private static TrainingSettings settings(int epochs, Path out) {
+        return new TrainingSettings("beauty", Ablation.FULL, NextItemLossType.BCE_ONE_NEGATIVE, Device.CPU, epochs, 40,
+                1, 24, 5L, out, false);
     }
 }
