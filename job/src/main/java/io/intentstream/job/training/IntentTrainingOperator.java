@@ -202,6 +202,7 @@ public final class IntentTrainingOperator extends AbstractStreamOperator<IntentA
         getMetricGroup().gauge("itemIndexSize", () -> trainer.itemIndex().size());
         getMetricGroup().gauge("itemEvictions", () -> trainer.itemIndex().evictions());
         getMetricGroup().gauge("centresInitialised", () -> trainer.centresInitialised() ? 1 : 0);
+        getMetricGroup().gauge("failedCentreInitialisations", () -> trainer.failedCentreInitialisations());
         getMetricGroup().gauge("pendingEvents", () -> buffer.size());
         getMetricGroup().gauge("lossTotal", () -> lastLoss == null ? Float.NaN : lastLoss.total());
         getMetricGroup().gauge("lossNextItem", () -> lastLoss == null ? Float.NaN : lastLoss.nextItem());

@@ -14,6 +14,9 @@ import io.intentstream.model.TrainStepResult;
 import io.intentstream.model.catalog.ItemFingerprint;
 import io.intentstream.model.catalog.ItemIndex;
 
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -49,6 +52,8 @@ import java.util.Set;
  */
 public final class OnlineTrainer implements AutoCloseable {
 
+    private static final Logger LOG = LoggerFactory.getLogger(OnlineTrainer.class);
+
     private final ElcRecModel model;
     private final ItemIndex index;
     private final int warmUpSize;
@@ -56,6 +61,7 @@ public final class OnlineTrainer implements AutoCloseable {
     private final int maxLength;
     /** Counts calls that may have changed the model or the index, so an unchanged state is encoded once. */
     private long changes;
+    private long failedCentreInitialisations;
     private long encodedAtChange = -1;
     private EncodedSnapshot encoded;
 
@@ -232,8 +238,18 @@ public final class OnlineTrainer implements AutoCloseable {
             }
         }
         if (warmUp.size() >= warmUpSize) {
-            model.initialiseCentres(warmUp.toArray(new int[0][]));
+            int[][] sequences = warmUp.toArray(new int[0][]);
             warmUp.clear();
+            try {
+                model.initialiseCentres(sequences);
+            } catch (IllegalArgumentException e) {
+                // Embeddings that are not finite (a model that diverged before its centres were fitted) cannot
+                // be clustered. Failing here would fail the job on every restart; the windows that follow get
+                // another try instead, and the counter shows it.
+                failedCentreInitialisations++;
+                LOG.warn("Centre initialisation on {} windows failed, retrying with the next ones: {}",
+                        sequences.length, e.getMessage());
+            }
         }
     }
 
@@ -301,6 +317,11 @@ public final class OnlineTrainer implements AutoCloseable {
     /** Windows collected for centre initialisation that has not happened yet (empty afterwards). */
     public List<int[]> warmUpSequences() {
         return List.copyOf(warmUp);
+    }
+
+    /** Warm-ups whose k-means could not run (non-finite embeddings); each is retried with the next windows. */
+    public long failedCentreInitialisations() {
+        return failedCentreInitialisations;
     }
 
     public long modelVersion() {

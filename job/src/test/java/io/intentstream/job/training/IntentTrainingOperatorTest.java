@@ -8,7 +8,14 @@ import io.intentstream.model.Device;
 import io.intentstream.model.ElcRecConfig;
 import io.intentstream.model.catalog.ItemFingerprint;
 import org.apache.flink.api.common.accumulators.LongCounter;
+import org.apache.flink.metrics.Counter;
 import org.apache.flink.runtime.checkpoint.OperatorSubtaskState;
+import org.apache.flink.runtime.jobgraph.OperatorID;
+import org.apache.flink.runtime.metrics.groups.InternalOperatorMetricGroup;
+import org.apache.flink.runtime.metrics.groups.UnregisteredMetricGroups;
+import org.apache.flink.runtime.metrics.util.InterceptingOperatorMetricGroup;
+import org.apache.flink.runtime.operators.testutils.MockEnvironmentBuilder;
+import org.apache.flink.streaming.api.operators.AbstractStreamOperator;
 import org.apache.flink.streaming.api.watermark.Watermark;
 import org.apache.flink.streaming.runtime.streamrecord.StreamRecord;
 import org.apache.flink.streaming.util.OneInputStreamOperatorTestHarness;
@@ -110,6 +117,23 @@ class IntentTrainingOperatorTest {
         harness.processElement(new StreamRecord<>(event, event.eventTime));
     }
 
+    private static long longAccumulator(OneInputStreamOperatorTestHarness<SequenceEvent, ?> harness, String name) {
+        LongCounter counter = (LongCounter) ((AbstractStreamOperator<?>) harness.getOperator()).getRuntimeContext()
+                .<Long, Long>getAccumulator(name);
+        assertThat(counter).as("accumulator %s", name).isNotNull();
+        return counter.getLocalValue();
+    }
+
+    /** A task metric group that hands every operator the same intercepting group, so tests can read metrics. */
+    private static final class InterceptingTask extends UnregisteredMetricGroups.UnregisteredTaskMetricGroup {
+        final InterceptingOperatorMetricGroup operator = new InterceptingOperatorMetricGroup();
+
+        @Override
+        public InternalOperatorMetricGroup getOrAddOperator(OperatorID id, String name, Map<String, String> attributes) {
+            return operator;
+        }
+    }
+
     private static List<Recommendation> recommendations(OneInputStreamOperatorTestHarness<SequenceEvent, ?> harness) {
         ConcurrentLinkedQueue<StreamRecord<Recommendation>> side =
                 harness.getSideOutput(IntentTrainingOperator.RECOMMENDATIONS);
@@ -150,6 +174,159 @@ class IntentTrainingOperatorTest {
         assertThat(recommendations(harness)).hasSize(2);
         assertThat(harness.extractOutputValues().get(0).getEmitTime().toEpochMilli())
                 .isEqualTo(1_000 + MAX_WAIT.toMillis());
+    }
+
+    @Test
+    void flushesBeforeAnEventOutsideTheBatchsEventTimeSpan() throws Exception {
+        var harness = openHarness(20);
+        Stream stream = new Stream(2, 3, 10);
+        SequenceEvent first = stream.event();
+        SequenceEvent second = stream.event();
+        SequenceEvent late = stream.event();
+        late.eventTime = first.eventTime + SPAN.toMillis() - 1;
+        SequenceEvent outside = stream.event();
+        outside.eventTime = first.eventTime + SPAN.toMillis();
+        for (SequenceEvent event : List.of(first, second, late)) {
+            send(harness, event);
+        }
+        assertThat(harness.extractOutputValues()).isEmpty();
+
+        send(harness, outside);
+
+        assertThat(harness.extractOutputValues()).extracting(IntentAssignment::getEventId)
+                .containsExactly(first.eventId, second.eventId, late.eventId);
+        harness.endInput();
+        assertThat(harness.extractOutputValues()).hasSize(4);
+    }
+
+    @Test
+    void flushesWhenTheWatermarkPassesTheBatchsEventTimeSpan() throws Exception {
+        var harness = openHarness(20);
+        Stream stream = new Stream(2, 3, 10);
+        SequenceEvent first = stream.event();
+        send(harness, first);
+        send(harness, stream.event());
+
+        harness.processWatermark(new Watermark(first.eventTime + SPAN.toMillis() - 1));
+        assertThat(harness.extractOutputValues()).isEmpty();
+
+        harness.processWatermark(new Watermark(first.eventTime + SPAN.toMillis()));
+        List<Object> output = new ArrayList<>(harness.getOutput());
+        assertThat(output).hasSize(4);
+        assertThat(output.subList(0, 2)).allSatisfy(o -> assertThat(o).isInstanceOf(StreamRecord.class));
+        assertThat(output.subList(2, 4)).containsExactly(new Watermark(first.eventTime + SPAN.toMillis() - 1),
+                new Watermark(first.eventTime + SPAN.toMillis()));
+    }
+
+    @Test
+    void formsTheSameBatchesAndModelWhateverTheWallClockWhenTheWaitCannotFire() throws Exception {
+        // Count and event-time span alone: two runs over the same events, one with the processing-time clock
+        // jumping between events, one without, end with the same outputs and the same model.
+        List<Long> checksums = new ArrayList<>();
+        List<List<IntentAssignment>> outputs = new ArrayList<>();
+        for (boolean clockMoves : new boolean[] {false, true}) {
+            var harness = new OneInputStreamOperatorTestHarness<>(new IntentTrainingOperator(tinyModel(20), BATCH,
+                    Duration.ofHours(1), Duration.ofMillis(5), TOP_N, WARM_UP));
+            harnesses.add(harness);
+            harness.setup();
+            harness.open();
+            Stream stream = new Stream(12, 3, 10);
+            for (int i = 0; i < 6 * BATCH; i++) {
+                if (clockMoves) {
+                    harness.setProcessingTime(i * 7L);
+                }
+                SequenceEvent event = stream.event();
+                event.eventTime = 1_000L + i * 2L; // every third event starts a new span of 5 ms
+                send(harness, event);
+            }
+            harness.endInput();
+            outputs.add(harness.extractOutputValues().stream()
+                    .map(a -> IntentAssignment.newBuilder(a).setEmitTime(java.time.Instant.EPOCH).build()).toList());
+            checksums.add(longAccumulator(harness, IntentTrainingOperator.FINAL_MODEL_CHECKSUM_ACCUMULATOR));
+        }
+        assertThat(outputs.get(1)).isEqualTo(outputs.get(0));
+        assertThat(checksums.get(1)).isEqualTo(checksums.get(0));
+    }
+
+    @Test
+    void skipsANonFiniteStepKeepsTheParametersAndCountsIt() throws Exception {
+        // A learning rate of 1e30 is a valid setting: Adam moves every touched parameter by about that much in
+        // the first step, so the next forward pass overflows to an infinite or NaN loss: a forced non-finite step
+        // through the real model, without any test hook.
+        ElcRecConfig exploding = tinyModel(20).toBuilder().learningRate(1e30f).build();
+        InterceptingTask metrics = new InterceptingTask();
+        var harness = new OneInputStreamOperatorTestHarness<>(
+                new IntentTrainingOperator(exploding, BATCH, MAX_WAIT, SPAN, TOP_N, WARM_UP),
+                new MockEnvironmentBuilder().setMetricGroup(metrics).build());
+        harnesses.add(harness);
+        harness.setup();
+        harness.open();
+        Stream stream = new Stream(13, 2, 6);
+        for (int i = 0; i < 2 * BATCH; i++) { // two batches: the first trains, and blows the parameters up
+            send(harness, stream.event());
+        }
+        IntentTrainingOperator operator = (IntentTrainingOperator) harness.getOperator();
+        long versionBefore = harness.extractOutputValues().get(2 * BATCH - 1).getModelVersion();
+        OperatorSubtaskState before = harness.snapshot(1L, 1L);
+        long skippedBefore = ((Counter) metrics.operator.get("skippedTrainSteps")).getCount();
+
+        for (int i = 0; i < 3 * BATCH; i++) {
+            send(harness, stream.event());
+        }
+        harness.endInput();
+
+        long skipped = ((Counter) metrics.operator.get("skippedTrainSteps")).getCount();
+        assertThat(skipped - skippedBefore).as("every later step is non-finite and skipped").isEqualTo(3);
+        assertThat(harness.extractOutputValues()).as("every event is still answered").hasSize(5 * BATCH);
+        assertThat(harness.extractOutputValues().subList(2 * BATCH, 5 * BATCH))
+                .allSatisfy(a -> assertThat(a.getModelVersion()).isEqualTo(versionBefore));
+        assertThat(recommendations(harness)).hasSize(5 * BATCH);
+
+        var restored = new OneInputStreamOperatorTestHarness<>(
+                new IntentTrainingOperator(exploding, BATCH, MAX_WAIT, SPAN, TOP_N, WARM_UP));
+        harnesses.add(restored);
+        restored.setup();
+        restored.initializeState(before);
+        restored.open();
+        restored.endInput();
+        assertThat(longAccumulator(harness, IntentTrainingOperator.FINAL_MODEL_CHECKSUM_ACCUMULATOR))
+                .as("the parameters and moments after the skipped steps are those before them")
+                .isEqualTo(longAccumulator(restored, IntentTrainingOperator.FINAL_MODEL_CHECKSUM_ACCUMULATOR));
+        assertThat(operator).isNotNull();
+    }
+
+    @Test
+    void encodesTheModelOncePerChangeAcrossCheckpoints() throws Exception {
+        InterceptingTask metrics = new InterceptingTask();
+        var harness = new OneInputStreamOperatorTestHarness<>(
+                new IntentTrainingOperator(tinyModel(20), BATCH, MAX_WAIT, SPAN, TOP_N, WARM_UP),
+                new MockEnvironmentBuilder().setMetricGroup(metrics).build());
+        harnesses.add(harness);
+        harness.setup();
+        harness.open();
+        Stream stream = new Stream(14, 2, 6);
+        for (int i = 0; i < BATCH; i++) {
+            send(harness, stream.event());
+        }
+        harness.snapshot(1L, 1L);
+        harness.snapshot(2L, 2L);
+        harness.snapshot(3L, 3L);
+        assertThat(((Counter) metrics.operator.get("snapshotsReused")).getCount()).isEqualTo(2);
+        for (int i = 0; i < BATCH; i++) {
+            send(harness, stream.event());
+        }
+        OperatorSubtaskState afterChange = harness.snapshot(4L, 4L);
+        assertThat(((Counter) metrics.operator.get("snapshotsReused")).getCount()).isEqualTo(2);
+
+        var restored = harness(20);
+        restored.setup();
+        restored.initializeState(afterChange);
+        restored.open();
+        restored.endInput();
+        harness.endInput();
+        assertThat(longAccumulator(restored, IntentTrainingOperator.FINAL_MODEL_CHECKSUM_ACCUMULATOR))
+                .as("the checkpoint after the change holds the changed model")
+                .isEqualTo(longAccumulator(harness, IntentTrainingOperator.FINAL_MODEL_CHECKSUM_ACCUMULATOR));
     }
 
     @Test
@@ -311,6 +488,8 @@ class IntentTrainingOperatorTest {
                 .containsExactly(pending.get(0).eventId, pending.get(1).eventId, more.get(0).eventId,
                         more.get(1).eventId);
         assertThat(restored.extractOutputValues().get(0).getModelVersion()).isEqualTo(versionAtCheckpoint + 1);
+        assertThat(longAccumulator(restored, IntentTrainingOperator.RESTORED_MODEL_CHECKSUM_ACCUMULATOR))
+                .isEqualTo(longAccumulator(restored, IntentTrainingOperator.CHECKPOINTED_MODEL_CHECKSUM_ACCUMULATOR));
 
         List<IntentAssignment> continued = original.extractOutputValues()
                 .subList(3 * BATCH, original.extractOutputValues().size());
