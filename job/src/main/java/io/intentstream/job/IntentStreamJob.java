@@ -5,6 +5,7 @@ import io.intentstream.avro.IntentAssignment;
 import io.intentstream.avro.Recommendation;
 import io.intentstream.job.config.IntentStreamOptions;
 import io.intentstream.job.history.SequenceEvent;
+import io.intentstream.job.replay.ModelExchange;
 import io.intentstream.job.history.UserHistoryFunction;
 import io.intentstream.job.sink.KafkaSinks;
 import io.intentstream.job.source.DeadLetterRouter;
@@ -135,7 +136,8 @@ public final class IntentStreamJob {
                                 options.get(IntentStreamOptions.MAX_BATCH_WAIT),
                                 options.get(IntentStreamOptions.MAX_BATCH_EVENT_TIME_SPAN),
                                 options.get(IntentStreamOptions.TOP_N),
-                                options.get(IntentStreamOptions.CENTRE_WARM_UP)))
+                                options.get(IntentStreamOptions.CENTRE_WARM_UP))
+                                .withModelExchange(ModelExchange.from(options)))
                 .uid(Uids.TRAINING)
                 .setParallelism(1)
                 .setMaxParallelism(1);

@@ -3,6 +3,7 @@ package io.intentstream.job.training;
 import io.intentstream.avro.IntentAssignment;
 import io.intentstream.avro.Recommendation;
 import io.intentstream.job.history.SequenceEvent;
+import io.intentstream.job.replay.ModelExchange;
 import io.intentstream.model.ElcRecConfig;
 import io.intentstream.model.LossParts;
 import org.apache.flink.api.common.accumulators.LongCounter;
@@ -95,6 +96,9 @@ public final class IntentTrainingOperator extends AbstractStreamOperator<IntentA
     private transient long[] restoredChecksums;
     private transient long restoreMillis;
 
+    /** Warm start from and export to model snapshots; set before the job is submitted. */
+    private ModelExchange modelExchange = ModelExchange.NONE;
+
     private transient Counter eventsIn;
     private transient Histogram batchSizes;
     private transient Histogram trainStepMillis;
@@ -130,6 +134,12 @@ public final class IntentTrainingOperator extends AbstractStreamOperator<IntentA
         this.maxEventTimeSpanMillis = maxEventTimeSpan.toMillis();
         this.topN = topN;
         this.warmUpSize = warmUpSize;
+    }
+
+    /** Starts a stateless job from a snapshot and exports snapshots, as {@code exchange} says (default: neither). */
+    public IntentTrainingOperator withModelExchange(ModelExchange exchange) {
+        this.modelExchange = java.util.Objects.requireNonNull(exchange, "exchange");
+        return this;
     }
 
     @Override
@@ -170,7 +180,14 @@ public final class IntentTrainingOperator extends AbstractStreamOperator<IntentA
                     trainer.modelVersion(), Long.toHexString(restoredChecksums[1]), trainer.itemIndex().size(),
                     buffer.size(), restoreMillis);
         } else {
-            trainer = OnlineTrainer.create(modelConfig, warmUpSize);
+            byte[] initial = modelExchange.initialSnapshot();
+            trainer = initial == null
+                    ? OnlineTrainer.create(modelConfig, warmUpSize)
+                    : OnlineTrainer.restore(initial, List.of(), warmUpSize);
+            if (initial != null) {
+                LOG.info("Started from model version {} (checksum {}) with {} items", trainer.modelVersion(),
+                        Long.toHexString(trainer.checksum()), trainer.itemIndex().size());
+            }
         }
     }
 
@@ -282,6 +299,7 @@ public final class IntentTrainingOperator extends AbstractStreamOperator<IntentA
         addLongAccumulator(FINAL_MODEL_VERSION_ACCUMULATOR, last.version());
         addLongAccumulator(FINAL_ITEM_COUNT_ACCUMULATOR, trainer.itemIndex().size());
         LOG.info("End of input: model version {} checksum {}", last.version(), Long.toHexString(last.checksum()));
+        modelExchange.atEndOfInput(last::bytes, exportMetrics(), getProcessingTimeService().getCurrentProcessingTime());
     }
 
     private void flush() throws Exception {
@@ -315,6 +333,16 @@ public final class IntentTrainingOperator extends AbstractStreamOperator<IntentA
             heldWatermark = null;
             super.processWatermark(release);
         }
+        modelExchange.afterBatch(() -> trainer.encodedSnapshot().bytes(), exportMetrics(),
+                getProcessingTimeService().getCurrentProcessingTime());
+    }
+
+    /** What an exported snapshot's manifest records about the run so far. */
+    private java.util.Map<String, Double> exportMetrics() {
+        return java.util.Map.of(
+                "events_in", (double) eventsIn.getCount(),
+                "train_steps", (double) trainSteps.getLocalValue(),
+                "loss", lastLoss == null ? Double.NaN : (double) lastLoss.total());
     }
 
     @Override
