@@ -1,0 +1,136 @@
+package io.intentstream.e2e;
+
+import io.intentstream.avro.IntentAssignment;
+import io.intentstream.job.demo.FailureInjector;
+import io.intentstream.job.demo.InputTopicWriter;
+import io.intentstream.job.demo.InteractionEvent;
+import io.intentstream.job.demo.PlantedIntentStream;
+import io.intentstream.job.embedded.EmbeddedKafkaBroker;
+import io.intentstream.job.embedded.TemporaryDirectory;
+import io.intentstream.job.training.IntentTrainingOperator;
+
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Collectors;
+
+import org.apache.flink.configuration.Configuration;
+import org.apache.flink.formats.avro.typeutils.AvroTypeInfo;
+import org.apache.flink.streaming.api.functions.sink.v2.DiscardingSink;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * Exactly-once under failures, modelled on Flink's KafkaSinkITCase: the real job on a MiniCluster against a real
+ * broker, once without failures and once with an exception after a completed checkpoint and another one during a
+ * checkpoint. Both runs read the same input (one partition, parallelism 1, so the same order); their outputs are
+ * drained with read_committed consumers.
+ */
+@Timeout(value = 4, unit = TimeUnit.MINUTES)
+class FaultToleranceITCase {
+
+    private static final Logger LOG = LoggerFactory.getLogger(FaultToleranceITCase.class);
+
+    private static final int EVENTS = 4_000;
+    private static final int MALFORMED = 8;
+    private static final int FAILURES = 2;
+
+    private static EmbeddedKafkaBroker broker;
+
+    @BeforeAll
+    static void startBroker() {
+        broker = EmbeddedKafkaBroker.start();
+    }
+
+    @AfterAll
+    static void stopBroker() {
+        if (broker != null) {
+            broker.close();
+        }
+    }
+
+    @Test
+    void failuresAfterAndDuringCheckpointsLoseNothingDuplicateNothingAndEndWithTheSameModel() throws Exception {
+        List<InteractionEvent> events = PlantedIntentStream.generate(
+                PlantedIntentStream.Parameters.of(150, 4, 20, EVENTS, 11)).events();
+        KafkaJobRun.Topics clean = KafkaJobRun.Topics.fresh("fault-clean");
+        broker.createTopics(List.of(clean.input()), 1);
+        InputTopicWriter.WrittenInput written =
+                InputTopicWriter.write(broker.bootstrapServers(), clean.input(), events, MALFORMED);
+        Set<String> validIds = events.stream().map(InteractionEvent::eventId).collect(Collectors.toSet());
+
+        long started = System.nanoTime();
+        KafkaJobRun.Result cleanRun;
+        try (TemporaryDirectory work = TemporaryDirectory.create("intent-stream-fault-clean-")) {
+            cleanRun = KafkaJobRun.run(broker, clean, KafkaJobRun.options(broker, clean), work.path(), outputs -> {});
+        }
+        double cleanSeconds = (System.nanoTime() - started) / 1e9;
+
+        KafkaJobRun.Topics failing = clean.withFreshOutputs("fault-failing");
+        FailureInjector.Plan plan = new FailureInjector.Plan("fault-" + System.nanoTime(), FAILURES,
+                EVENTS / (FAILURES + 2), 300_000);
+        started = System.nanoTime();
+        KafkaJobRun.Result failingRun;
+        try (TemporaryDirectory work = TemporaryDirectory.create("intent-stream-fault-failing-")) {
+            Configuration options = KafkaJobRun.options(broker, failing);
+            failingRun = KafkaJobRun.run(broker, failing, options, work.path(), outputs -> outputs.intents()
+                    .map(new FailureInjector<>(plan), new AvroTypeInfo<>(IntentAssignment.class))
+                    .uid("failure-injector").name("Failure injector").setParallelism(1)
+                    .sinkTo(new DiscardingSink<>()).uid("failure-injector-sink").setParallelism(1));
+        }
+        double failingSeconds = (System.nanoTime() - started) / 1e9;
+        FailureInjector.Progress progress = FailureInjector.progress(plan.id());
+        FailureInjector.forget(plan.id());
+
+        for (KafkaJobRun.Result run : List.of(cleanRun, failingRun)) {
+            assertExactlyOnce(run.intentCounts(), validIds, "intents");
+            assertExactlyOnce(run.recommendationCounts(), validIds, "recommendations");
+            assertThat(run.outputs().deadLetters()).hasSize(written.malformed().size());
+        }
+        assertThat(progress.injected()).containsExactly(
+                FailureInjector.Kind.AFTER_CHECKPOINT, FailureInjector.Kind.DURING_CHECKPOINT);
+        assertThat(progress.restarts()).as("one restart per injected failure").isEqualTo(FAILURES);
+
+        Long checkpointed = failingRun.accumulator(IntentTrainingOperator.CHECKPOINTED_MODEL_CHECKSUM_ACCUMULATOR);
+        Long restored = failingRun.accumulator(IntentTrainingOperator.RESTORED_MODEL_CHECKSUM_ACCUMULATOR);
+        assertThat(checkpointed).as("the last attempt started from a checkpoint").isNotNull();
+        assertThat(restored).as("restored model = checkpointed model").isEqualTo(checkpointed);
+        assertThat(failingRun.finalVersion()).isEqualTo(cleanRun.finalVersion());
+        assertThat(failingRun.finalChecksum()).as("the failing run ends with the clean run's model")
+                .isEqualTo(cleanRun.finalChecksum());
+        assertThat(sortedByEvent(failingRun.outputs().intents()))
+                .as("and answered every event with the same model version and cluster")
+                .isEqualTo(sortedByEvent(cleanRun.outputs().intents()));
+
+        LOG.info("Fault tolerance: {} valid events + {} malformed; clean run {} s, failing run {} s; injected {}, "
+                        + "restarts {}; missing 0, duplicated 0; model version {} checksum {} (both runs); restored "
+                        + "checksum {} = checkpointed {}",
+                EVENTS, MALFORMED, String.format("%.1f", cleanSeconds), String.format("%.1f", failingSeconds),
+                progress.injected(), progress.restarts(), cleanRun.finalVersion(),
+                Long.toHexString(cleanRun.finalChecksum()), Long.toHexString(restored), Long.toHexString(checkpointed));
+    }
+
+    /** Event id to (model version, cluster): what must not depend on failures. */
+    private static Map<String, String> sortedByEvent(List<IntentAssignment> intents) {
+        return intents.stream().collect(Collectors.toMap(a -> a.getEventId(),
+                a -> a.getModelVersion() + "/" + a.getClusterId() + "/" + a.getClusterDistance(),
+                (a, b) -> a + "," + b, java.util.TreeMap::new));
+    }
+
+    static void assertExactlyOnce(Map<String, Long> counts, Set<String> validIds, String what) {
+        Set<String> missing = new HashSet<>(validIds);
+        missing.removeAll(counts.keySet());
+        assertThat(missing).as("valid events without %s (%d of %d)", what, missing.size(), validIds.size()).isEmpty();
+        assertThat(counts.keySet()).as("%s for events never sent", what).isSubsetOf(validIds);
+        assertThat(counts.entrySet().stream().filter(e -> e.getValue() > 1).map(Map.Entry::getKey).toList())
+                .as("events with more than one of %s", what).isEmpty();
+    }
+}
