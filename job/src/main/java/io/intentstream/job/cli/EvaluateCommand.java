@@ -1,12 +1,13 @@
 package io.intentstream.job.cli;
 
 import io.intentstream.model.ModelSnapshot;
+import io.intentstream.model.export.BenchmarkItems;
+import io.intentstream.model.export.ModelExport;
 import io.intentstream.model.offline.BenchmarkDataset;
 import io.intentstream.model.offline.OfflineEvaluation;
 import io.intentstream.model.offline.OfflineJson;
 import java.io.IOException;
 import java.io.PrintWriter;
-import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
@@ -22,8 +23,9 @@ import picocli.CommandLine.Spec;
         name = "evaluate",
         mixinStandardHelpOptions = true,
         description = {
-            "Scores a saved model (best-model.bin of `train`) on the benchmark's test and validation splits under "
-                    + "the reference and the strict protocol, and prints the metrics as JSON."
+            "Scores a saved model (best-model.bin of `train`, or a snapshot exported by `train --export`, "
+                    + "`replay --export` or the job) on the benchmark's test and validation splits under the "
+                    + "reference and the strict protocol, and prints the metrics as JSON."
         })
 public final class EvaluateCommand implements Callable<Integer> {
 
@@ -34,7 +36,9 @@ public final class EvaluateCommand implements Callable<Integer> {
     @Mixin
     BenchmarkDataOption data;
 
-    @Option(names = "--model", required = true, paramLabel = "FILE", description = "A model snapshot, e.g. OUT/best-model.bin.")
+    @Option(names = "--model", required = true, paramLabel = "PATH",
+            description = "A model snapshot file (e.g. OUT/best-model.bin), a snapshot directory, or an export "
+                    + "directory (its newest snapshot).")
     Path model;
 
     @Option(names = "--out", paramLabel = "FILE", description = "Also write the metrics JSON to this file.")
@@ -42,7 +46,9 @@ public final class EvaluateCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws IOException {
-        BenchmarkDataOption.requireFile(spec, model, "--model");
+        if (!Files.exists(model)) {
+            throw new ParameterException(spec.commandLine(), "--model file not found: " + model);
+        }
         BenchmarkDataset dataset = data.read();
         ModelSnapshot snapshot = readSnapshot();
         OfflineEvaluation.Report report;
@@ -62,12 +68,20 @@ public final class EvaluateCommand implements Callable<Integer> {
         return 0;
     }
 
-    private ModelSnapshot readSnapshot() throws IOException {
+    private ModelSnapshot readSnapshot() {
+        ModelSnapshot snapshot;
         try {
-            return ModelSnapshot.fromBytes(Files.readAllBytes(model));
-        } catch (IllegalArgumentException | UncheckedIOException | ClassCastException e) {
-            throw new ParameterException(spec.commandLine(),
-                    "--model " + model + " is not a model snapshot: " + e.getMessage(), e);
+            snapshot = ModelExport.load(model).snapshot();
+        } catch (IllegalArgumentException e) {
+            throw new ParameterException(spec.commandLine(), "--model " + e.getMessage(), e);
         }
+        if (!BenchmarkItems.rowsAreItemIds(snapshot)) {
+            // A stream's item index hands rows out in order of arrival; scoring it by benchmark ids would compare
+            // the wrong items.
+            throw new ParameterException(spec.commandLine(), "--model " + model + " was trained on a stream whose "
+                    + "items are not the benchmark's item-<n> rows; only snapshots of train, replay of a benchmark "
+                    + "file, or a job warm-started from one of them can be scored on a benchmark");
+        }
+        return snapshot;
     }
 }

@@ -2,6 +2,10 @@ package io.intentstream.job.cli;
 
 import io.intentstream.model.Device;
 import io.intentstream.model.ElcRecConfig;
+import io.intentstream.model.ModelSnapshot;
+import io.intentstream.model.export.BenchmarkItems;
+import io.intentstream.model.export.ModelExport;
+import io.intentstream.model.offline.RankingMetrics;
 import io.intentstream.model.NextItemLossType;
 import io.intentstream.model.offline.Ablation;
 import io.intentstream.model.offline.BenchmarkDataset;
@@ -12,7 +16,9 @@ import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.LinkedHashMap;
 import java.util.Locale;
+import java.util.Map;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.ITypeConverter;
@@ -103,6 +109,15 @@ public final class TrainCommand implements Callable<Integer> {
     @Option(names = "--no-progress", description = "Do not draw the per-epoch progress bar on stderr.")
     boolean noProgress;
 
+    @Option(names = "--export", paramLabel = "DIR",
+            description = "Also leave the best model in DIR as a versioned snapshot (model.bin + manifest.json with "
+                    + "the test metrics), the format `replay --init-model` and the job's model.init-path read.")
+    Path export;
+
+    @Option(names = "--export-retention", paramLabel = "K", defaultValue = "5",
+            description = "Snapshots kept in the --export directory (default: ${DEFAULT-VALUE}).")
+    int exportRetention;
+
     @Override
     public Integer call() throws IOException {
         TrainingSettings settings;
@@ -111,6 +126,10 @@ public final class TrainCommand implements Callable<Integer> {
                     seed, out, !noProgress);
         } catch (IllegalArgumentException e) {
             throw new ParameterException(spec.commandLine(), e.getMessage(), e);
+        }
+        if (exportRetention < 1) {
+            throw new ParameterException(spec.commandLine(), "--export-retention must be at least 1, got "
+                    + exportRetention);
         }
         if (Files.exists(out) && !Files.isDirectory(out)) {
             throw new ParameterException(spec.commandLine(), "--out " + out + " exists and is not a directory");
@@ -129,8 +148,32 @@ public final class TrainCommand implements Callable<Integer> {
         log.printf(Locale.ROOT, "%s after %d epochs (best %d); results in %s, best model in %s%n",
                 report.status(), report.epochsRun(), report.bestEpoch(), trainer.resultsFile(),
                 trainer.bestModelFile());
+        if (export != null) {
+            log.printf(Locale.ROOT, "best model exported to %s%n", exportBest(trainer.bestModelFile(), report));
+        }
         log.flush();
         return 0;
+    }
+
+    /** Writes best-model.bin as a snapshot of {@code --export}, with the run's test metrics in its manifest. */
+    private Path exportBest(Path bestModel, TrainingReport report) {
+        ModelSnapshot best = ModelExport.load(bestModel).snapshot();
+        Map<String, Double> metrics = new LinkedHashMap<>();
+        metrics.put("epochs", (double) report.epochsRun());
+        metrics.put("best_epoch", (double) report.bestEpoch());
+        if (report.test() != null) {
+            RankingMetrics test = report.test().reference();
+            metrics.put("test_hr5", test.hr5());
+            metrics.put("test_hr20", test.hr20());
+            metrics.put("test_ndcg5", test.ndcg5());
+            metrics.put("test_ndcg20", test.ndcg20());
+        }
+        if (report.bestValid() != null) {
+            metrics.put("valid_ndcg20", report.bestValid().ndcg20());
+        }
+        // The identity item index makes the snapshot a stream's as well: the job's item-<n> is row n.
+        return new ModelExport(export, exportRetention).write(BenchmarkItems.withIdentityIndexIfMissing(best),
+                "train", metrics);
     }
 
     private ElcRecConfig modelConfig(TrainingSettings settings, int itemCount) {
