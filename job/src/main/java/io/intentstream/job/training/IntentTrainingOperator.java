@@ -82,6 +82,9 @@ public final class IntentTrainingOperator extends AbstractStreamOperator<IntentA
     private final int topN;
     private final int warmUpSize;
 
+    private TrainingMetrics.Settings metricsSettings = TrainingMetrics.Settings.DEFAULTS;
+    private transient TrainingMetrics trainingMetrics;
+
     private transient OnlineTrainer trainer;
     private transient List<SequenceEvent> buffer;
     /** Processing time by which the current buffer must be flushed; Long.MAX_VALUE when the buffer is empty. */
@@ -139,6 +142,12 @@ public final class IntentTrainingOperator extends AbstractStreamOperator<IntentA
     /** Starts a stateless job from a snapshot and exports snapshots, as {@code exchange} says (default: neither). */
     public IntentTrainingOperator withModelExchange(ModelExchange exchange) {
         this.modelExchange = java.util.Objects.requireNonNull(exchange, "exchange");
+        return this;
+    }
+
+    /** Prequential sampling and metric windows (TrainingMetrics); the defaults when not called. */
+    public IntentTrainingOperator withMetrics(TrainingMetrics.Settings settings) {
+        this.metricsSettings = java.util.Objects.requireNonNull(settings, "settings");
         return this;
     }
 
@@ -228,6 +237,8 @@ public final class IntentTrainingOperator extends AbstractStreamOperator<IntentA
         getMetricGroup().gauge("lossIntentContrast", () -> lastLoss == null ? Float.NaN : lastLoss.intentContrast());
         getMetricGroup().gauge("lossCluster", () -> lastLoss == null ? Float.NaN : lastLoss.cluster());
         skippedTrainSteps = getMetricGroup().counter("skippedTrainSteps");
+        trainingMetrics = new TrainingMetrics(getMetricGroup(), metricsSettings, trainer.config().clusters(),
+                () -> trainer);
         trainSteps = new LongCounter();
         lossAccumulator = new LatestValueAccumulator();
         getRuntimeContext().addAccumulator(TRAIN_STEPS_ACCUMULATOR, trainSteps);
@@ -311,7 +322,9 @@ public final class IntentTrainingOperator extends AbstractStreamOperator<IntentA
         flushDeadline = Long.MAX_VALUE;
 
         Instant emitTime = Instant.ofEpochMilli(getProcessingTimeService().getCurrentProcessingTime());
+        trainingMetrics.beforeTraining(trainer, batch);
         OnlineTrainer.BatchOutcome outcome = trainer.process(batch, topN, emitTime);
+        trainingMetrics.afterBatch(outcome);
 
         batchSizes.update(batch.size());
         if (outcome.trained()) {

@@ -324,6 +324,11 @@ public final class OnlineTrainer implements AutoCloseable {
         return failedCentreInitialisations;
     }
 
+    /** The model itself, for read-only scoring outside {@link #process} (prequential evaluation before a batch). */
+    ElcRecModel model() {
+        return model;
+    }
+
     public long modelVersion() {
         return model.version();
     }
