@@ -11,7 +11,9 @@ import io.intentstream.job.sink.KafkaSinks;
 import io.intentstream.job.source.DeadLetterRouter;
 import io.intentstream.job.source.InteractionRecord;
 import io.intentstream.job.source.KafkaInteractionSource;
+import io.intentstream.job.metrics.DeadLetterMetrics;
 import io.intentstream.job.training.IntentTrainingOperator;
+import io.intentstream.job.training.TrainingMetrics;
 import org.apache.flink.api.common.JobExecutionResult;
 import org.apache.flink.api.common.eventtime.WatermarkStrategy;
 import org.apache.flink.api.common.typeinfo.TypeInformation;
@@ -58,6 +60,7 @@ public final class IntentStreamJob {
         public static final String INTENTS_SINK = "intents-sink";
         public static final String RECOMMENDATIONS_SINK = "recommendations-sink";
         public static final String DEAD_LETTER_SINK = "dead-letter-sink";
+        public static final String DEAD_LETTER_METRICS = "dead-letter-metrics";
 
         private Uids() {}
     }
@@ -137,7 +140,8 @@ public final class IntentStreamJob {
                                 options.get(IntentStreamOptions.MAX_BATCH_EVENT_TIME_SPAN),
                                 options.get(IntentStreamOptions.TOP_N),
                                 options.get(IntentStreamOptions.CENTRE_WARM_UP))
-                                .withModelExchange(ModelExchange.from(options)))
+                                .withModelExchange(ModelExchange.from(options))
+                                .withMetrics(TrainingMetrics.Settings.from(options)))
                 .uid(Uids.TRAINING)
                 .setParallelism(1)
                 .setMaxParallelism(1);
@@ -148,6 +152,10 @@ public final class IntentStreamJob {
         intents.sinkTo(intentSink).uid(Uids.INTENTS_SINK).name("Intents").setParallelism(1);
         recommendations.sinkTo(recommendationSink).uid(Uids.RECOMMENDATIONS_SINK).name("Recommendations")
                 .setParallelism(1);
+        // Stateless, so savepoints taken before this operator existed still restore.
+        deadLetters = deadLetters.map(new DeadLetterMetrics(), new AvroTypeInfo<>(DeadLetter.class))
+                .uid(Uids.DEAD_LETTER_METRICS)
+                .name("Count dead letters by reason");
         deadLetters.sinkTo(deadLetterSink).uid(Uids.DEAD_LETTER_SINK).name("Dead letters");
         return new Outputs(intents, recommendations, deadLetters);
     }

@@ -147,6 +147,25 @@ public final class IntentStreamOptions {
             .withDescription("Sequences collected from the start of the stream before the k intent centres are "
                     + "initialised by k-means on their embeddings; must be at least k.");
 
+    public static final ConfigOption<Double> PREQUENTIAL_SAMPLE_FRACTION =
+            ConfigOptions.key("training.prequential.sample-fraction")
+                    .doubleType()
+                    .defaultValue(1.0)
+                    .withDescription("Share of events (chosen by a hash of the event id) that the current model scores "
+                            + "before it trains on them, for the prequential HR@10 and NDCG@10 metrics. Costs one "
+                            + "extra inference pass over the sampled histories per batch; 0 turns it off.");
+
+    public static final ConfigOption<Integer> PREQUENTIAL_WINDOW = ConfigOptions.key("training.prequential.window")
+            .intType()
+            .defaultValue(2_000)
+            .withDescription("Scored events the prequential HR@10 and NDCG@10 moving averages cover.");
+
+    public static final ConfigOption<Integer> OCCUPANCY_WINDOW = ConfigOptions.key("training.cluster-occupancy.window")
+            .intType()
+            .defaultValue(10_000)
+            .withDescription("Most recent intent assignments the cluster-occupancy metrics (non-empty clusters, "
+                    + "assignment entropy) are computed over.");
+
     public static final ConfigOption<Integer> ITEM_CAPACITY = ConfigOptions.key("model.item-capacity")
             .intType()
             .defaultValue(65_536)
@@ -383,6 +402,10 @@ public final class IntentStreamOptions {
         requirePositive(configuration, MAX_EVENT_TIME_AHEAD);
         requireAtLeast(configuration, MAX_ID_LENGTH, 1);
         requirePositive(configuration, DUPLICATE_RETENTION);
+        double fraction = configuration.get(PREQUENTIAL_SAMPLE_FRACTION);
+        check(fraction >= 0 && fraction <= 1, PREQUENTIAL_SAMPLE_FRACTION, "must be between 0 and 1, got " + fraction);
+        requireAtLeast(configuration, PREQUENTIAL_WINDOW, 1);
+        requireAtLeast(configuration, OCCUPANCY_WINDOW, 1);
         requireAtLeast(configuration, ITEM_CAPACITY, 2);
         String preset = configuration.get(PRESET).toLowerCase(Locale.ROOT);
         check(ElcRecConfig.PRESETS.contains(preset), PRESET, "must be one of " + String.join(", ", ElcRecConfig.PRESETS));

@@ -1,9 +1,11 @@
 package io.intentstream.job.training;
 
 import io.intentstream.avro.IntentAssignment;
+import io.intentstream.job.config.IntentStreamOptions;
 import io.intentstream.job.history.SequenceEvent;
 import io.intentstream.job.metrics.AssignmentOccupancy;
 import io.intentstream.job.metrics.SlidingMean;
+import org.apache.flink.configuration.Configuration;
 import org.apache.flink.metrics.Counter;
 import org.apache.flink.metrics.Histogram;
 import org.apache.flink.metrics.Meter;
@@ -33,6 +35,13 @@ public final class TrainingMetrics {
             implements Serializable {
 
         public static final Settings DEFAULTS = new Settings(1.0, 2_000, 10_000);
+
+        /** The settings of {@link IntentStreamOptions} (validated there). */
+        public static Settings from(Configuration options) {
+            return new Settings(options.get(IntentStreamOptions.PREQUENTIAL_SAMPLE_FRACTION),
+                    options.get(IntentStreamOptions.PREQUENTIAL_WINDOW),
+                    options.get(IntentStreamOptions.OCCUPANCY_WINDOW));
+        }
 
         public Settings {
             if (!(prequentialSampleFraction >= 0 && prequentialSampleFraction <= 1)) {
