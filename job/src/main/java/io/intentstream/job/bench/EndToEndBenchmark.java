@@ -1,0 +1,338 @@
+package io.intentstream.job.bench;
+
+import io.intentstream.job.IntentStreamJob;
+import io.intentstream.job.config.IntentStreamOptions;
+import io.intentstream.job.config.StartingOffsets;
+import io.intentstream.job.demo.AvroBinary;
+import io.intentstream.job.demo.InputTopicWriter;
+import io.intentstream.job.demo.InteractionEvent;
+import io.intentstream.job.demo.OutputTopicReader;
+import io.intentstream.job.embedded.EmbeddedKafkaBroker;
+import io.intentstream.job.embedded.TemporaryDirectory;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Objects;
+import java.util.Properties;
+import java.util.SplittableRandom;
+import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.Consumer;
+
+import org.apache.flink.api.common.JobExecutionResult;
+import org.apache.flink.configuration.Configuration;
+import org.apache.flink.configuration.CoreOptions;
+import org.apache.flink.configuration.RestartStrategyOptions;
+import org.apache.flink.connector.base.DeliveryGuarantee;
+import org.apache.flink.core.execution.JobClient;
+import org.apache.flink.state.rocksdb.RocksDBOptions;
+import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
+import org.apache.kafka.common.serialization.StringSerializer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The job end to end on the embedded default (Kafka → user state in RocksDB → batching training operator →
+ * Kafka), in one broker and one MiniCluster job:
+ * <ol>
+ *   <li>sustained maximum: a backlog is written before the job starts; the job drains it as fast as it can, and
+ *       the rate at which intents arrive at a consumer between the 20% and 95% marks of the backlog (after the
+ *       centre warm-up, before the tail) is the sustained events/s;</li>
+ *   <li>latency: for each load fraction, events are written at that fraction of the sustained rate for a fixed
+ *       time, each with its send time (wall clock) as event time, and every intent's arrival at a consumer minus
+ *       that time is one latency sample. Each phase waits until all its intents have arrived.</li>
+ * </ol>
+ *
+ * <p>The sinks run at-least-once unless the job settings say otherwise: with exactly-once, output becomes visible
+ * to {@code read_committed} consumers only when the checkpoint that covers it completes, so the latency would
+ * measure the checkpoint interval, not the pipeline. The events are synthetic: uniformly random users and items
+ * with the job's model at its configured shapes, since only the shapes, not the content, decide the cost.
+ */
+public final class EndToEndBenchmark implements AutoCloseable {
+
+    private static final Logger LOG = LoggerFactory.getLogger(EndToEndBenchmark.class);
+
+    /** Checkpoints still run (RocksDB, unaligned), at a pace that a benchmark phase sees a few of. */
+    public static final Duration DEFAULT_CHECKPOINT_INTERVAL = Duration.ofSeconds(10);
+
+    private static final double SUSTAINED_FROM = 0.20;
+    private static final double SUSTAINED_TO = 0.95;
+
+    /**
+     * @param jobOptions job settings ({@link IntentStreamOptions}); the broker, topics' offsets and unbounded
+     *     reading are the benchmark's
+     * @param users distinct users of the synthetic stream
+     * @param items distinct items (also the item table's capacity unless the settings give one)
+     * @param backlogEvents events of the sustained-maximum phase
+     * @param phase how long each load phase writes
+     * @param loadFractions fractions of the sustained rate to measure latency at
+     * @param timeout how long any phase may take to be answered completely
+     */
+    public record Settings(Configuration jobOptions, int users, int items, int backlogEvents, Duration phase,
+            List<Double> loadFractions, Duration timeout, int partitions, long seed) {
+        public Settings {
+            Objects.requireNonNull(jobOptions, "jobOptions");
+            if (users < 1 || items < 2 || backlogEvents < 1 || partitions < 1) {
+                throw new IllegalArgumentException("users, backlogEvents and partitions must be positive and items "
+                        + "at least 2, got " + users + ", " + backlogEvents + ", " + partitions + ", " + items);
+            }
+            if (phase.isNegative() || phase.isZero() || timeout.isNegative() || timeout.isZero()) {
+                throw new IllegalArgumentException("phase and timeout must be positive");
+            }
+            loadFractions = List.copyOf(loadFractions);
+            for (double f : loadFractions) {
+                if (!(f > 0 && f <= 1)) {
+                    throw new IllegalArgumentException("load fractions must be in (0, 1], got " + f);
+                }
+            }
+        }
+    }
+
+    /** Latency at one input rate, in milliseconds from send to arrival at the consumer. */
+    public record LoadPoint(double loadFraction, double targetEventsPerSecond, double inputEventsPerSecond,
+            int events, double p50, double p90, double p99, double max, double meanPipelineMillis) {}
+
+    /**
+     * @param sustainedEventsPerSecond intents per second while draining the backlog
+     * @param backlogSeconds how long draining the whole backlog took from the job's submission (start-up included)
+     */
+    public record Result(double sustainedEventsPerSecond, int backlogEvents, double backlogSeconds,
+            List<LoadPoint> loads, String deliveryGuarantee, Duration checkpointInterval, int batchSize,
+            Duration maxBatchWait) {}
+
+    private final Settings settings;
+    private final Consumer<String> progress;
+    private final List<AutoCloseable> resources = new ArrayList<>();
+    private JobClient jobClient;
+
+    public EndToEndBenchmark(Settings settings, Consumer<String> progress) {
+        this.settings = Objects.requireNonNull(settings, "settings");
+        this.progress = Objects.requireNonNull(progress, "progress");
+    }
+
+    public Result run() throws Exception {
+        TemporaryDirectory runDirectory = register(TemporaryDirectory.create("intent-stream-bench-"));
+        EmbeddedKafkaBroker broker = register(EmbeddedKafkaBroker.start());
+        Configuration options = jobOptions(settings, broker.bootstrapServers());
+        String input = options.get(IntentStreamOptions.INPUT_TOPIC);
+        OutputTopicReader.Topics outputs = new OutputTopicReader.Topics(
+                options.get(IntentStreamOptions.INTENTS_TOPIC),
+                options.get(IntentStreamOptions.RECOMMENDATIONS_TOPIC),
+                options.get(IntentStreamOptions.DEAD_LETTER_TOPIC));
+        broker.createTopics(List.of(input, outputs.intents(), outputs.recommendations(), outputs.deadLetters()),
+                settings.partitions());
+
+        EventStream events = new EventStream(settings.users(), settings.items(), settings.seed());
+        long now = System.currentTimeMillis();
+        List<InteractionEvent> backlog = new ArrayList<>(settings.backlogEvents());
+        for (int i = 0; i < settings.backlogEvents(); i++) {
+            backlog.add(events.next("backlog", now));
+        }
+        InputTopicWriter.write(broker.bootstrapServers(), input, backlog, 0);
+        progress.accept(String.format("Wrote a backlog of %d events; starting the job", backlog.size()));
+
+        LatencyRecorder recorder = new LatencyRecorder();
+        OutputTopicReader reader = register(OutputTopicReader.start(broker.bootstrapServers(), outputs, recorder));
+
+        Configuration flink = IntentStreamJob.localClusterConfiguration(
+                options, runDirectory.path().resolve("checkpoints"));
+        flink.set(CoreOptions.TMP_DIRS, runDirectory.path().resolve("tmp").toString());
+        flink.set(RocksDBOptions.LOCAL_DIRECTORIES, runDirectory.path().resolve("rocksdb").toString());
+        StreamExecutionEnvironment env = StreamExecutionEnvironment.createLocalEnvironment(flink);
+        IntentStreamJob.fromConfiguration(options).build(env);
+        long submitted = System.nanoTime();
+        jobClient = env.executeAsync(IntentStreamJob.JOB_NAME + "-bench");
+        CompletableFuture<JobExecutionResult> jobResult = jobClient.getJobExecutionResult();
+
+        awaitArrivals(recorder, reader, jobResult, backlog.size(), "the backlog");
+        double backlogSeconds = (System.nanoTime() - submitted) / 1e9;
+        double sustained = sustainedRate(recorder.since(0));
+        progress.accept(String.format("Backlog answered in %.1f s; sustained %.1f events/s", backlogSeconds,
+                sustained));
+
+        List<LoadPoint> loads = new ArrayList<>();
+        try (KafkaProducer<String, byte[]> producer = producer(broker.bootstrapServers())) {
+            for (double fraction : settings.loadFractions()) {
+                loads.add(loadPhase(fraction, sustained, events, producer, input, recorder, reader, jobResult));
+            }
+        }
+        reader.rethrowFailure();
+        return new Result(sustained, backlog.size(), backlogSeconds, loads,
+                options.get(IntentStreamOptions.DELIVERY_GUARANTEE).name(),
+                options.get(IntentStreamOptions.CHECKPOINT_INTERVAL),
+                options.get(IntentStreamOptions.BATCH_SIZE), options.get(IntentStreamOptions.MAX_BATCH_WAIT));
+    }
+
+    private LoadPoint loadPhase(double fraction, double sustained, EventStream events,
+            KafkaProducer<String, byte[]> producer, String topic, LatencyRecorder recorder, OutputTopicReader reader,
+            CompletableFuture<JobExecutionResult> jobResult) throws Exception {
+        double rate = fraction * sustained;
+        String phase = String.format(java.util.Locale.ROOT, "load%03d", Math.round(fraction * 100));
+        int count = Math.max(1, (int) Math.round(rate * settings.phase().toNanos() / 1e9));
+        progress.accept(String.format("Writing %d events at %.0f%% of the sustained rate (%.1f events/s)", count,
+                fraction * 100, rate));
+        int before = recorder.count();
+        AtomicReference<Exception> failure = new AtomicReference<>();
+        long start = System.nanoTime();
+        double intervalNanos = 1e9 / rate;
+        for (int i = 0; i < count; i++) {
+            long due = start + (long) (i * intervalNanos);
+            long wait = due - System.nanoTime();
+            if (wait > 0) {
+                TimeUnit.NANOSECONDS.sleep(wait);
+            }
+            InteractionEvent event = events.next(phase, System.currentTimeMillis());
+            producer.send(new ProducerRecord<>(topic, null, event.eventTimeMillis(), event.userId(),
+                    AvroBinary.encode(InputTopicWriter.toAvro(event))), (metadata, error) -> {
+                        if (error != null) {
+                            failure.compareAndSet(null, error);
+                        }
+                    });
+            if (failure.get() != null) {
+                throw new IllegalStateException("Kafka rejected a benchmark event: " + failure.get().getMessage(),
+                        failure.get());
+            }
+        }
+        producer.flush();
+        double inputRate = count / Math.max(1e-9, (System.nanoTime() - start) / 1e9);
+        awaitArrivals(recorder, reader, jobResult, before + count, "the " + phase + " phase");
+        long[] latencies = recorder.since(before).stream()
+                .filter(a -> a.eventId().startsWith(phase + "-"))
+                .mapToLong(LatencyRecorder.Arrival::latencyMillis)
+                .toArray();
+        double pipeline = recorder.since(before).stream()
+                .filter(a -> a.eventId().startsWith(phase + "-"))
+                .mapToLong(a -> a.emitTimeMillis() - a.eventTimeMillis())
+                .average().orElse(Double.NaN);
+        long[] sorted = LatencyRecorder.sorted(latencies);
+        LoadPoint point = new LoadPoint(fraction, rate, inputRate, latencies.length,
+                LatencyRecorder.percentile(sorted, 50), LatencyRecorder.percentile(sorted, 90),
+                LatencyRecorder.percentile(sorted, 99), sorted.length == 0 ? Double.NaN : sorted[sorted.length - 1],
+                pipeline);
+        progress.accept(String.format("  latency p50 %.0f ms, p99 %.0f ms (%d events)", point.p50(), point.p99(),
+                point.events()));
+        return point;
+    }
+
+    private void awaitArrivals(LatencyRecorder recorder, OutputTopicReader reader,
+            CompletableFuture<JobExecutionResult> jobResult, int expected, String what) throws InterruptedException {
+        long deadline = System.nanoTime() + settings.timeout().toNanos();
+        while (recorder.count() < expected) {
+            reader.rethrowFailure();
+            if (jobResult.isDone()) {
+                jobResult.join();
+                throw new IllegalStateException("The job ended before it had answered " + what);
+            }
+            if (System.nanoTime() > deadline) {
+                throw new IllegalStateException(String.format("Only %d of %d intents arrived within %s while "
+                        + "answering %s", recorder.count(), expected, settings.timeout(), what));
+            }
+            Thread.sleep(50);
+        }
+    }
+
+    /** Intents per second between the {@link #SUSTAINED_FROM} and {@link #SUSTAINED_TO} marks of arrival. */
+    static double sustainedRate(List<LatencyRecorder.Arrival> arrivals) {
+        long[] times = arrivals.stream().mapToLong(LatencyRecorder.Arrival::arrivalMillis).toArray();
+        Arrays.sort(times);
+        int from = (int) Math.floor(SUSTAINED_FROM * (times.length - 1));
+        int to = (int) Math.ceil(SUSTAINED_TO * (times.length - 1));
+        if (to > from && times[to] > times[from]) {
+            return (to - from) / ((times[to] - times[from]) / 1000.0);
+        }
+        long span = times.length < 2 ? 0 : times[times.length - 1] - times[0];
+        if (span <= 0) {
+            throw new IllegalStateException("too few intents arrived apart in time to measure a rate");
+        }
+        return (times.length - 1) / (span / 1000.0);
+    }
+
+    static Configuration jobOptions(Settings settings, String bootstrapServers) {
+        Configuration user = settings.jobOptions();
+        Configuration options = new Configuration(user);
+        options.set(IntentStreamOptions.BOOTSTRAP_SERVERS, bootstrapServers);
+        options.set(IntentStreamOptions.BOUNDED, false);
+        options.set(IntentStreamOptions.STARTING_OFFSETS, StartingOffsets.EARLIEST);
+        if (!user.containsKey(IntentStreamOptions.DELIVERY_GUARANTEE.key())) {
+            options.set(IntentStreamOptions.DELIVERY_GUARANTEE, DeliveryGuarantee.AT_LEAST_ONCE);
+        }
+        if (!user.containsKey(IntentStreamOptions.CHECKPOINT_INTERVAL.key())) {
+            options.set(IntentStreamOptions.CHECKPOINT_INTERVAL, DEFAULT_CHECKPOINT_INTERVAL);
+        }
+        if (!user.containsKey(IntentStreamOptions.ITEM_CAPACITY.key())) {
+            options.set(IntentStreamOptions.ITEM_CAPACITY, settings.items());
+        }
+        if (!user.containsKey(IntentStreamOptions.TRANSACTIONAL_ID_PREFIX.key())) {
+            options.set(IntentStreamOptions.TRANSACTIONAL_ID_PREFIX, "intent-stream-bench-" + UUID.randomUUID());
+        }
+        if (!user.containsKey(RestartStrategyOptions.RESTART_STRATEGY.key())) {
+            // A failure would restart from a checkpoint and replay outputs, which would pollute the latencies.
+            options.set(RestartStrategyOptions.RESTART_STRATEGY, "none");
+        }
+        return IntentStreamOptions.validate(options);
+    }
+
+    private static KafkaProducer<String, byte[]> producer(String bootstrapServers) {
+        Properties properties = new Properties();
+        properties.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
+        properties.put(ProducerConfig.ACKS_CONFIG, "all");
+        // Paced single records: do not hold them back to fill batches, that would add to the measured latency.
+        properties.put(ProducerConfig.LINGER_MS_CONFIG, 0);
+        return new KafkaProducer<>(properties, new StringSerializer(), new ByteArraySerializer());
+    }
+
+    /** Uniformly random users and items with sequential event ids per phase. */
+    static final class EventStream {
+        private final int users;
+        private final int items;
+        private final SplittableRandom random;
+        private long next;
+
+        EventStream(int users, int items, long seed) {
+            this.users = users;
+            this.items = items;
+            this.random = new SplittableRandom(seed);
+        }
+
+        InteractionEvent next(String phase, long eventTimeMillis) {
+            return new InteractionEvent(phase + "-" + next++, "u" + random.nextInt(users),
+                    "i" + random.nextInt(items), eventTimeMillis);
+        }
+    }
+
+    private synchronized <T extends AutoCloseable> T register(T resource) {
+        resources.add(resource);
+        return resource;
+    }
+
+    /** Cancels the job if it runs, then closes the reader and the broker and deletes the directories. */
+    @Override
+    public synchronized void close() {
+        if (jobClient != null) {
+            try {
+                if (!jobClient.getJobExecutionResult().isDone()) {
+                    jobClient.cancel().get(30, TimeUnit.SECONDS);
+                }
+            } catch (Exception e) {
+                LOG.warn("Could not cancel the benchmark job", e);
+            }
+            jobClient = null;
+        }
+        for (int i = resources.size() - 1; i >= 0; i--) {
+            try {
+                resources.get(i).close();
+            } catch (Exception e) {
+                LOG.warn("Could not close {}", resources.get(i), e);
+            }
+        }
+        resources.clear();
+    }
+}
