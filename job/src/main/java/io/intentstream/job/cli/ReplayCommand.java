@@ -1,5 +1,6 @@
 package io.intentstream.job.cli;
 
+import io.intentstream.job.replay.KafkaPosition;
 import io.intentstream.job.replay.ReplayRunner;
 import io.intentstream.job.replay.ReplaySources;
 import io.intentstream.job.replay.ReplaySummary;
@@ -30,6 +31,8 @@ import picocli.CommandLine.Unmatched;
             "Replays a file through the intent-stream job on a local Flink MiniCluster (the job finishes when the "
                     + "file is done) and writes the intents, recommendations and dead letters to Kafka: a broker "
                     + "started in this JVM, or the cluster given with --bootstrap-servers.",
+            "Or replays a range of the interactions topic of --bootstrap-servers (--kafka-from, --kafka-to), fixed "
+                    + "as explicit offsets when the replay starts.",
             "FILE is a benchmark sequence file (one user per line: user item...) or an Avro container file of "
                     + "Interaction records (*.avro, replayed in file order with their own event times).",
             "With --epochs N the file is replayed N times, the model carried from one epoch to the next; only the "
@@ -43,9 +46,19 @@ public final class ReplayCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
 
-    @Option(names = "--data", required = true, paramLabel = "FILE",
+    @Option(names = "--data", paramLabel = "FILE",
             description = "The file to replay: benchmark sequences, or *.avro Interaction records.")
     Path data;
+
+    @Option(names = "--kafka-from", paramLabel = "POS", converter = PositionConverter.class,
+            description = "Instead of --data: replay the interactions topic of --bootstrap-servers from POS: "
+                    + "earliest, latest, timestamp:<ISO instant or epoch ms>, offsets:<partition>=<offset>,...")
+    KafkaPosition kafkaFrom;
+
+    @Option(names = "--kafka-to", paramLabel = "POS", converter = PositionConverter.class,
+            description = "With --kafka-from: stop before POS (latest, timestamp:..., offsets:...). Default: the end "
+                    + "of the topic when the replay starts.")
+    KafkaPosition kafkaTo;
 
     @Option(names = "--epochs", paramLabel = "N", defaultValue = "1",
             description = "Replays of the file, the model carried over. Default: ${DEFAULT-VALUE}.")
@@ -94,14 +107,17 @@ public final class ReplayCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        BenchmarkDataOption.requireFile(spec, data, "--data");
+        if (data != null) {
+            BenchmarkDataOption.requireFile(spec, data, "--data");
+        }
         if (initModel != null && !Files.exists(initModel)) {
             throw new ParameterException(spec.commandLine(), "--init-model " + initModel + " does not exist");
         }
         ReplayRunner.Settings settings;
         try {
             settings = new ReplayRunner.Settings(data, epochs, holdout, emitAllEpochs, export, exportRetention,
-                    initModel, bootstrapServers, JobSettingsArguments.parse(jobSettings), timeout, activeUsers);
+                    initModel, bootstrapServers, JobSettingsArguments.parse(jobSettings), timeout, activeUsers,
+                    kafkaFrom, kafkaTo);
         } catch (IllegalArgumentException e) {
             throw new ParameterException(spec.commandLine(), e.getMessage(), e);
         }
@@ -140,6 +156,17 @@ public final class ReplayCommand implements Callable<Integer> {
         out.flush();
         err.flush();
         return 0;
+    }
+
+    static final class PositionConverter implements picocli.CommandLine.ITypeConverter<KafkaPosition> {
+        @Override
+        public KafkaPosition convert(String value) {
+            try {
+                return KafkaPosition.parse(value);
+            } catch (IllegalArgumentException e) {
+                throw new picocli.CommandLine.TypeConversionException(e.getMessage());
+            }
+        }
     }
 
     static void printSummary(PrintWriter out, ReplaySummary s) {

@@ -53,7 +53,7 @@ public sealed interface KafkaPosition extends Serializable {
      *
      * @throws IllegalArgumentException saying what is accepted
      */
-    static KafkaPosition parse(String text) {
+    public static KafkaPosition parse(String text) {
         String value = text.trim();
         if (value.equalsIgnoreCase("earliest")) {
             return new Earliest();

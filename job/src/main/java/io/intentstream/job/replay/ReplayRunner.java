@@ -44,6 +44,8 @@ import org.apache.avro.file.DataFileReader;
 import org.apache.avro.specific.SpecificDatumReader;
 import org.apache.flink.api.common.JobExecutionResult;
 import org.apache.flink.api.connector.sink2.Sink;
+import org.apache.flink.api.connector.source.Source;
+import io.intentstream.job.source.InteractionRecord;
 import org.apache.flink.configuration.Configuration;
 import org.apache.flink.configuration.CoreOptions;
 import org.apache.flink.configuration.RestartStrategyOptions;
@@ -95,12 +97,26 @@ public final class ReplayRunner implements AutoCloseable {
      * @param bootstrapServers an existing Kafka cluster for the outputs, or null for an embedded broker
      * @param jobOptions {@link IntentStreamOptions} given by the user
      * @param timeout the longest one epoch may run
+     * @param kafkaFrom instead of a file: replay the interactions topic of {@code bootstrapServers} from here
+     * @param kafkaTo with {@code kafkaFrom}: up to here (null: the end of the topic when the replay starts)
      */
     public record Settings(Path data, int epochs, Boolean holdout, boolean emitAllEpochs, Path exportDirectory,
             int exportRetention, Path initModel, String bootstrapServers, Configuration jobOptions, Duration timeout,
-            int activeUsers) {
+            int activeUsers, KafkaPosition kafkaFrom, KafkaPosition kafkaTo) {
         public Settings {
-            Objects.requireNonNull(data, "data");
+            if ((data == null) == (kafkaFrom == null)) {
+                throw new IllegalArgumentException("replay a file (--data) or a range of the interactions topic "
+                        + "(--kafka-from), one of them");
+            }
+            if (kafkaFrom != null && bootstrapServers == null) {
+                throw new IllegalArgumentException("a Kafka replay reads the topic of --bootstrap-servers");
+            }
+            if (kafkaTo != null && kafkaFrom == null) {
+                throw new IllegalArgumentException("--kafka-to needs --kafka-from");
+            }
+            if (kafkaFrom != null && Boolean.TRUE.equals(holdout)) {
+                throw new IllegalArgumentException("the holdout needs per-user sequences (a benchmark file)");
+            }
             Objects.requireNonNull(jobOptions, "jobOptions");
             Objects.requireNonNull(timeout, "timeout");
             if (epochs < 1) {
@@ -115,14 +131,23 @@ public final class ReplayRunner implements AutoCloseable {
             if (activeUsers < 1) {
                 throw new IllegalArgumentException("activeUsers must be at least 1, got " + activeUsers);
             }
-            if (Boolean.TRUE.equals(holdout) && ReplaySources.isAvroFile(data)) {
+            if (Boolean.TRUE.equals(holdout) && data != null && ReplaySources.isAvroFile(data)) {
                 throw new IllegalArgumentException("the holdout needs per-user sequences (a benchmark file); "
                         + data + " is an Avro file");
             }
         }
 
+        /** File replays only: Kafka and Avro inputs are single interactions, not per-user sequences. */
         boolean holdoutApplies() {
-            return !ReplaySources.isAvroFile(data) && (holdout != null ? holdout : epochs > 1);
+            return data != null && !ReplaySources.isAvroFile(data) && (holdout != null ? holdout : epochs > 1);
+        }
+
+        /** With the range given in the constructor's convenience form: a file replay. */
+        public Settings(Path data, int epochs, Boolean holdout, boolean emitAllEpochs, Path exportDirectory,
+                int exportRetention, Path initModel, String bootstrapServers, Configuration jobOptions,
+                Duration timeout, int activeUsers) {
+            this(data, epochs, holdout, emitAllEpochs, exportDirectory, exportRetention, initModel, bootstrapServers,
+                    jobOptions, timeout, activeUsers, null, null);
         }
     }
 
@@ -164,6 +189,10 @@ public final class ReplayRunner implements AutoCloseable {
         OutputTopicReader reader = register(OutputTopicReader.start(bootstrap, topics,
                 new FromOffsets(startOffsets, tally)));
 
+        KafkaPosition.AtOffsets[] range = settings.kafkaFrom() == null ? null : resolveRange(bootstrap, options);
+        String description = range == null ? settings.data().toString()
+                : "kafka:" + options.get(IntentStreamOptions.INPUT_TOPIC) + " offsets " + range[0].offsets() + " to "
+                        + range[1].offsets();
         Path initial = initialModel(input, options, runDirectory.path().resolve("initial"));
         long trainSteps = 0;
         Double loss = null;
@@ -180,10 +209,11 @@ public final class ReplayRunner implements AutoCloseable {
             epochOptions.set(IntentStreamOptions.EXPORT_DIRECTORY, exportDirectory.toString());
             epochOptions.removeConfig(IntentStreamOptions.EXPORT_INTERVAL);
             epochOptions.set(IntentStreamOptions.EXPORT_RETENTION, 1);
-            progress.accept(String.format("Epoch %d of %d: replaying %s%s", epoch, settings.epochs(),
-                    settings.data().getFileName(), emit ? "" : " (outputs not written)"));
+            progress.accept(String.format("Epoch %d of %d: replaying %s%s", epoch, settings.epochs(), description,
+                    emit ? "" : " (outputs not written)"));
             long started = System.nanoTime();
-            JobExecutionResult result = runEpoch(epochOptions, runDirectory.path().resolve("flink-" + epoch), emit);
+            JobExecutionResult result = runEpoch(epochOptions, runDirectory.path().resolve("flink-" + epoch), emit,
+                    range);
             double seconds = (System.nanoTime() - started) / 1e9;
             epochSeconds.add(seconds);
             Long steps = result.getAccumulatorResult(IntentTrainingOperator.TRAIN_STEPS_ACCUMULATOR);
@@ -229,12 +259,15 @@ public final class ReplayRunner implements AutoCloseable {
                     .write(model, "replay", metrics).toString();
             progress.accept("Exported the model to " + exportedTo);
         }
-        long epochEvents = input.events() * settings.epochs();
+        // A Kafka range's size is known once read: what the emitting epochs answered or rejected, per epoch.
+        long eventsIn = input.events() >= 0 ? input.events()
+                : (tally.intents() + tally.deadLetters()) / (settings.emitAllEpochs() ? settings.epochs() : 1);
+        long epochEvents = eventsIn * settings.epochs();
         return new ReplaySummary(
-                settings.data().toString(),
+                description,
                 settings.epochs(),
                 holdout,
-                input.events(),
+                eventsIn,
                 tally.intents(),
                 tally.recommendations(),
                 tally.deadLetters(),
@@ -263,6 +296,9 @@ public final class ReplayRunner implements AutoCloseable {
 
     private Input readInput(boolean holdout) throws IOException {
         Path file = settings.data();
+        if (file == null) {
+            return new Input(null, -1, 0);
+        }
         if (ReplaySources.isAvroFile(file)) {
             long events = 0;
             Set<String> items = new HashSet<>();
@@ -313,6 +349,10 @@ public final class ReplayRunner implements AutoCloseable {
         if (!user.containsKey(IntentStreamOptions.TRANSACTIONAL_ID_PREFIX.key())) {
             options.set(IntentStreamOptions.TRANSACTIONAL_ID_PREFIX, "intent-stream-replay-" + UUID.randomUUID());
         }
+        if (!user.containsKey(IntentStreamOptions.CONSUMER_GROUP.key())) {
+            // A Kafka replay commits its offsets on checkpoints; never into the live job's group.
+            options.set(IntentStreamOptions.CONSUMER_GROUP, "intent-stream-replay-" + UUID.randomUUID());
+        }
         if (input.dataset() != null) {
             if (user.containsKey(IntentStreamOptions.ITEM_CAPACITY.key())
                     && user.get(IntentStreamOptions.ITEM_CAPACITY) != input.dataset().itemCount()) {
@@ -321,7 +361,7 @@ public final class ReplayRunner implements AutoCloseable {
                         + " or unset");
             }
             options.set(IntentStreamOptions.ITEM_CAPACITY, input.dataset().itemCount());
-        } else if (!user.containsKey(IntentStreamOptions.ITEM_CAPACITY.key())) {
+        } else if (input.distinctItems() > 0 && !user.containsKey(IntentStreamOptions.ITEM_CAPACITY.key())) {
             int capacity = DemoRunner.MIN_ITEM_CAPACITY;
             while (capacity < input.distinctItems() && capacity < (1 << 30)) {
                 capacity <<= 1;
@@ -360,7 +400,8 @@ public final class ReplayRunner implements AutoCloseable {
         }
     }
 
-    private JobExecutionResult runEpoch(Configuration options, Path flinkDirectory, boolean emit) throws Exception {
+    private JobExecutionResult runEpoch(Configuration options, Path flinkDirectory, boolean emit,
+            KafkaPosition.AtOffsets[] range) throws Exception {
         Configuration flink = IntentStreamJob.localClusterConfiguration(options, flinkDirectory.resolve("checkpoints"));
         flink.set(CoreOptions.TMP_DIRS, flinkDirectory.resolve("tmp").toString());
         flink.set(RocksDBOptions.LOCAL_DIRECTORIES, flinkDirectory.resolve("rocksdb").toString());
@@ -369,8 +410,10 @@ public final class ReplayRunner implements AutoCloseable {
         Sink<IntentAssignment> intents = emit ? KafkaSinks.intents(options) : new DiscardingSink<>();
         Sink<Recommendation> recommendations = emit ? KafkaSinks.recommendations(options) : new DiscardingSink<>();
         Sink<DeadLetter> deadLetters = emit ? KafkaSinks.deadLetters(options) : new DiscardingSink<>();
-        new IntentStreamJob(options, ReplaySources.file(settings.data(), settings.activeUsers(), heldOut),
-                intents, recommendations, deadLetters).build(env);
+        Source<InteractionRecord, ?, ?> source = range == null
+                ? ReplaySources.file(settings.data(), settings.activeUsers(), heldOut)
+                : ReplaySources.kafkaRange(options, range[0], range[1]);
+        new IntentStreamJob(options, source, intents, recommendations, deadLetters).build(env);
         if (closed) {
             throw new IllegalStateException("The replay was stopped");
         }
@@ -383,6 +426,62 @@ public final class ReplayRunner implements AutoCloseable {
         } catch (ExecutionException e) {
             throw new IllegalStateException("The replay job failed: " + rootMessage(e), e.getCause());
         }
+    }
+
+    /**
+     * The range as explicit offsets, fixed when the replay starts: every epoch replays the same records, also when
+     * the topic grows meanwhile ("latest" would move).
+     */
+    private KafkaPosition.AtOffsets[] resolveRange(String bootstrap, Configuration options) {
+        String topic = options.get(IntentStreamOptions.INPUT_TOPIC);
+        Properties properties = new Properties();
+        properties.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
+        properties.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
+        try (KafkaConsumer<byte[], byte[]> consumer =
+                new KafkaConsumer<>(properties, new ByteArrayDeserializer(), new ByteArrayDeserializer())) {
+            List<org.apache.kafka.common.PartitionInfo> infos = consumer.partitionsFor(topic, ADMIN_TIMEOUT);
+            if (infos == null || infos.isEmpty()) {
+                throw new IllegalArgumentException("The interactions topic " + topic + " does not exist on "
+                        + bootstrap);
+            }
+            List<TopicPartition> partitions = infos.stream().map(p -> new TopicPartition(topic, p.partition())).toList();
+            Map<TopicPartition, Long> earliest = consumer.beginningOffsets(partitions, ADMIN_TIMEOUT);
+            Map<TopicPartition, Long> latest = consumer.endOffsets(partitions, ADMIN_TIMEOUT);
+            KafkaPosition to = settings.kafkaTo() == null ? new KafkaPosition.Latest() : settings.kafkaTo();
+            return new KafkaPosition.AtOffsets[] {
+                new KafkaPosition.AtOffsets(offsets(consumer, settings.kafkaFrom(), true, partitions, earliest, latest)),
+                new KafkaPosition.AtOffsets(offsets(consumer, to, false, partitions, earliest, latest))
+            };
+        }
+    }
+
+    /** @param start whether a start (partitions not named by explicit offsets start at their earliest) */
+    private static Map<Integer, Long> offsets(KafkaConsumer<byte[], byte[]> consumer, KafkaPosition position,
+            boolean start, List<TopicPartition> partitions, Map<TopicPartition, Long> earliest, Map<TopicPartition, Long> latest) {
+        Map<Integer, Long> result = new java.util.TreeMap<>();
+        Map<TopicPartition, org.apache.kafka.clients.consumer.OffsetAndTimestamp> byTime =
+                position instanceof KafkaPosition.AtTimestamp t
+                        ? consumer.offsetsForTimes(partitions.stream().collect(java.util.stream.Collectors.toMap(
+                                p -> p, p -> t.epochMillis())), ADMIN_TIMEOUT)
+                        : Map.of();
+        for (TopicPartition partition : partitions) {
+            long first = earliest.get(partition);
+            long end = latest.get(partition);
+            long offset;
+            if (position instanceof KafkaPosition.Earliest) {
+                offset = first;
+            } else if (position instanceof KafkaPosition.Latest) {
+                offset = end;
+            } else if (position instanceof KafkaPosition.AtTimestamp) {
+                var found = byTime.get(partition);
+                offset = found == null ? end : found.offset(); // nothing at or after the time: the end
+            } else {
+                offset = ((KafkaPosition.AtOffsets) position).offsets()
+                        .getOrDefault(partition.partition(), start ? first : end);
+            }
+            result.put(partition.partition(), Math.max(first, Math.min(end, offset)));
+        }
+        return result;
     }
 
     private static void createMissingTopics(String bootstrap, List<String> names) {

@@ -1,5 +1,9 @@
 package io.intentstream.job.cli;
 
+import io.intentstream.job.demo.BenchmarkReplay;
+import io.intentstream.job.demo.InputTopicWriter;
+import io.intentstream.job.demo.InteractionEvent;
+import io.intentstream.job.embedded.EmbeddedKafkaBroker;
 import io.intentstream.model.export.ModelExport;
 import io.intentstream.model.export.SnapshotManifest;
 
@@ -124,6 +128,50 @@ class ReplayCommandITCase {
     }
 
     @Test
+    @Timeout(value = 3, unit = TimeUnit.MINUTES)
+    void kafkaRangeReplayOnAnExistingClusterCountsOnlyItsOwnOutputs(@TempDir Path dir) throws IOException {
+        List<InteractionEvent> events = BenchmarkReplay.read(writeBenchmark(dir.resolve("bench.txt")), 200, 8);
+        try (EmbeddedKafkaBroker broker = EmbeddedKafkaBroker.start()) {
+            broker.createTopics(List.of("interactions"), 2);
+            // Kafka positions by time use the records' timestamps, which are the producer's clock here.
+            InputTopicWriter.write(broker.bootstrapServers(), "interactions", events.subList(0, 100), 0);
+            sleepAMillisecond();
+            long half = System.currentTimeMillis();
+            sleepAMillisecond();
+            InputTopicWriter.write(broker.bootstrapServers(), "interactions", events.subList(100, 200), 0);
+
+            Path all = dir.resolve("all.json");
+            Run whole = cli(with(new String[] {"replay", "--kafka-from", "earliest", "--bootstrap-servers",
+                    broker.bootstrapServers(), "--summary", all.toString(), "--model.item-capacity", "128"},
+                    JOB_SETTINGS));
+            assertThat(whole.exitCode()).as(whole.err()).isZero();
+            JsonNode a = JSON.readTree(all.toFile());
+            assertThat(a.get("events_in").asLong()).isEqualTo(events.size());
+            assertThat(a.get("intents_out").asLong()).isEqualTo(events.size());
+            assertThat(a.get("input").asText()).startsWith("kafka:interactions");
+
+            // The same output topics again: only this run's records count.
+            Path later = dir.resolve("later.json");
+            Run secondHalf = cli(with(new String[] {"replay", "--kafka-from", "timestamp:" + half,
+                    "--bootstrap-servers", broker.bootstrapServers(), "--summary", later.toString(),
+                    "--model.item-capacity", "128"}, JOB_SETTINGS));
+            assertThat(secondHalf.exitCode()).as(secondHalf.err()).isZero();
+            JsonNode b = JSON.readTree(later.toFile());
+            assertThat(b.get("intents_out").asLong()).isEqualTo(events.size() - 100);
+            assertThat(b.get("recommendations_out").asLong()).isEqualTo(events.size() - 100);
+        }
+    }
+
+    private static void sleepAMillisecond() {
+        try {
+            Thread.sleep(2);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException(e);
+        }
+    }
+
+    @Test
     void usageErrorsNameTheProblem(@TempDir Path dir) throws IOException {
         Path data = writeBenchmark(dir.resolve("bench.txt"));
         Run missing = cli("replay", "--data", dir.resolve("none.txt").toString());
@@ -136,6 +184,15 @@ class ReplayCommandITCase {
         Run holdout = cli("replay", "--data", avro.toString(), "--holdout");
         assertThat(holdout.exitCode()).isEqualTo(ExitCodes.USAGE);
         assertThat(holdout.err()).contains("needs per-user sequences");
+        Run neither = cli("replay", "--epochs", "1");
+        assertThat(neither.exitCode()).isEqualTo(ExitCodes.USAGE);
+        assertThat(neither.err()).contains("one of them");
+        Run noBroker = cli("replay", "--kafka-from", "earliest");
+        assertThat(noBroker.exitCode()).isEqualTo(ExitCodes.USAGE);
+        assertThat(noBroker.err()).contains("--bootstrap-servers");
+        Run position = cli("replay", "--kafka-from", "yesterday", "--bootstrap-servers", "localhost:1");
+        assertThat(position.exitCode()).isEqualTo(ExitCodes.USAGE);
+        assertThat(position.err()).contains("is not a position");
         Run model = cli("replay", "--data", data.toString(), "--init-model", dir.resolve("nothing").toString());
         assertThat(model.exitCode()).isEqualTo(ExitCodes.USAGE);
         assertThat(model.err()).contains("--init-model").contains("does not exist");
