@@ -336,6 +336,18 @@ public final class ElcRecModel implements AutoCloseable {
         return scores;
     }
 
+    /** The k intent centres as (k, d) host rows, for inspection (reports, projections); a copy. */
+    public synchronized float[][] centres() {
+        ensureOpen();
+        float[] flat = parameterArrays.get(centresIndex).toFloatArray();
+        int d = config.hiddenSize();
+        float[][] rows = new float[config.clusters()][];
+        for (int c = 0; c < rows.length; c++) {
+            rows[c] = Arrays.copyOfRange(flat, c * d, (c + 1) * d);
+        }
+        return rows;
+    }
+
     /**
      * Re-draws the given item rows from N(0, initRange) and zeroes their Adam moments, for an item index that
      * hands a row to a new item after evicting the old one. Rows must be items (1..itemCount), never padding or
