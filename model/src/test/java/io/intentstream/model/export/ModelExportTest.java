@@ -168,6 +168,50 @@ class ModelExportTest {
     }
 
     @Test
+    void centresReadFromASnapshotAreTheOnesTheModelAssignsBy() {
+        float[][] centres = SnapshotTensors.centres(trained);
+        assertThat(centres).hasDimensions(4, 16);
+        for (float[] centre : centres) {
+            double norm = 0;
+            for (float v : centre) {
+                norm += v * v;
+            }
+            assertThat(Math.sqrt(norm)).isCloseTo(1.0, org.assertj.core.data.Offset.offset(1e-4));
+        }
+        int[][] inputs = batch(9).inputs();
+        try (ElcRecModel model = ElcRecModel.restore(trained)) {
+            io.intentstream.model.Scores scores = model.score(inputs, 3, ITEMS);
+            for (int i = 0; i < inputs.length; i++) {
+                float[] embedding = scores.embeddings()[i];
+                int nearest = -1;
+                double best = Double.POSITIVE_INFINITY;
+                for (int c = 0; c < centres.length; c++) {
+                    double distance = 0;
+                    for (int d = 0; d < embedding.length; d++) {
+                        double diff = embedding[d] / norm(embedding) - centres[c][d];
+                        distance += diff * diff;
+                    }
+                    if (distance < best) {
+                        best = distance;
+                        nearest = c;
+                    }
+                }
+                assertThat(nearest).as("sample " + i).isEqualTo(scores.cluster()[i]);
+            }
+        }
+        assertThatThrownBy(() -> SnapshotTensors.matrix(trained, "no-such-parameter"))
+                .isInstanceOf(IllegalArgumentException.class);
+    }
+
+    private static double norm(float[] v) {
+        double sum = 0;
+        for (float x : v) {
+            sum += x * x;
+        }
+        return Math.sqrt(sum);
+    }
+
+    @Test
     void identityIndexMapsBenchmarkItemsToTheirIds() {
         ItemIndex index = BenchmarkItems.identityIndex(ITEMS);
         assertThat(index.liveRows()).isEqualTo(ITEMS);
