@@ -37,7 +37,8 @@ public record ElcRecConfig(
         float beta1,
         float beta2,
         long seed,
-        Device device)
+        Device device,
+        ContrastSimilarity contrastSimilarity)
         implements Serializable {
 
     /** Names accepted by {@link #preset(String, int)}. */
@@ -69,6 +70,10 @@ public record ElcRecConfig(
         require(beta1 >= 0 && beta1 < 1, "beta1 must be in [0,1), got " + beta1);
         require(beta2 >= 0 && beta2 < 1, "beta2 must be in [0,1), got " + beta2);
         require(device != null, "device must be set");
+        if (contrastSimilarity == null) {
+            // Snapshots and manifests written before this setting existed hold no value: they trained with DOT.
+            contrastSimilarity = ContrastSimilarity.DOT;
+        }
     }
 
     /** The number of rows of the item embedding table: padding, the items, and the mask id. */
@@ -145,6 +150,7 @@ public record ElcRecConfig(
         private float beta2 = 0.999f;
         private long seed = 42L;
         private Device device = Device.AUTO;
+        private ContrastSimilarity contrastSimilarity = ContrastSimilarity.DOT;
 
         private Builder(int itemCount) {
             this.itemCount = itemCount;
@@ -177,6 +183,7 @@ public record ElcRecConfig(
             beta2 = c.beta2;
             seed = c.seed;
             device = c.device;
+            contrastSimilarity = c.contrastSimilarity;
         }
 
         public Builder itemCount(int v) { itemCount = v; return this; }
@@ -205,12 +212,14 @@ public record ElcRecConfig(
         public Builder beta2(float v) { beta2 = v; return this; }
         public Builder seed(long v) { seed = v; return this; }
         public Builder device(Device v) { device = v; return this; }
+        public Builder contrastSimilarity(ContrastSimilarity v) { contrastSimilarity = v; return this; }
 
         public ElcRecConfig build() {
             return new ElcRecConfig(itemCount, maxSequenceLength, hiddenSize, layers, heads, hiddenDropout,
                     attentionDropout, initRange, clusters, clusterLossWeight, sequenceContrastWeight,
                     intentContrastWeight, temperature, fusion, nextItemLoss, contrastEnabled, clusterLossEnabled,
-                    cropRate, maskRate, reorderRate, kMeansIterations, learningRate, beta1, beta2, seed, device);
+                    cropRate, maskRate, reorderRate, kMeansIterations, learningRate, beta1, beta2, seed, device,
+                    contrastSimilarity);
         }
     }
 }

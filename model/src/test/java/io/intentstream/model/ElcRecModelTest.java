@@ -313,4 +313,25 @@ class ElcRecModelTest {
         float[] values = SnapshotArrays.parameters(snapshot).get(parameter);
         return Arrays.copyOfRange(values, row * 16, (row + 1) * 16);
     }
+
+    /**
+     * With cosine similarity every contrastive logit is within ±1/τ, so each anchor's NT-Xent is at most
+     * 2/τ + ln(2B - 1): the training step must report a sequence contrast under that bound (times its weight),
+     * while the reference's dot product on the same batch is not bounded by it.
+     */
+    @Test
+    void cosineContrastKeepsTheSequenceContrastWithinItsBound() {
+        int batch = 16;
+        float temperature = 0.5f;
+        double bound = 2 / temperature + Math.log(2 * batch - 1);
+        ElcRecConfig.Builder base = ModelFixtures.tiny().hiddenSize(32).initRange(1f).sequenceContrastWeight(1f);
+        try (ElcRecModel cosine = ElcRecModel.create(base.contrastSimilarity(ContrastSimilarity.COSINE)
+                        .temperature(temperature).build());
+                ElcRecModel dot = ElcRecModel.create(base.contrastSimilarity(ContrastSimilarity.DOT)
+                        .temperature(temperature).build())) {
+            SequenceBatch sequences = ModelFixtures.randomBatch(batch, ModelFixtures.ITEMS, 5);
+            assertThat(cosine.trainStep(sequences).loss().sequenceContrast()).isPositive().isLessThan((float) bound);
+            assertThat(dot.trainStep(sequences).loss().sequenceContrast()).isGreaterThan((float) bound);
+        }
+    }
 }

@@ -1,5 +1,6 @@
 package io.intentstream.job.cli;
 
+import io.intentstream.model.ContrastSimilarity;
 import io.intentstream.model.Device;
 import io.intentstream.model.ElcRecConfig;
 import io.intentstream.model.ModelSnapshot;
@@ -102,6 +103,15 @@ public final class TrainCommand implements Callable<Integer> {
     @Option(names = "--learning-rate", paramLabel = "LR", description = "Override Adam's learning rate (default 1e-3).")
     Float learningRate;
 
+    @Option(names = "--contrast-similarity", paramLabel = "dot|cosine", converter = SimilarityConverter.class,
+            description = "How the contrastive terms compare representations: dot (the reference) or cosine "
+                    + "(L2-normalised; pair with --temperature below 1) (default: dot).")
+    ContrastSimilarity contrastSimilarity;
+
+    @Option(names = "--temperature", paramLabel = "TAU",
+            description = "Temperature of the contrastive terms (default 1.0, the reference's).")
+    Float temperature;
+
     @Option(names = "--resume", description = "Continue the run in --out after its last completed epoch "
             + "(same options; --epochs may be raised).")
     boolean resume;
@@ -191,6 +201,12 @@ public final class TrainCommand implements Callable<Integer> {
             if (learningRate != null) {
                 b.learningRate(learningRate);
             }
+            if (contrastSimilarity != null) {
+                b.contrastSimilarity(contrastSimilarity);
+            }
+            if (temperature != null) {
+                b.temperature(temperature);
+            }
             return b.build();
         } catch (IllegalArgumentException e) {
             throw new ParameterException(spec.commandLine(), "Invalid model setting: " + e.getMessage(), e);
@@ -215,6 +231,17 @@ public final class TrainCommand implements Callable<Integer> {
                 case "bce" -> NextItemLossType.BCE_ONE_NEGATIVE;
                 case "softmax" -> NextItemLossType.SOFTMAX_CE;
                 default -> throw new TypeConversionException("expected bce or softmax, got '" + value + "'");
+            };
+        }
+    }
+
+    static final class SimilarityConverter implements ITypeConverter<ContrastSimilarity> {
+        @Override
+        public ContrastSimilarity convert(String value) {
+            return switch (value.toLowerCase(Locale.ROOT)) {
+                case "dot" -> ContrastSimilarity.DOT;
+                case "cosine" -> ContrastSimilarity.COSINE;
+                default -> throw new TypeConversionException("expected dot or cosine, got '" + value + "'");
             };
         }
     }

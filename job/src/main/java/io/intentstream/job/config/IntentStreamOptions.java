@@ -2,6 +2,7 @@ package io.intentstream.job.config;
 
 import io.intentstream.model.Device;
 import io.intentstream.model.ElcRecConfig;
+import io.intentstream.model.ContrastSimilarity;
 import io.intentstream.model.NextItemLossType;
 import org.apache.flink.configuration.ConfigOption;
 import org.apache.flink.configuration.ConfigOptions;
@@ -198,6 +199,18 @@ public final class IntentStreamOptions {
             .enumType(NextItemLossType.class)
             .defaultValue(NextItemLossType.BCE_ONE_NEGATIVE)
             .withDescription("Next-item objective: BCE_ONE_NEGATIVE (the reference) or SOFTMAX_CE (full softmax).");
+
+    public static final ConfigOption<ContrastSimilarity> CONTRAST_SIMILARITY =
+            ConfigOptions.key("model.contrast-similarity")
+                    .enumType(ContrastSimilarity.class)
+                    .defaultValue(ContrastSimilarity.DOT)
+                    .withDescription("How the sequence and intent contrast compare representations: DOT (raw dot "
+                            + "product, the reference) or COSINE (L2-normalised, use with a temperature below 1).");
+
+    public static final ConfigOption<Float> CONTRAST_TEMPERATURE = ConfigOptions.key("model.contrast-temperature")
+            .floatType()
+            .defaultValue(1.0f)
+            .withDescription("Temperature dividing the contrastive similarities; 1.0 is the reference's.");
 
     public static final ConfigOption<Float> CLUSTER_LOSS_WEIGHT = ConfigOptions.key("model.cluster-loss-weight")
             .floatType()
@@ -450,6 +463,8 @@ public final class IntentStreamOptions {
                 .maxSequenceLength(configuration.get(MAX_SEQUENCE_LENGTH))
                 .hiddenSize(configuration.get(HIDDEN_SIZE))
                 .nextItemLoss(configuration.get(NEXT_ITEM_LOSS))
+                .contrastSimilarity(configuration.get(CONTRAST_SIMILARITY))
+                .temperature(configuration.get(CONTRAST_TEMPERATURE))
                 .learningRate(configuration.get(LEARNING_RATE))
                 .sequenceContrastWeight(configuration.get(SEQUENCE_CONTRAST_WEIGHT))
                 .intentContrastWeight(configuration.get(INTENT_CONTRAST_WEIGHT))

@@ -5,6 +5,7 @@ import ai.djl.ndarray.NDArrays;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
+import io.intentstream.model.ContrastSimilarity;
 import io.intentstream.model.tensor.Rows;
 import io.intentstream.model.tensor.Scalars;
 
@@ -58,6 +59,17 @@ public final class IntentContrast {
      */
     public static NDArray loss(NDArray pooled1, NDArray pooled2, NDArray centres, NDArray intent, float temperature,
             Form form) {
+        return loss(pooled1, pooled2, centres, intent, temperature, form, ContrastSimilarity.DOT);
+    }
+
+    /** {@link #loss} comparing views and centres by {@code similarity}. */
+    public static NDArray loss(NDArray pooled1, NDArray pooled2, NDArray centres, NDArray intent, float temperature,
+            Form form, ContrastSimilarity similarity) {
+        if (similarity == ContrastSimilarity.COSINE) {
+            pooled1 = UnitRows.normalise(pooled1);
+            pooled2 = UnitRows.normalise(pooled2);
+            centres = UnitRows.normalise(centres);
+        }
         if (pooled1.getShape().dimension() != 2 || !pooled1.getShape().equals(pooled2.getShape())) {
             throw new IllegalArgumentException("pooled views must both be (b, d), got " + pooled1.getShape()
                     + " and " + pooled2.getShape());

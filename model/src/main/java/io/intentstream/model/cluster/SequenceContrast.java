@@ -4,6 +4,7 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDArrays;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
+import io.intentstream.model.ContrastSimilarity;
 import io.intentstream.model.Fusion;
 import io.intentstream.model.tensor.Rows;
 import io.intentstream.model.tensor.Scalars;
@@ -55,6 +56,12 @@ public final class SequenceContrast {
      */
     public static NDArray loss(NDArray view1, NDArray view2, NDArray centres, Fusion fusion, CentreChoice choice,
             float temperature) {
+        return loss(view1, view2, centres, fusion, choice, temperature, ContrastSimilarity.DOT);
+    }
+
+    /** {@link #loss} comparing the fused, flattened views by {@code similarity}. */
+    public static NDArray loss(NDArray view1, NDArray view2, NDArray centres, Fusion fusion, CentreChoice choice,
+            float temperature, ContrastSimilarity similarity) {
         if (view1.getShape().dimension() != 3 || !view1.getShape().equals(view2.getShape())) {
             throw new IllegalArgumentException("views must both be (b, T, d), got " + view1.getShape() + " and "
                     + view2.getShape());
@@ -62,7 +69,7 @@ public final class SequenceContrast {
         NDArray fused1 = fuse(view1, centreRows(view1, centres, choice), fusion);
         NDArray fused2 = fuse(view2, centreRows(view2, centres, choice), fusion);
         long b = view1.getShape().get(0);
-        return ntXent(fused1.reshape(b, -1), fused2.reshape(b, -1), temperature);
+        return ntXent(fused1.reshape(b, -1), fused2.reshape(b, -1), temperature, similarity);
     }
 
     /**
@@ -96,6 +103,18 @@ public final class SequenceContrast {
      * @param b (n, m), {@code b[i]} the positive of {@code a[i]}
      */
     public static NDArray ntXent(NDArray a, NDArray b, float temperature) {
+        return ntXent(a, b, temperature, ContrastSimilarity.DOT);
+    }
+
+    /**
+     * {@link #ntXent(NDArray, NDArray, float)} with the rows compared by {@code similarity}: for
+     * {@link ContrastSimilarity#COSINE} every row is L2-normalised first (with gradient through the normalisation).
+     */
+    public static NDArray ntXent(NDArray a, NDArray b, float temperature, ContrastSimilarity similarity) {
+        if (similarity == ContrastSimilarity.COSINE) {
+            a = UnitRows.normalise(a);
+            b = UnitRows.normalise(b);
+        }
         if (a.getShape().dimension() != 2 || !a.getShape().equals(b.getShape())) {
             throw new IllegalArgumentException("a and b must both be (n, m), got " + a.getShape() + " and "
                     + b.getShape());
@@ -104,10 +123,11 @@ public final class SequenceContrast {
         long n = a.getShape().get(0);
         NDManager manager = a.getManager();
         NDArray z = a.concat(b, 0); // (2n, m)
-        NDArray similarity = z.matMul(z.transpose()).div(Scalars.like(z, temperature)); // (2n, 2n)
+        NDArray similarities = z.matMul(z.transpose()).div(Scalars.like(z, temperature)); // (2n, 2n)
         NDArray self = manager.eye(Math.toIntExact(2 * n)).toType(DataType.BOOLEAN, false); // (2n, 2n)
-        NDArray excluded = manager.full(similarity.getShape(), Float.NEGATIVE_INFINITY, similarity.getDataType());
-        NDArray logits = NDArrays.where(self, excluded, similarity);
+        NDArray excluded = manager.full(similarities.getShape(), Float.NEGATIVE_INFINITY,
+                similarities.getDataType());
+        NDArray logits = NDArrays.where(self, excluded, similarities);
         // Labels from libtorch ranges, not Java arrays: the gather's backward pass reads them.
         NDArray positives = manager.arange(n, 2 * n, 1L, DataType.INT64)
                 .concat(manager.arange(0L, n, 1L, DataType.INT64)); // (2n): i + n mod 2n

@@ -70,11 +70,13 @@ public final class JointObjective {
                 NDArray first = views.get(new NDIndex("0:{}", b)); // (B, T, D)
                 NDArray second = views.get(new NDIndex("{}:", b)); // (B, T, D)
                 sequenceContrast = SequenceContrast.loss(first, second, centres, config.fusion(),
-                                SequenceContrast.CentreChoice.POSITION, config.temperature())
+                                SequenceContrast.CentreChoice.POSITION, config.temperature(),
+                                config.contrastSimilarity())
                         .mul(Scalars.like(pooled, config.sequenceContrastWeight()));
                 NDArray intent = NearestCentre.nearest(pooled, centres); // (B) int64, no gradient
                 intentContrast = IntentContrast.loss(first.mean(new int[] {1}), second.mean(new int[] {1}), centres,
-                                intent, config.temperature(), IntentContrast.Form.REFERENCE_NT_XENT)
+                                intent, config.temperature(), IntentContrast.Form.REFERENCE_NT_XENT,
+                                config.contrastSimilarity())
                         .mul(Scalars.like(pooled, config.intentContrastWeight()));
             }
         }

@@ -11,6 +11,7 @@ import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.training.GradientCollector;
+import io.intentstream.model.ContrastSimilarity;
 import io.intentstream.model.Fusion;
 import io.intentstream.model.cluster.SequenceContrast.CentreChoice;
 import org.junit.jupiter.api.AfterEach;
@@ -50,6 +51,29 @@ class SequenceContrastTest {
         // temperature 0.5 doubles every similarity
         float sharper = SequenceContrast.ntXent(a, a.duplicate(), 0.5f).getFloat();
         assertThat(sharper).isCloseTo((float) (log(2 + e(2)) - 2), within(1e-6f));
+    }
+
+    @Test
+    void cosineNtXentComparesDirectionsOnly() {
+        // Scaled copies of the orthonormal example: the dot product grows with the scale, the cosine does not.
+        NDArray a = manager.create(new float[][] {{3f, 0f}, {0f, 0.5f}});
+        NDArray b = manager.create(new float[][] {{7f, 0f}, {0f, 2f}});
+        float cosine = SequenceContrast.ntXent(a, b, 1f, ContrastSimilarity.COSINE).getFloat();
+        assertThat(cosine).isCloseTo((float) (log(2 + Math.E) - 1), within(1e-6f));
+        float dot = SequenceContrast.ntXent(a, b, 1f, ContrastSimilarity.DOT).getFloat();
+        assertThat(dot).isNotCloseTo(cosine, within(0.1f));
+        // Hand-computed: rows (1,1)/sqrt2 and (1,0) against (1,0) and (0,1) at temperature 0.5.
+        NDArray c = manager.create(new float[][] {{2f, 2f}, {5f, 0f}});
+        NDArray d = manager.create(new float[][] {{1f, 0f}, {0f, 3f}});
+        double r = 1 / Math.sqrt(2);
+        // z = [u0=(r,r), u1=(1,0), v0=(1,0), v1=(0,1)]; logits = 2 * cos; each row excludes itself.
+        double row0 = -2 * r + log(e(2 * r) + e(2 * r) + e(2 * r)); // positive v0 (cos r); negatives u1 (r), v1 (r)
+        double row1 = -0 + log(e(2 * r) + e(2) + e(0)); // positive v1 (cos 0); negatives u0 (r), v0 (1)
+        double row2 = -2 * r + log(e(2 * r) + e(2) + e(0)); // v0: positive u0 (r); negatives u1 (1), v1 (0)
+        double row3 = -0 + log(e(2 * r) + e(0) + e(0)); // v1: positive u1 (0); negatives u0 (r), v0 (0)
+        float expected = (float) ((row0 + row1 + row2 + row3) / 4);
+        assertThat(SequenceContrast.ntXent(c, d, 0.5f, ContrastSimilarity.COSINE).getFloat())
+                .isCloseTo(expected, within(1e-5f));
     }
 
     /** Two users, T = 1, d = 2. User 0's views lie near c1 = (1,0), user 1's near c2 = (0,1). */
