@@ -83,11 +83,14 @@ public final class ElcRecModel implements AutoCloseable {
     private boolean centresInitialised;
     private boolean closed;
 
-    private ElcRecModel(ElcRecConfig config) {
+    private ElcRecModel(ElcRecConfig config, int gpuIndex) {
+        if (gpuIndex < 0) {
+            throw new IllegalArgumentException("gpuIndex must not be negative, got " + gpuIndex);
+        }
         this.config = config;
         engine = TorchThreads.engine();
         NativeMemoryTuning.applyOnce();
-        manager = NDManager.newBaseManager(resolveDevice(config.device(), engine), ENGINE);
+        manager = NDManager.newBaseManager(resolveDevice(config.device(), engine, gpuIndex), ENGINE);
         try {
             network = new ElcRecNetwork(config);
             try (TrainingLock.Held ignored = TrainingLock.acquire()) {
@@ -114,12 +117,25 @@ public final class ElcRecModel implements AutoCloseable {
 
     /** A freshly initialised model (parameters ~ N(0, initRange), centres random until {@link #initialiseCentres}). */
     public static ElcRecModel create(ElcRecConfig config) {
-        return new ElcRecModel(config);
+        return create(config, 0);
+    }
+
+    /**
+     * {@link #create(ElcRecConfig)} on CUDA device {@code gpuIndex} when the config's device resolves to a GPU (for
+     * a TaskManager that Flink's GPU external resource assigned a device other than 0); ignored on the CPU.
+     */
+    public static ElcRecModel create(ElcRecConfig config, int gpuIndex) {
+        return new ElcRecModel(config, gpuIndex);
     }
 
     /** A model continuing exactly where {@code snapshot} was taken (parameters, Adam moments, step, RNG, version). */
     public static ElcRecModel restore(ModelSnapshot snapshot) {
-        ElcRecModel model = new ElcRecModel(snapshot.config());
+        return restore(snapshot, 0);
+    }
+
+    /** {@link #restore(ModelSnapshot)} on CUDA device {@code gpuIndex}, as for {@link #create(ElcRecConfig, int)}. */
+    public static ElcRecModel restore(ModelSnapshot snapshot, int gpuIndex) {
+        ElcRecModel model = new ElcRecModel(snapshot.config(), gpuIndex);
         try {
             model.load(snapshot);
             return model;
@@ -580,8 +596,12 @@ public final class ElcRecModel implements AutoCloseable {
         }
     }
 
-    private static ai.djl.Device resolveDevice(Device device, Engine engine) {
+    private static ai.djl.Device resolveDevice(Device device, Engine engine, int gpuIndex) {
         int gpus = engine.getGpuCount();
+        if (device != Device.CPU && gpus > 0 && gpuIndex >= gpus) {
+            throw new IllegalStateException("GPU " + gpuIndex + " was requested but the " + ENGINE + " engine sees "
+                    + gpus + " GPU(s)");
+        }
         return switch (device) {
             case CPU -> ai.djl.Device.cpu();
             case GPU -> {
@@ -589,9 +609,9 @@ public final class ElcRecModel implements AutoCloseable {
                     throw new IllegalStateException("device GPU was requested but the " + ENGINE
                             + " engine sees no GPU (CPU-only native library or no CUDA device); use AUTO or CPU");
                 }
-                yield ai.djl.Device.gpu();
+                yield ai.djl.Device.gpu(gpuIndex);
             }
-            case AUTO -> gpus > 0 ? ai.djl.Device.gpu() : ai.djl.Device.cpu();
+            case AUTO -> gpus > 0 ? ai.djl.Device.gpu(gpuIndex) : ai.djl.Device.cpu();
         };
     }
 }
