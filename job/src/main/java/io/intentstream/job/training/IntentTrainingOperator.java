@@ -174,11 +174,13 @@ public final class IntentTrainingOperator extends AbstractStreamOperator<IntentA
                 buffer.add(event);
             }
         }
+        // The GPU Flink's external resource gave this TaskManager (device 0 without one; ignored on the CPU).
+        int gpu = GpuSelection.gpuIndex(getRuntimeContext().getExternalResourceInfos(GpuSelection.RESOURCE_NAME));
         if (snapshot != null) {
             List<int[]> warmUp = new ArrayList<>();
             warmUpState.get().forEach(warmUp::add);
             long start = System.nanoTime();
-            trainer = OnlineTrainer.restore(snapshot, warmUp, warmUpSize);
+            trainer = OnlineTrainer.restore(snapshot, warmUp, warmUpSize, gpu);
             restoreMillis = (System.nanoTime() - start) / 1_000_000;
             verifyRestoredChecksum();
             if (!trainer.config().equals(modelConfig)) {
@@ -191,8 +193,8 @@ public final class IntentTrainingOperator extends AbstractStreamOperator<IntentA
         } else {
             byte[] initial = modelExchange.initialSnapshot();
             trainer = initial == null
-                    ? OnlineTrainer.create(modelConfig, warmUpSize)
-                    : OnlineTrainer.restore(initial, List.of(), warmUpSize);
+                    ? OnlineTrainer.create(modelConfig, warmUpSize, gpu)
+                    : OnlineTrainer.restore(initial, List.of(), warmUpSize, gpu);
             if (initial != null) {
                 LOG.info("Started from model version {} (checksum {}) with {} items", trainer.modelVersion(),
                         Long.toHexString(trainer.checksum()), trainer.itemIndex().size());

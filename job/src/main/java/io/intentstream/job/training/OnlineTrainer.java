@@ -75,13 +75,23 @@ public final class OnlineTrainer implements AutoCloseable {
 
     /** A fresh model whose item table has {@code config.itemCount()} rows for items. */
     public static OnlineTrainer create(ElcRecConfig config, int warmUpSize) {
+        return create(config, warmUpSize, 0);
+    }
+
+    /** {@link #create(ElcRecConfig, int)} with the model on CUDA device {@code gpuIndex} if it runs on a GPU. */
+    public static OnlineTrainer create(ElcRecConfig config, int warmUpSize, int gpuIndex) {
         requireWarmUp(warmUpSize, config);
-        ElcRecModel model = ElcRecModel.create(config);
+        ElcRecModel model = ElcRecModel.create(config, gpuIndex);
         return new OnlineTrainer(model, new ItemIndex(config.itemCount()), warmUpSize, List.of());
     }
 
     /** Continues from a {@link #snapshot()} and the warm-up sequences checkpointed with it. */
     public static OnlineTrainer restore(byte[] snapshot, List<int[]> warmUp, int warmUpSize) {
+        return restore(snapshot, warmUp, warmUpSize, 0);
+    }
+
+    /** {@link #restore(byte[], List, int)} with the model on CUDA device {@code gpuIndex} if it runs on a GPU. */
+    public static OnlineTrainer restore(byte[] snapshot, List<int[]> warmUp, int warmUpSize, int gpuIndex) {
         ModelSnapshot decoded = ModelSnapshot.fromBytes(snapshot);
         requireWarmUp(warmUpSize, decoded.config());
         ItemIndex index = decoded.itemIndex().length == 0
@@ -91,7 +101,7 @@ public final class OnlineTrainer implements AutoCloseable {
             throw new IllegalStateException("Snapshot item index capacity " + index.capacity()
                     + " does not match the model's item table (" + decoded.config().itemCount() + " rows)");
         }
-        ElcRecModel model = ElcRecModel.restore(decoded);
+        ElcRecModel model = ElcRecModel.restore(decoded, gpuIndex);
         return new OnlineTrainer(model, index, warmUpSize, warmUp);
     }
 
