@@ -280,6 +280,19 @@ public final class IntentStreamOptions {
             .withDescription("Exported snapshots kept in model.export.directory; older ones are deleted after each "
                     + "export.");
 
+    public static final ConfigOption<String> CENTRES_TOPIC = ConfigOptions.key("model.centres.topic")
+            .stringType()
+            .noDefaultValue()
+            .withDescription("Compacted Kafka topic the training operator publishes the intent centres to (one JSON "
+                    + "record per centre, key centre-<id>, with the model version), so consumers can interpret "
+                    + "cluster ids; created compacted when missing. Unset: not published.");
+
+    public static final ConfigOption<Duration> CENTRES_INTERVAL = ConfigOptions.key("model.centres.interval")
+            .durationType()
+            .defaultValue(Duration.ofMinutes(1))
+            .withDescription("Processing time between publications of the centres (only when the model changed), "
+                    + "and once more at the end of a bounded input.");
+
     // ---------------------------------------------------------------- Validation
 
     public static final ConfigOption<String> EARLIEST_EVENT_TIME = ConfigOptions.key("validation.earliest-event-time")
@@ -443,6 +456,14 @@ public final class IntentStreamOptions {
                     "needs " + EXPORT_DIRECTORY.key() + " to say where to export");
         });
         requireAtLeast(configuration, EXPORT_RETENTION, 1);
+        configuration.getOptional(CENTRES_TOPIC).ifPresent(topic -> {
+            requireNonBlank(configuration, CENTRES_TOPIC);
+            for (ConfigOption<String> other : List.of(INPUT_TOPIC, INTENTS_TOPIC, RECOMMENDATIONS_TOPIC,
+                    DEAD_LETTER_TOPIC)) {
+                check(!topic.equals(configuration.get(other)), CENTRES_TOPIC, "must differ from " + other.key());
+            }
+        });
+        requirePositive(configuration, CENTRES_INTERVAL);
         ElcRecConfig model = modelConfigUnchecked(configuration);
         check(configuration.get(CENTRE_WARM_UP) >= model.clusters(), CENTRE_WARM_UP,
                 "must be at least k (" + model.clusters() + ", from "
