@@ -111,6 +111,7 @@ public final class EndToEndBenchmark implements AutoCloseable {
     private final Settings settings;
     private final Consumer<String> progress;
     private final List<AutoCloseable> resources = new ArrayList<>();
+    private final AtomicReference<Exception> sendFailure = new AtomicReference<>();
     private JobClient jobClient;
 
     public EndToEndBenchmark(Settings settings, Consumer<String> progress) {
@@ -136,7 +137,13 @@ public final class EndToEndBenchmark implements AutoCloseable {
         for (int i = 0; i < settings.backlogEvents(); i++) {
             backlog.add(events.next("backlog", now));
         }
-        InputTopicWriter.write(broker.bootstrapServers(), input, backlog, 0);
+        try (KafkaProducer<String, byte[]> producer = producer(broker.bootstrapServers())) {
+            for (InteractionEvent event : backlog) {
+                send(producer, input, event);
+            }
+            producer.flush();
+            rethrowSendFailure();
+        }
         progress.accept(String.format("Wrote a backlog of %d events; starting the job", backlog.size()));
 
         LatencyRecorder recorder = new LatencyRecorder();
@@ -180,7 +187,6 @@ public final class EndToEndBenchmark implements AutoCloseable {
         progress.accept(String.format("Writing %d events at %.0f%% of the sustained rate (%.1f events/s)", count,
                 fraction * 100, rate));
         int before = recorder.count();
-        AtomicReference<Exception> failure = new AtomicReference<>();
         long start = System.nanoTime();
         double intervalNanos = 1e9 / rate;
         for (int i = 0; i < count; i++) {
@@ -189,19 +195,11 @@ public final class EndToEndBenchmark implements AutoCloseable {
             if (wait > 0) {
                 TimeUnit.NANOSECONDS.sleep(wait);
             }
-            InteractionEvent event = events.next(phase, System.currentTimeMillis());
-            producer.send(new ProducerRecord<>(topic, null, event.eventTimeMillis(), event.userId(),
-                    AvroBinary.encode(InputTopicWriter.toAvro(event))), (metadata, error) -> {
-                        if (error != null) {
-                            failure.compareAndSet(null, error);
-                        }
-                    });
-            if (failure.get() != null) {
-                throw new IllegalStateException("Kafka rejected a benchmark event: " + failure.get().getMessage(),
-                        failure.get());
-            }
+            send(producer, topic, events.next(phase, System.currentTimeMillis()));
+            rethrowSendFailure();
         }
         producer.flush();
+        rethrowSendFailure();
         double inputRate = count / Math.max(1e-9, (System.nanoTime() - start) / 1e9);
         awaitArrivals(recorder, reader, jobResult, before + count, "the " + phase + " phase");
         long[] latencies = recorder.since(before).stream()
@@ -280,12 +278,34 @@ public final class EndToEndBenchmark implements AutoCloseable {
         return IntentStreamOptions.validate(options);
     }
 
+    /** Sends one event, keyed by user, with its event time as the record timestamp. */
+    private void send(KafkaProducer<String, byte[]> producer, String topic, InteractionEvent event) {
+        producer.send(new ProducerRecord<>(topic, null, event.eventTimeMillis(), event.userId(),
+                AvroBinary.encode(InputTopicWriter.toAvro(event))), (metadata, error) -> {
+                    if (error != null) {
+                        sendFailure.compareAndSet(null, error);
+                    }
+                });
+    }
+
+    private void rethrowSendFailure() {
+        Exception failure = sendFailure.get();
+        if (failure != null) {
+            throw new IllegalStateException("Kafka rejected a benchmark event: " + failure.getMessage(), failure);
+        }
+    }
+
     private static KafkaProducer<String, byte[]> producer(String bootstrapServers) {
         Properties properties = new Properties();
         properties.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
         properties.put(ProducerConfig.ACKS_CONFIG, "all");
         // Paced single records: do not hold them back to fill batches, that would add to the measured latency.
         properties.put(ProducerConfig.LINGER_MS_CONFIG, 0);
+        // Seen on the loaded test machine: an idempotent producer's first batches to a just-created partition
+        // failed with NOT_LEADER_OR_FOLLOWER, and every retry then with OUT_OF_ORDER_SEQUENCE_NUMBER until the
+        // delivery timeout. Without idempotence the retry succeeds; one request in flight keeps the order.
+        properties.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, false);
+        properties.put(ProducerConfig.MAX_IN_FLIGHT_REQUESTS_PER_CONNECTION, 1);
         return new KafkaProducer<>(properties, new StringSerializer(), new ByteArraySerializer());
     }
 
