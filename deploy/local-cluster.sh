@@ -356,5 +356,5 @@ case "${1:-}" in
   kafka-console-consumer) shift; kafka_tool org.apache.kafka.tools.consumer.ConsoleConsumer "$@" ;;
   status) cmd_status ;;
   stop) cmd_stop ;;
-  *) sed -n "2,25p" "$0" | sed 's/^# \{0,1\}//'; exit 2 ;;
+  *) sed -n "2,24p" "$0" | sed 's/^# \{0,1\}//'; exit 2 ;;
 esac
