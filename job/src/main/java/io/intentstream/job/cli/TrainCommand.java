@@ -103,6 +103,18 @@ public final class TrainCommand implements Callable<Integer> {
     @Option(names = "--learning-rate", paramLabel = "LR", description = "Override Adam's learning rate (default 1e-3).")
     Float learningRate;
 
+    @Option(names = "--cluster-loss-weight", paramLabel = "ALPHA",
+            description = "Override the preset's cluster-loss weight alpha (beauty 10, sports and toys 1, yelp 0.1).")
+    Float clusterLossWeight;
+
+    @Option(names = "--sequence-contrast-weight", paramLabel = "W",
+            description = "Override the sequence contrast's weight (default 0.1).")
+    Float sequenceContrastWeight;
+
+    @Option(names = "--intent-contrast-weight", paramLabel = "W",
+            description = "Override the intent contrast's weight (default 0.1).")
+    Float intentContrastWeight;
+
     @Option(names = "--contrast-similarity", paramLabel = "dot|cosine", converter = SimilarityConverter.class,
             description = "How the contrastive terms compare representations: dot (the reference) or cosine "
                     + "(L2-normalised; pair with --temperature below 1) (default: dot).")
@@ -200,6 +212,15 @@ public final class TrainCommand implements Callable<Integer> {
             }
             if (learningRate != null) {
                 b.learningRate(learningRate);
+            }
+            if (clusterLossWeight != null) {
+                b.clusterLossWeight(clusterLossWeight);
+            }
+            if (sequenceContrastWeight != null) {
+                b.sequenceContrastWeight(sequenceContrastWeight);
+            }
+            if (intentContrastWeight != null) {
+                b.intentContrastWeight(intentContrastWeight);
             }
             if (contrastSimilarity != null) {
                 b.contrastSimilarity(contrastSimilarity);

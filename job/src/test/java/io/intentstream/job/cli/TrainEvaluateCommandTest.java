@@ -1,6 +1,7 @@
 package io.intentstream.job.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.within;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -180,6 +181,28 @@ class TrainEvaluateCommandTest {
         JsonNode results = new ObjectMapper().readTree(out.resolve("results.json").toFile());
         assertThat(results.get("epochs_run").asInt()).isEqualTo(2);
         assertThat(results.get("valid")).hasSize(2);
+    }
+
+    @Test
+    void objectiveOverridesReachTheTrainedModelsConfig() throws IOException {
+        Path out = dir.resolve("overrides");
+        Run train = run(new TrainCommand(), "--data", data.toString(), "--preset", "beauty", "--epochs", "1",
+                "--out", out.toString(), "--batch-size", "32", "--clusters", "4", "--max-length", "8",
+                "--hidden-size", "16", "--device", "cpu", "--no-progress", "--cluster-loss-weight", "0.5",
+                "--sequence-contrast-weight", "0.2", "--intent-contrast-weight", "0.3", "--contrast-similarity",
+                "cosine", "--temperature", "0.25");
+        assertThat(train.exitCode()).as(train.err()).isZero();
+        JsonNode config = new ObjectMapper().readTree(out.resolve("results.json").toFile()).get("config");
+        assertThat(config.get("cluster_loss_weight").asDouble()).isEqualTo(0.5);
+        assertThat(config.get("sequence_contrast_weight").asDouble()).isCloseTo(0.2, within(1e-6));
+        assertThat(config.get("intent_contrast_weight").asDouble()).isCloseTo(0.3, within(1e-6));
+        assertThat(config.get("contrast_similarity").asText()).isEqualTo("COSINE");
+        assertThat(config.get("temperature").asDouble()).isEqualTo(0.25);
+
+        Run invalid = run(new TrainCommand(), "--data", data.toString(), "--preset", "beauty", "--out",
+                dir.resolve("invalid").toString(), "--contrast-similarity", "euclid");
+        assertThat(invalid.exitCode()).isEqualTo(CommandLine.ExitCode.USAGE);
+        assertThat(invalid.err()).contains("expected dot or cosine");
     }
 
     private static String[] concat(String[] options, String... more) {
