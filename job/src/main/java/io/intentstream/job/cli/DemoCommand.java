@@ -76,6 +76,13 @@ public final class DemoCommand implements Callable<Integer> {
             description = "Malformed input records to add, to show the dead-letter topic. Default: ${DEFAULT-VALUE}.")
     int malformed;
 
+    @Option(names = "--inject-failures", paramLabel = "K", defaultValue = "0",
+            description = "Make the job fail K times, spread over the run (alternately right after a completed "
+                    + "checkpoint and during a checkpoint); it restarts from its last checkpoint each time. The "
+                    + "summary shows failures injected, restarts, and events missing or duplicated in the "
+                    + "read_committed outputs (default: ${DEFAULT-VALUE}).")
+    int injectFailures;
+
     @Option(names = "--partitions", paramLabel = "P", defaultValue = "2",
             description = "Partitions of every topic. Default: ${DEFAULT-VALUE}.")
     int partitions;
@@ -101,7 +108,8 @@ public final class DemoCommand implements Callable<Integer> {
                         PlantedIntentStream.Parameters.DEFAULT_SUCCESSOR_PROBABILITY,
                         PlantedIntentStream.Parameters.DEFAULT_GROUP_JUMP_PROBABILITY, seed));
         DemoRunner.Settings settings =
-                new DemoRunner.Settings(input, malformed, partitions, JobSettingsArguments.parse(jobSettings), timeout, seed);
+                new DemoRunner.Settings(input, malformed, partitions, JobSettingsArguments.parse(jobSettings), timeout, seed,
+                        injectFailures);
 
         PrintWriter out = spec.commandLine().getOut();
         PrintWriter err = spec.commandLine().getErr();
@@ -140,6 +148,7 @@ public final class DemoCommand implements Callable<Integer> {
         require(intents >= 1, "--intents must be at least 1, got " + intents);
         require(itemsPerIntent >= 2, "--items-per-intent must be at least 2, got " + itemsPerIntent);
         require(malformed >= 0, "--inject-malformed must not be negative, got " + malformed);
+        require(injectFailures >= 0, "--inject-failures must not be negative, got " + injectFailures);
         require(partitions >= 1, "--partitions must be at least 1, got " + partitions);
         require(activeUsers >= 1, "--active-users must be at least 1, got " + activeUsers);
         require(!timeout.isNegative() && !timeout.isZero(), "--timeout must be positive, got " + timeout);
@@ -173,6 +182,13 @@ public final class DemoCommand implements Callable<Integer> {
         row(out, "train steps", s.trainSteps() == null ? "n/a" : s.trainSteps().toString());
         row(out, "last loss", s.loss() == null ? "n/a" : String.format(Locale.ROOT, "%.4f", s.loss()));
         row(out, "model version", Long.toString(s.modelVersion()));
+        if (s.failuresInjected() != null) {
+            row(out, "failures injected", s.failuresInjected() + " (restarts " + s.restarts() + ")");
+        }
+        if (s.missing() != null) {
+            row(out, "missing / duplicated", s.missing() + " / " + s.duplicated()
+                    + " (valid events without an intent / with more than one output)");
+        }
         row(out, "clusters (k)", Integer.toString(s.clusters()));
         if (s.intentNmi() != null) {
             row(out, "intent NMI", String.format(Locale.ROOT, "%.3f (random assignment: %.3f, %d planted intents)",

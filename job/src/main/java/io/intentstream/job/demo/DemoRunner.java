@@ -1,5 +1,6 @@
 package io.intentstream.job.demo;
 
+import io.intentstream.avro.IntentAssignment;
 import io.intentstream.job.IntentStreamJob;
 import io.intentstream.job.config.IntentStreamOptions;
 import io.intentstream.job.config.StartingOffsets;
@@ -27,6 +28,8 @@ import org.apache.flink.configuration.Configuration;
 import org.apache.flink.configuration.CoreOptions;
 import org.apache.flink.configuration.RestartStrategyOptions;
 import org.apache.flink.core.execution.JobClient;
+import org.apache.flink.formats.avro.typeutils.AvroTypeInfo;
+import org.apache.flink.streaming.api.functions.sink.v2.DiscardingSink;
 import org.apache.flink.state.rocksdb.RocksDBOptions;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 import org.slf4j.Logger;
@@ -72,10 +75,19 @@ public final class DemoRunner implements AutoCloseable {
      *     starting offsets are the demo's
      * @param timeout the longest the job may run
      * @param seed seeds the random baseline assignment
+     * @param injectFailures failures to inject into the job, spread over the run (see {@link FailureInjector})
      */
     public record Settings(Input input, int malformed, int partitions, Configuration jobOptions, Duration timeout,
-            long seed) {
+            long seed, int injectFailures) {
+        public Settings(Input input, int malformed, int partitions, Configuration jobOptions, Duration timeout,
+                long seed) {
+            this(input, malformed, partitions, jobOptions, timeout, seed, 0);
+        }
+
         public Settings {
+            if (injectFailures < 0) {
+                throw new IllegalArgumentException("injectFailures must not be negative, got " + injectFailures);
+            }
             Objects.requireNonNull(input, "input");
             Objects.requireNonNull(jobOptions, "jobOptions");
             Objects.requireNonNull(timeout, "timeout");
@@ -151,7 +163,8 @@ public final class DemoRunner implements AutoCloseable {
     private DemoSummary runToTheEnd() throws Exception {
         long runStarted = System.nanoTime();
         InputEvents events = loadInput();
-        Configuration options = demoOptions(settings.jobOptions(), settings.input(), events.distinctItems());
+        Configuration options = demoOptions(settings.jobOptions(), settings.input(), events.distinctItems(),
+                settings.injectFailures());
         int clusters = IntentStreamOptions.modelConfig(withBroker(options, "localhost:1")).clusters();
 
         TemporaryDirectory runDirectory = register(TemporaryDirectory.create("intent-stream-demo-"));
@@ -183,7 +196,14 @@ public final class DemoRunner implements AutoCloseable {
         flink.set(CoreOptions.TMP_DIRS, runDirectory.path().resolve("tmp").toString());
         flink.set(RocksDBOptions.LOCAL_DIRECTORIES, runDirectory.path().resolve("rocksdb").toString());
         StreamExecutionEnvironment env = StreamExecutionEnvironment.createLocalEnvironment(flink);
-        IntentStreamJob.fromConfiguration(options).build(env);
+        IntentStreamJob.Outputs jobOutputs = IntentStreamJob.fromConfiguration(options).build(env);
+        // Always in the job, also without failures to inject: it also counts the restarts the job goes through.
+        FailureInjector.Plan failurePlan = new FailureInjector.Plan("demo-" + UUID.randomUUID(),
+                settings.injectFailures(), Math.max(1, events.events().size() / (settings.injectFailures() + 2)), 0);
+        jobOutputs.intents()
+                .map(new FailureInjector<>(failurePlan), new AvroTypeInfo<>(IntentAssignment.class))
+                .uid("demo-failure-injector").name("Failure injector").setParallelism(1)
+                .sinkTo(new DiscardingSink<>()).uid("demo-failure-injector-sink").name("Discard").setParallelism(1);
         listener.onStep(String.format("Running the job on a local Flink MiniCluster (k=%d, checkpoints every %s)",
                 clusters, options.get(IntentStreamOptions.CHECKPOINT_INTERVAL).toMillis() + " ms"));
         long jobStarted = System.nanoTime();
@@ -196,6 +216,9 @@ public final class DemoRunner implements AutoCloseable {
                     + CATCH_UP_TIMEOUT.toSeconds() + " s after the job finished");
         }
         double wallSeconds = (System.nanoTime() - jobStarted) / 1e9;
+        FailureInjector.Progress failures = FailureInjector.progress(failurePlan.id());
+        FailureInjector.forget(failurePlan.id());
+        List<String> validEventIds = events.events().stream().map(InteractionEvent::eventId).toList();
         Long trainSteps = result.getAccumulatorResult(IntentTrainingOperator.TRAIN_STEPS_ACCUMULATOR);
         Double loss = result.getAccumulatorResult(IntentTrainingOperator.LOSS_ACCUMULATOR);
         listener.onProgress(progress(tally, written.validEvents(), jobStarted, trainSteps, loss));
@@ -233,7 +256,11 @@ public final class DemoRunner implements AutoCloseable {
                 (System.nanoTime() - runStarted) / 1e9,
                 plantedIntents,
                 intentNmi,
-                randomNmi);
+                randomNmi,
+                failures.injected().size(),
+                failures.restarts(),
+                tally.missing(validEventIds),
+                tally.duplicated());
     }
 
     private record InputEvents(List<InteractionEvent> events, Map<String, Integer> plantedIntents,
@@ -264,6 +291,11 @@ public final class DemoRunner implements AutoCloseable {
      * moments would be checkpointed every interval; at most {@link #DEMO_RESTART_ATTEMPTS} restarts.
      */
     static Configuration demoOptions(Configuration user, Input input, int distinctItems) {
+        return demoOptions(user, input, distinctItems, 0);
+    }
+
+    /** {@link #demoOptions(Configuration, Input, int)}, allowing the restarts of {@code injectFailures} too. */
+    static Configuration demoOptions(Configuration user, Input input, int distinctItems, int injectFailures) {
         if (user.containsKey(IntentStreamOptions.BOOTSTRAP_SERVERS.key())) {
             throw new IllegalArgumentException("The demo runs its own embedded Kafka broker; do not set --"
                     + IntentStreamOptions.BOOTSTRAP_SERVERS.key());
@@ -283,7 +315,8 @@ public final class DemoRunner implements AutoCloseable {
             // Flink's default with checkpointing retries forever; a demo whose job keeps failing should end
             // with the job's error instead.
             options.set(RestartStrategyOptions.RESTART_STRATEGY, "fixed-delay");
-            options.set(RestartStrategyOptions.RESTART_STRATEGY_FIXED_DELAY_ATTEMPTS, DEMO_RESTART_ATTEMPTS);
+            options.set(RestartStrategyOptions.RESTART_STRATEGY_FIXED_DELAY_ATTEMPTS,
+                    DEMO_RESTART_ATTEMPTS + injectFailures);
             options.set(RestartStrategyOptions.RESTART_STRATEGY_FIXED_DELAY_DELAY, Duration.ofSeconds(1));
         }
         if (!user.containsKey(IntentStreamOptions.ITEM_CAPACITY.key())) {

@@ -37,6 +37,10 @@ import com.fasterxml.jackson.databind.SerializationFeature;
  * @param intentNmi NMI of planted intent vs each user's last assigned cluster (synthetic input only)
  * @param randomNmi NMI of planted intent vs a seeded uniformly random cluster in [0, k) per user, the baseline
  *     that {@code intentNmi} must beat (synthetic input only)
+ * @param failuresInjected failures the demo injected into its job ({@code --inject-failures})
+ * @param restarts how often the job restarted from its last checkpoint
+ * @param missing valid input events without an intent in the read_committed drain (0 under exactly-once)
+ * @param duplicated events with more than one intent or more than one recommendation (0 under exactly-once)
  */
 @JsonInclude(JsonInclude.Include.NON_NULL)
 public record DemoSummary(
@@ -60,7 +64,11 @@ public record DemoSummary(
         double totalSeconds,
         Integer plantedIntents,
         Double intentNmi,
-        Double randomNmi) {
+        Double randomNmi,
+        Integer failuresInjected,
+        Integer restarts,
+        Long missing,
+        Long duplicated) {
 
     private static final ObjectMapper JSON = new ObjectMapper()
             .setPropertyNamingStrategy(PropertyNamingStrategies.SNAKE_CASE)

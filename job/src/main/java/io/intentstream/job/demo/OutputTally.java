@@ -5,6 +5,9 @@ import io.intentstream.avro.IntentAssignment;
 import io.intentstream.avro.Recommendation;
 
 import java.time.Instant;
+import java.util.Collection;
+import java.util.HashSet;
+import java.util.Set;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicLong;
@@ -23,12 +26,16 @@ public final class OutputTally implements OutputTopicReader.Listener {
     private final AtomicLong maxModelVersion = new AtomicLong(-1);
     private final Map<String, LastAssignment> lastAssignments = new ConcurrentHashMap<>();
     private final Map<String, Long> deadLettersByReason = new ConcurrentHashMap<>();
+    /** Outputs per answered event id: how a consumer joins outputs to inputs, and how the demo counts exactly. */
+    private final Map<String, Integer> intentsByEvent = new ConcurrentHashMap<>();
+    private final Map<String, Integer> recommendationsByEvent = new ConcurrentHashMap<>();
 
     private record LastAssignment(Instant eventTime, int clusterId) {}
 
     @Override
     public void onIntent(IntentAssignment intent, ConsumerRecord<String, byte[]> record) {
         intents.incrementAndGet();
+        intentsByEvent.merge(intent.getEventId(), 1, Integer::sum);
         maxModelVersion.accumulateAndGet(intent.getModelVersion(), Math::max);
         // The last assignment is the one answering the user's newest event; output order across partitions
         // and checkpoints is not event order, so compare event times.
@@ -39,6 +46,7 @@ public final class OutputTally implements OutputTopicReader.Listener {
     @Override
     public void onRecommendation(Recommendation recommendation, ConsumerRecord<String, byte[]> record) {
         recommendations.incrementAndGet();
+        recommendationsByEvent.merge(recommendation.getEventId(), 1, Integer::sum);
         maxModelVersion.accumulateAndGet(recommendation.getModelVersion(), Math::max);
     }
 
@@ -80,6 +88,27 @@ public final class OutputTally implements OutputTopicReader.Listener {
         Map<String, Integer> clusters = new ConcurrentHashMap<>();
         lastAssignments.forEach((user, last) -> clusters.put(user, last.clusterId()));
         return clusters;
+    }
+
+    /** Of {@code eventIds}, those without an intent. */
+    public long missing(Collection<String> eventIds) {
+        return eventIds.stream().filter(id -> !intentsByEvent.containsKey(id)).count();
+    }
+
+    /** Events answered by more than one intent or more than one recommendation. */
+    public long duplicated() {
+        Set<String> duplicated = new HashSet<>();
+        intentsByEvent.forEach((id, n) -> {
+            if (n > 1) {
+                duplicated.add(id);
+            }
+        });
+        recommendationsByEvent.forEach((id, n) -> {
+            if (n > 1) {
+                duplicated.add(id);
+            }
+        });
+        return duplicated.size();
     }
 
     public Map<String, Long> deadLettersByReason() {
