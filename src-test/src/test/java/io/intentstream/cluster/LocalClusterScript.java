@@ -88,15 +88,6 @@ public final class LocalClusterScript implements AutoCloseable {
         run(timeout, "stop");
     }
 
-    /** The process id the script recorded for a daemon ({@code jobmanager}, {@code kafka}, {@code taskmanager-N}). */
-    public long pid(String daemon) {
-        try {
-            return Long.parseLong(Files.readString(home.resolve("pids").resolve(daemon + ".pid")).trim());
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
-    }
-
     @Override
     public void close() {
         stop(Duration.ofMinutes(2));

@@ -66,7 +66,8 @@ class StandaloneClusterTaskManagerKillITCase {
     private static final Logger LOG = LoggerFactory.getLogger(StandaloneClusterTaskManagerKillITCase.class);
 
     private static final int EVENTS = 2_400;
-    private static final int EVENTS_PER_SECOND = 150;
+    // Slow enough that the stream is still running when the first outputs are committed on a busy machine.
+    private static final int EVENTS_PER_SECOND = 60;
     /** Kill once this share of the stream is written (and a checkpoint exists): well inside the stream. */
     private static final double KILL_AT_FRACTION = 0.35;
     private static final int MALFORMED_EVERY = 500;
@@ -81,12 +82,17 @@ class StandaloneClusterTaskManagerKillITCase {
     private static Path repository;
     private static LocalClusterScript cluster;
     private static FlinkRestClient rest;
+    /** The daemons run in their own sessions and outlive this JVM: stop them even if the fork is killed. */
+    private static Thread stopOnExit;
 
     @BeforeAll
     static void startCluster() throws IOException {
         repository = Path.of("").toAbsolutePath().getParent();
         Path home = Path.of("target").toAbsolutePath().resolve("local-cluster-" + System.currentTimeMillis());
         cluster = new LocalClusterScript(repository, home, LocalClusterScript.Ports.free());
+        LocalClusterScript toStop = cluster;
+        stopOnExit = new Thread(toStop::close, "stop-local-cluster");
+        Runtime.getRuntime().addShutdownHook(stopOnExit);
         long started = System.nanoTime();
         try {
             cluster.start(START_TIMEOUT);
@@ -102,6 +108,7 @@ class StandaloneClusterTaskManagerKillITCase {
     static void stopCluster() {
         if (cluster != null) {
             cluster.close();
+            Runtime.getRuntime().removeShutdownHook(stopOnExit);
         }
     }
 
