@@ -30,14 +30,14 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
 
 /**
- * No Kubernetes cluster runs here, so the FlinkDeployment manifests in deploy/kubernetes are checked by parsing
+ * No Kubernetes cluster runs here, so the FlinkDeployment manifests (deploy/*.yaml) are checked by parsing
  * them: the settings an SRE relies on are present, every job argument is an intent-stream ConfigOption whose value
  * passes the job's own validation, and the image they name matches what deploy/Dockerfile builds.
  */
 class DeployManifestsTest {
 
     private static final Path REPOSITORY = Path.of("").toAbsolutePath().getParent();
-    private static final Path MANIFESTS = REPOSITORY.resolve("deploy/kubernetes");
+    private static final Path MANIFESTS = REPOSITORY.resolve("deploy");
     private static final ObjectMapper YAML = new ObjectMapper(new YAMLFactory());
 
     static Stream<Path> manifests() throws IOException {
