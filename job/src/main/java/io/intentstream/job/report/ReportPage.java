@@ -245,7 +245,10 @@ public final class ReportPage {
 
     private void bars(String id, String chartTitle, String yName, List<String> names, List<Double> values) {
         ObjectNode option = base(chartTitle);
-        ArrayNode categories = option.putObject("xAxis").put("type", "category").putArray("data");
+        ObjectNode xAxis = option.putObject("xAxis").put("type", "category");
+        // Every bar keeps its label (ECharts drops overlapping ones by default); long names are tilted.
+        xAxis.putObject("axisLabel").put("interval", 0).put("rotate", names.size() > 6 ? 60 : 12);
+        ArrayNode categories = xAxis.putArray("data");
         names.forEach(categories::add);
         option.putObject("yAxis").put("type", "value").put("name", yName);
         ArrayNode data = option.putArray("series").addObject().put("type", "bar").putArray("data");
