@@ -112,9 +112,10 @@ execution.checkpointing.interval: $CHECKPOINT_INTERVAL
 restart-strategy.type: fixed-delay
 restart-strategy.fixed-delay.attempts: 120
 restart-strategy.fixed-delay.delay: 1 s
-# A killed TaskManager is declared dead after 5 s instead of 50 s.
-heartbeat.interval: 1000
-heartbeat.timeout: 5000
+# A killed TaskManager's closed connection is noticed within a second or two; the heartbeat timeout only catches
+# hung processes. 15 s instead of 50 s, but not 5 s: on a busy machine a slow JVM misses 5 s and fails the job.
+heartbeat.interval: 2000
+heartbeat.timeout: 15000
 # DJL is in lib/ and loads its native library once per JVM: never through a job's class loader.
 classloader.parent-first-patterns.additional: [ai.djl.]
 metrics.reporter.prom.factory.class: org.apache.flink.metrics.prometheus.PrometheusReporterFactory
