@@ -42,6 +42,21 @@ class OutputTallyTest {
     }
 
     @Test
+    void countsValidEventsWithoutAnIntentAndEventsAnsweredMoreThanOnce() {
+        OutputTally tally = new OutputTally();
+        tally.onIntent(intent("e-1", "u-1", 1_000, 1, 1), null);
+        tally.onIntent(intent("e-2", "u-1", 2_000, 1, 1), null);
+        tally.onIntent(intent("e-2", "u-1", 2_000, 1, 1), null);
+        Recommendation r3 = Recommendation.newBuilder().setEventId("e-3").setUserId("u-1")
+                .setEventTime(Instant.ofEpochMilli(3)).setModelVersion(1).setItems(List.of()).build();
+        tally.onRecommendation(r3, null);
+        tally.onRecommendation(r3, null);
+
+        assertThat(tally.missing(List.of("e-1", "e-2", "e-3", "e-4"))).isEqualTo(2);
+        assertThat(tally.duplicated()).as("e-2 twice as intent, e-3 twice as recommendation").isEqualTo(2);
+    }
+
+    @Test
     void reasonCodeIsTheLeadingWord() {
         assertThat(OutputTally.reasonCode("INVALID: x")).isEqualTo("INVALID");
         assertThat(OutputTally.reasonCode("  UNDECODABLE")).isEqualTo("UNDECODABLE");
