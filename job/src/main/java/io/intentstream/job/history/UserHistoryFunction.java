@@ -2,7 +2,6 @@ package io.intentstream.job.history;
 
 import io.intentstream.avro.DeadLetter;
 import io.intentstream.avro.Interaction;
-import io.intentstream.job.source.DeadLetterRouter;
 import io.intentstream.job.source.InteractionRecord;
 import io.intentstream.job.source.RejectionReason;
 import io.intentstream.model.catalog.ItemFingerprint;
@@ -15,7 +14,6 @@ import org.apache.flink.api.common.state.ValueStateDescriptor;
 import org.apache.flink.api.common.typeinfo.PrimitiveArrayTypeInfo;
 import org.apache.flink.api.common.typeinfo.Types;
 import org.apache.flink.formats.avro.typeutils.AvroTypeInfo;
-import org.apache.flink.metrics.Counter;
 import org.apache.flink.streaming.api.functions.KeyedProcessFunction;
 import org.apache.flink.util.Collector;
 import org.apache.flink.util.OutputTag;
@@ -56,7 +54,6 @@ public final class UserHistoryFunction extends KeyedProcessFunction<String, Inte
 
     private transient ValueState<long[]> recentItems;
     private transient MapState<String, Boolean> seenEventIds;
-    private transient Counter duplicates;
 
     public UserHistoryFunction(int maxLength, Duration ttl, Duration duplicateRetention) {
         if (maxLength < 1) {
@@ -89,8 +86,6 @@ public final class UserHistoryFunction extends KeyedProcessFunction<String, Inte
                 .setStateVisibility(StateTtlConfig.StateVisibility.NeverReturnExpired)
                 .build());
         seenEventIds = getRuntimeContext().getMapState(seen);
-        duplicates = getRuntimeContext().getMetricGroup().addGroup(DeadLetterRouter.METRIC_GROUP)
-                .counter(RejectionReason.DUPLICATE.name());
     }
 
     @Override
@@ -98,7 +93,6 @@ public final class UserHistoryFunction extends KeyedProcessFunction<String, Inte
         Interaction interaction = record.interaction;
         String eventId = interaction.getEventId();
         if (seenEventIds.contains(eventId)) {
-            duplicates.inc();
             ctx.output(DUPLICATES, record.deadLetter(RejectionReason.DUPLICATE.describe(
                     "user " + interaction.getUserId() + " already sent event_id " + eventId),
                     Instant.ofEpochMilli(ctx.timerService().currentProcessingTime())));
