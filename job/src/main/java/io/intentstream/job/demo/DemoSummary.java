@@ -1,15 +1,9 @@
 package io.intentstream.job.demo;
 
-import java.io.IOException;
-import java.io.UncheckedIOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Map;
 
 import com.fasterxml.jackson.annotation.JsonInclude;
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.PropertyNamingStrategies;
-import com.fasterxml.jackson.databind.SerializationFeature;
 
 /**
  * The result of one demo run. Output counts come from reading the output topics back with a
@@ -70,36 +64,11 @@ public record DemoSummary(
         Long missing,
         Long duplicated) {
 
-    private static final ObjectMapper JSON = new ObjectMapper()
-            .setPropertyNamingStrategy(PropertyNamingStrategies.SNAKE_CASE)
-            .enable(SerializationFeature.INDENT_OUTPUT)
-            .enable(SerializationFeature.ORDER_MAP_ENTRIES_BY_KEYS);
-
     public String toJson() {
-        try {
-            return JSON.writeValueAsString(this);
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
+        return SummaryJson.toJson(this);
     }
 
     public void writeJson(Path file) {
-        try {
-            Path parent = file.toAbsolutePath().getParent();
-            if (parent != null) {
-                Files.createDirectories(parent);
-            }
-            Files.writeString(file, toJson() + System.lineSeparator());
-        } catch (IOException e) {
-            throw new UncheckedIOException("Cannot write the summary to " + file, e);
-        }
-    }
-
-    public static DemoSummary readJson(Path file) {
-        try {
-            return JSON.readValue(file.toFile(), DemoSummary.class);
-        } catch (IOException e) {
-            throw new UncheckedIOException("Cannot read a summary from " + file, e);
-        }
+        SummaryJson.write(this, file);
     }
 }

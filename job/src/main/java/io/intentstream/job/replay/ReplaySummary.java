@@ -1,17 +1,12 @@
 package io.intentstream.job.replay;
 
+import io.intentstream.job.demo.SummaryJson;
 import io.intentstream.model.offline.OfflineEvaluation;
 
-import java.io.IOException;
-import java.io.UncheckedIOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 
 import com.fasterxml.jackson.annotation.JsonInclude;
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.PropertyNamingStrategies;
-import com.fasterxml.jackson.databind.SerializationFeature;
 
 /**
  * The result of one {@code replay}: the demo's summary fields (same names, same meaning) plus the epochs.
@@ -58,27 +53,11 @@ public record ReplaySummary(
         double wallSeconds,
         double totalSeconds) {
 
-    private static final ObjectMapper JSON = new ObjectMapper()
-            .setPropertyNamingStrategy(PropertyNamingStrategies.SNAKE_CASE)
-            .enable(SerializationFeature.INDENT_OUTPUT);
-
     public String toJson() {
-        try {
-            return JSON.writeValueAsString(this);
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
+        return SummaryJson.toJson(this);
     }
 
     public void writeJson(Path file) {
-        try {
-            Path parent = file.toAbsolutePath().getParent();
-            if (parent != null) {
-                Files.createDirectories(parent);
-            }
-            Files.writeString(file, toJson() + System.lineSeparator());
-        } catch (IOException e) {
-            throw new UncheckedIOException("Cannot write the summary to " + file, e);
-        }
+        SummaryJson.write(this, file);
     }
 }
