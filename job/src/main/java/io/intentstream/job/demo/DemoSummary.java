@@ -71,4 +71,8 @@ public record DemoSummary(
     public void writeJson(Path file) {
         SummaryJson.write(this, file);
     }
+
+    public static DemoSummary readJson(Path file) {
+        return SummaryJson.read(file, DemoSummary.class);
+    }
 }

@@ -38,4 +38,13 @@ public final class SummaryJson {
             throw new UncheckedIOException("Cannot write the summary to " + file, e);
         }
     }
+
+    /** Reads a summary written by {@link #write}. */
+    public static <T> T read(Path file, Class<T> type) {
+        try {
+            return JSON.readValue(file.toFile(), type);
+        } catch (IOException e) {
+            throw new UncheckedIOException("Cannot read a summary from " + file, e);
+        }
+    }
 }
