@@ -25,7 +25,12 @@ class ElcRecModelMemoryTest {
      * by under 1 MB (allocator and JIT noise), malloc'd bytes by under 0.5 MB.
      */
     private static final long ALLOWED_RESIDENT_GROWTH = 4L << 20;
-    private static final long ALLOWED_MALLOC_GROWTH = 2L << 20;
+    /*
+     * glibc's malloc'd-bytes reading moves by several MB between identical runs here (measured over 2,000 steps:
+     * -4.2, +2.5 and +8.5 MB, with VmRSS growth 0.7-0.9 MB and the array count exact each time), so its bound is
+     * 16 MB: 8 KB per step, far below one leaked batch-sized tensor per step (a 256 x 64 float tensor is 64 KB).
+     */
+    private static final long ALLOWED_MALLOC_GROWTH = 16L << 20;
 
     @Test
     void nativeMemoryStaysFlatAfterWarmUp() throws IOException, InterruptedException {
