@@ -1,10 +1,10 @@
 package io.intentstream.job.cli;
 
 import io.intentstream.job.config.IntentStreamOptions;
-import io.intentstream.job.demo.BenchmarkReplay;
 import io.intentstream.job.demo.DemoRunner;
 import io.intentstream.job.demo.DemoSummary;
 import io.intentstream.job.demo.PlantedIntentStream;
+import io.intentstream.job.replay.BenchmarkInterleaving;
 
 import java.io.PrintWriter;
 import java.nio.file.Files;
@@ -87,7 +87,8 @@ public final class DemoCommand implements Callable<Integer> {
             description = "Partitions of every topic. Default: ${DEFAULT-VALUE}.")
     int partitions;
 
-    @Option(names = "--active-users", paramLabel = "A", defaultValue = "" + BenchmarkReplay.DEFAULT_ACTIVE_USERS,
+    @Option(names = "--active-users", paramLabel = "A",
+            defaultValue = "" + BenchmarkInterleaving.DEFAULT_ACTIVE_USERS,
             description = "With --data: users interleaved at any time. Default: ${DEFAULT-VALUE}.")
     int activeUsers;
 

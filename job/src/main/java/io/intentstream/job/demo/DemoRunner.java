@@ -6,6 +6,7 @@ import io.intentstream.job.config.IntentStreamOptions;
 import io.intentstream.job.config.StartingOffsets;
 import io.intentstream.job.embedded.EmbeddedKafkaBroker;
 import io.intentstream.job.embedded.TemporaryDirectory;
+import io.intentstream.job.replay.BenchmarkInterleaving;
 import io.intentstream.job.training.IntentTrainingOperator;
 import io.intentstream.model.ElcRecConfig;
 
@@ -64,7 +65,7 @@ public final class DemoRunner implements AutoCloseable {
     /** The seeded planted-intent stream. */
     public record Synthetic(PlantedIntentStream.Parameters parameters) implements Input {}
 
-    /** A benchmark file replayed in the order described by {@link BenchmarkReplay}. */
+    /** A benchmark file replayed in the order described by {@link BenchmarkInterleaving}. */
     public record Replay(Path file, int maxEvents, int activeUsers) implements Input {}
 
     /**
@@ -277,7 +278,8 @@ public final class DemoRunner implements AutoCloseable {
             return new InputEvents(stream.events(), stream.plantedIntents(), "planted-intents", users);
         }
         Replay replay = (Replay) settings.input();
-        List<InteractionEvent> events = BenchmarkReplay.read(replay.file(), replay.maxEvents(), replay.activeUsers());
+        List<InteractionEvent> events =
+                BenchmarkInterleaving.read(replay.file(), replay.maxEvents(), replay.activeUsers());
         long users = events.stream().map(InteractionEvent::userId).distinct().count();
         return new InputEvents(events, null, replay.file().toString(), users);
     }

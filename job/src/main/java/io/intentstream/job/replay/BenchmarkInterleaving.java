@@ -2,36 +2,50 @@ package io.intentstream.job.replay;
 
 import io.intentstream.avro.Interaction;
 import io.intentstream.job.demo.AvroBinary;
-import io.intentstream.job.demo.BenchmarkReplay;
+import io.intentstream.job.demo.InteractionEvent;
 import io.intentstream.job.demo.PlantedIntentStream;
 import io.intentstream.job.source.InteractionRecord;
 import io.intentstream.model.export.BenchmarkItems;
 
 import java.io.BufferedReader;
 import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Instant;
 import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.Collections;
 import java.util.Deque;
 import java.util.HashSet;
+import java.util.List;
 import java.util.Set;
 
 /**
- * Reads a benchmark sequence file ({@code user item_1 ... item_n} per line, items in time order) lazily as the
- * interleaved event stream of {@link BenchmarkReplay}: at most {@code activeUsers} users at once, one item from each
- * in turn, a finished user's place taken by the next line. Event {@code i} is {@code e-i} at
- * {@link PlantedIntentStream#START_MILLIS} {@code + i *} {@link PlantedIntentStream#EVENT_SPACING_MILLIS}, users
- * are {@code u-<id>} and items {@code item-<id>} ({@link BenchmarkItems}), so a valid file gives exactly the
- * events that {@code BenchmarkReplay.read} gives (and the demo writes to Kafka), one user's items in their order.
+ * The one event order of a benchmark sequence file ({@code user item_1 ... item_n} per line, items in time order),
+ * shared by the demo (which writes it to Kafka) and the file replay (which reads it through Flink).
+ *
+ * <p>Global order: users enter in file order and at most {@code activeUsers} are active at once; the stream takes
+ * one item from each active user in turn (round-robin), and a user who has no item left leaves and the next user
+ * of the file takes the free place. So every user's items keep their order, users overlap in time like real
+ * traffic, and the first N events hold whole histories of the first users rather than the first item of N users.
+ * Event {@code i} is {@code e-i} at {@link PlantedIntentStream#START_MILLIS} {@code + i *}
+ * {@link PlantedIntentStream#EVENT_SPACING_MILLIS}, users are {@code u-<id>} and items {@code item-<id>}
+ * ({@link BenchmarkItems}).
  *
  * <p>With {@code heldOutPerUser} = 2 each user's last two items are left out: the validation and test targets of
  * the leave-one-out split, so that a replay trains on exactly the pairs offline {@code train} trains on.
  *
- * <p>A line that is not in the format (or repeats a user) is not fatal here, unlike in the demo: it becomes one
- * rejected record carrying the line, which the job sends to the dead letters; {@code offset} is its line number.
- * Memory: the active users' lines only.
+ * <p>A line that is not in the format (or repeats a user) is fatal for {@link #read} (the demo's input must be
+ * clean) but not for {@link #next}: there it becomes one rejected record carrying the line, which the job sends
+ * to the dead letters; {@code offset} is its line number. Memory while streaming: the active users' lines only.
  */
-final class BenchmarkInterleaving {
+public final class BenchmarkInterleaving {
+
+    /** A few dozen concurrently active users: enough interleaving for mini-batches of many users. */
+    public static final int DEFAULT_ACTIVE_USERS = 64;
+
 
     private final BufferedReader reader;
     private final String sourceName;
@@ -39,7 +53,7 @@ final class BenchmarkInterleaving {
     private final int heldOutPerUser;
     private final Deque<UserCursor> active;
     private final Set<String> seenUsers = new HashSet<>();
-    private InteractionRecord pendingRejection;
+    private Rejection rejection;
     private long lineNumber;
     private long emitted;
     private boolean endOfFile;
@@ -58,14 +72,62 @@ final class BenchmarkInterleaving {
         this.active = new ArrayDeque<>(activeUsers);
     }
 
+    /**
+     * Reads {@code file} and returns at most {@code maxEvents} events in the order described above, nothing held
+     * out.
+     *
+     * @throws IllegalArgumentException naming the file and line when a line is not in the benchmark format
+     */
+    public static List<InteractionEvent> read(Path file, int maxEvents, int activeUsers) {
+        if (maxEvents < 0) {
+            throw new IllegalArgumentException("maxEvents must not be negative, got " + maxEvents);
+        }
+        try (BufferedReader reader = Files.newBufferedReader(file, StandardCharsets.US_ASCII)) {
+            BenchmarkInterleaving interleaving = new BenchmarkInterleaving(reader, file.toString(), activeUsers, 0);
+            List<InteractionEvent> events = new ArrayList<>(Math.min(maxEvents, 1 << 20));
+            while (events.size() < maxEvents) {
+                InteractionEvent event = interleaving.nextEvent();
+                if (interleaving.rejection != null) {
+                    throw new IllegalArgumentException(file + " " + interleaving.rejection.reason());
+                }
+                if (event == null) {
+                    break;
+                }
+                events.add(event);
+            }
+            return Collections.unmodifiableList(events);
+        } catch (IOException e) {
+            throw new UncheckedIOException("Cannot read benchmark file " + file, e);
+        }
+    }
+
     /** The next record, or null at the end of the file. */
     InteractionRecord next() throws IOException {
+        InteractionEvent event = nextEvent();
+        if (rejection != null) {
+            Rejection rejected = rejection;
+            rejection = null;
+            return InteractionRecord.undecodable(rejected.line().getBytes(StandardCharsets.US_ASCII), rejected.reason(),
+                    sourceName, 0, rejected.lineNumber());
+        }
+        if (event == null) {
+            return null;
+        }
+        Interaction interaction = Interaction.newBuilder()
+                .setEventId(event.eventId())
+                .setUserId(event.userId())
+                .setItemId(event.itemId())
+                .setEventTime(Instant.ofEpochMilli(event.eventTimeMillis()))
+                .build();
+        return InteractionRecord.decoded(interaction, AvroBinary.encode(interaction), sourceName, 0, emitted - 1);
+    }
+
+    /** The next event; null at the end of the file or when a line was rejected ({@link #rejection} is set). */
+    private InteractionEvent nextEvent() throws IOException {
         while (active.size() < activeUsers && !endOfFile) {
             UserCursor user = readUser();
-            if (pendingRejection != null) {
-                InteractionRecord rejected = pendingRejection;
-                pendingRejection = null;
-                return rejected;
+            if (rejection != null) {
+                return null;
             }
             if (user != null) {
                 active.addLast(user);
@@ -76,17 +138,12 @@ final class BenchmarkInterleaving {
             return null;
         }
         long i = emitted++;
-        Interaction interaction = Interaction.newBuilder()
-                .setEventId("e-" + i)
-                .setUserId(user.userId)
-                .setItemId(user.items[user.next++])
-                .setEventTime(Instant.ofEpochMilli(
-                        PlantedIntentStream.START_MILLIS + i * PlantedIntentStream.EVENT_SPACING_MILLIS))
-                .build();
+        InteractionEvent event = new InteractionEvent("e-" + i, user.userId, user.items[user.next++],
+                PlantedIntentStream.START_MILLIS + i * PlantedIntentStream.EVENT_SPACING_MILLIS);
         if (user.next < user.items.length) {
             active.addLast(user);
         }
-        return InteractionRecord.decoded(interaction, AvroBinary.encode(interaction), sourceName, 0, i);
+        return event;
     }
 
     /** The next user with at least one item to replay; null at the end of the file or with a rejection pending. */
@@ -109,8 +166,7 @@ final class BenchmarkInterleaving {
                 problem = "user " + fields[0] + " appears twice";
             }
             if (problem != null) {
-                pendingRejection = InteractionRecord.undecodable(line.getBytes(StandardCharsets.US_ASCII),
-                        "line " + lineNumber + ": " + problem, sourceName, 0, lineNumber);
+                rejection = new Rejection(line, "line " + lineNumber + ": " + problem, lineNumber);
                 return null;
             }
             int replayed = fields.length - 1 - heldOutPerUser;
@@ -139,6 +195,8 @@ final class BenchmarkInterleaving {
         }
         return true;
     }
+
+    private record Rejection(String line, String reason, long lineNumber) {}
 
     private static final class UserCursor {
         final String userId;

@@ -1,9 +1,9 @@
 package io.intentstream.job.cli;
 
-import io.intentstream.job.demo.BenchmarkReplay;
 import io.intentstream.job.demo.InputTopicWriter;
 import io.intentstream.job.demo.InteractionEvent;
 import io.intentstream.job.embedded.EmbeddedKafkaBroker;
+import io.intentstream.job.replay.BenchmarkInterleaving;
 import io.intentstream.model.export.ModelExport;
 import io.intentstream.model.export.SnapshotManifest;
 
@@ -130,7 +130,7 @@ class ReplayCommandITCase {
     @Test
     @Timeout(value = 3, unit = TimeUnit.MINUTES)
     void kafkaRangeReplayOnAnExistingClusterCountsOnlyItsOwnOutputs(@TempDir Path dir) throws IOException {
-        List<InteractionEvent> events = BenchmarkReplay.read(writeBenchmark(dir.resolve("bench.txt")), 200, 8);
+        List<InteractionEvent> events = BenchmarkInterleaving.read(writeBenchmark(dir.resolve("bench.txt")), 200, 8);
         try (EmbeddedKafkaBroker broker = EmbeddedKafkaBroker.start()) {
             broker.createTopics(List.of("interactions"), 2);
             // Kafka positions by time use the records' timestamps, which are the producer's clock here.

@@ -5,7 +5,6 @@ import io.intentstream.avro.IntentAssignment;
 import io.intentstream.avro.Recommendation;
 import io.intentstream.job.IntentStreamJob;
 import io.intentstream.job.config.IntentStreamOptions;
-import io.intentstream.job.demo.BenchmarkReplay;
 import io.intentstream.job.demo.InputTopicWriter;
 import io.intentstream.job.demo.InteractionEvent;
 import io.intentstream.job.demo.OutputTopicReader;
@@ -129,7 +128,7 @@ class BackfillThenLiveITCase {
     void fileBackfillThenTheLiveTopicAnswersEveryEventOnceAndContinuesTheModel(@TempDir Path dir) throws Exception {
         Configuration options = options("file");
         Path benchmark = SyntheticBenchmark.write(dir.resolve("bench.txt"), 40, 60, 11);
-        List<InteractionEvent> fileEvents = BenchmarkReplay.read(benchmark, Integer.MAX_VALUE, 8);
+        List<InteractionEvent> fileEvents = BenchmarkInterleaving.read(benchmark, Integer.MAX_VALUE, 8);
         String input = options.get(IntentStreamOptions.INPUT_TOPIC);
         broker.createTopics(List.of(input), 2);
         // Live traffic of the same users after the file's period, with ids of its own.
@@ -169,7 +168,7 @@ class BackfillThenLiveITCase {
 
     private static List<InteractionEvent> events(Path dir) throws Exception {
         Path benchmark = SyntheticBenchmark.write(dir.resolve("events.txt"), 40, 60, 17);
-        return BenchmarkReplay.read(benchmark, 300, 8);
+        return BenchmarkInterleaving.read(benchmark, 300, 8);
     }
 
     /**

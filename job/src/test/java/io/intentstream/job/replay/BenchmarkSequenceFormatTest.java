@@ -1,7 +1,6 @@
 package io.intentstream.job.replay;
 
 import io.intentstream.avro.Interaction;
-import io.intentstream.job.demo.BenchmarkReplay;
 import io.intentstream.job.demo.InteractionEvent;
 import io.intentstream.job.source.InteractionRecord;
 
@@ -35,10 +34,10 @@ class BenchmarkSequenceFormatTest {
             "5 50 51 52 53 54") + "\n";
 
     @Test
-    void givesExactlyTheEventsOfTheDemosBenchmarkReplay(@TempDir Path dir) throws IOException {
+    void givesExactlyTheEventsTheDemoReplays(@TempDir Path dir) throws IOException {
         Path file = Files.writeString(dir.resolve("bench.txt"), FILE);
         for (int activeUsers : new int[] {1, 2, 3, 64}) {
-            List<InteractionEvent> expected = BenchmarkReplay.read(file, Integer.MAX_VALUE, activeUsers);
+            List<InteractionEvent> expected = BenchmarkInterleaving.read(file, Integer.MAX_VALUE, activeUsers);
             List<InteractionRecord> records = readAll(new BenchmarkSequenceFormat("bench", activeUsers, 0), file);
             assertThat(records).allMatch(InteractionRecord::isValid);
             assertThat(records.stream().map(BenchmarkSequenceFormatTest::event).toList())

@@ -6,7 +6,6 @@ import io.intentstream.avro.Interaction;
 import io.intentstream.avro.Recommendation;
 import io.intentstream.job.IntentStreamJob;
 import io.intentstream.job.config.IntentStreamOptions;
-import io.intentstream.job.demo.BenchmarkReplay;
 import io.intentstream.job.demo.InputTopicWriter;
 import io.intentstream.job.demo.InteractionEvent;
 import io.intentstream.job.embedded.EmbeddedKafkaBroker;
@@ -73,7 +72,7 @@ class ReplayMatchesLiveITCase {
     @Timeout(value = 3, unit = TimeUnit.MINUTES)
     void replayOfABenchmarkFileAndOfAnAvroFileEqualsTheLiveRun(@TempDir Path dir) throws Exception {
         Path benchmark = SyntheticBenchmark.write(dir.resolve("bench.txt"), 40, 60, 11);
-        List<InteractionEvent> events = BenchmarkReplay.read(benchmark, Integer.MAX_VALUE, 8);
+        List<InteractionEvent> events = BenchmarkInterleaving.read(benchmark, Integer.MAX_VALUE, 8);
         Path avro = writeAvro(dir.resolve("events.avro"), events);
 
         Outputs live;

@@ -1,8 +1,11 @@
-package io.intentstream.job.demo;
+package io.intentstream.job.replay;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+import io.intentstream.job.demo.InteractionEvent;
+import io.intentstream.job.demo.PlantedIntentStream;
 
 import java.io.IOException;
 import java.nio.file.Files;
@@ -15,7 +18,7 @@ import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-class BenchmarkReplayTest {
+class BenchmarkInterleavingTest {
 
     @TempDir
     Path directory;
@@ -23,7 +26,7 @@ class BenchmarkReplayTest {
     @Test
     void replaysActiveUsersRoundRobinAndLetsTheNextUserInWhenOneRunsOut() throws IOException {
         Path file = write("1 10 11 12\n2 20\n3 30 31\n");
-        List<InteractionEvent> events = BenchmarkReplay.read(file, 100, 2);
+        List<InteractionEvent> events = BenchmarkInterleaving.read(file, 100, 2);
         // Users 1 and 2 active; 2 runs out after one item and 3 takes its place.
         assertThat(events).extracting(e -> e.userId() + ":" + e.itemId()).containsExactly(
                 "u-1:item-10", "u-2:item-20", "u-1:item-11", "u-3:item-30", "u-1:item-12", "u-3:item-31");
@@ -38,14 +41,14 @@ class BenchmarkReplayTest {
     @Test
     void stopsAfterMaxEvents() throws IOException {
         Path file = write("1 10 11 12\n2 20 21\n");
-        assertThat(BenchmarkReplay.read(file, 3, 64)).extracting(InteractionEvent::itemId)
+        assertThat(BenchmarkInterleaving.read(file, 3, 64)).extracting(InteractionEvent::itemId)
                 .containsExactly("item-10", "item-20", "item-11");
     }
 
     @Test
     void rejectsALineThatIsNotInTheBenchmarkFormatNamingTheLine() throws IOException {
         Path file = write("1 10 11\n2 20 abc\n");
-        assertThatThrownBy(() -> BenchmarkReplay.read(file, 100, 64))
+        assertThatThrownBy(() -> BenchmarkInterleaving.read(file, 100, 64))
                 .isInstanceOf(IllegalArgumentException.class)
                 .hasMessageContaining("line 2")
                 .hasMessageContaining("abc");
@@ -54,7 +57,7 @@ class BenchmarkReplayTest {
     @Test
     void rejectsAUserWhoAppearsTwice() throws IOException {
         Path file = write("1 10 11\n1 12\n");
-        assertThatThrownBy(() -> BenchmarkReplay.read(file, 100, 1))
+        assertThatThrownBy(() -> BenchmarkInterleaving.read(file, 100, 1))
                 .hasMessageContaining("user 1 appears twice");
     }
 
@@ -62,7 +65,7 @@ class BenchmarkReplayTest {
     void replaysTheWholeBeautyFileKeepingEveryUsersOrder() {
         Path beauty = Path.of("..", "..", "shared", "data", "Beauty.txt").toAbsolutePath().normalize();
         assumeTrue(Files.isReadable(beauty), "benchmark data not present at " + beauty);
-        List<InteractionEvent> events = BenchmarkReplay.read(beauty, Integer.MAX_VALUE, 64);
+        List<InteractionEvent> events = BenchmarkInterleaving.read(beauty, Integer.MAX_VALUE, 64);
         // Figures from ../shared/data/README.md.
         assertThat(events).hasSize(198_502);
         assertThat(new HashSet<>(events.stream().map(InteractionEvent::userId).toList())).hasSize(22_363);
