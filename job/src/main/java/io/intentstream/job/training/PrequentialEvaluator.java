@@ -7,7 +7,6 @@ import io.intentstream.model.SequenceWindows;
 import io.intentstream.model.catalog.ItemFingerprint;
 import io.intentstream.model.catalog.ItemIndex;
 
-import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -33,6 +32,7 @@ public final class PrequentialEvaluator {
 
     private final int k;
     private final double sampleFraction;
+    private final EventSample sample;
 
     /**
      * @param k the cut-off (10 for HR@10 / NDCG@10)
@@ -47,6 +47,7 @@ public final class PrequentialEvaluator {
         }
         this.k = k;
         this.sampleFraction = sampleFraction;
+        this.sample = new EventSample(sampleFraction, EventSample.PREQUENTIAL_SALT);
     }
 
     /** Scores the sampled events of {@code batch} with the trainer's current model; call before training on it. */
@@ -114,17 +115,6 @@ public final class PrequentialEvaluator {
     }
 
     boolean sampled(String eventId) {
-        if (sampleFraction >= 1) {
-            return true;
-        }
-        // FNV-1a over the id's bytes, then a 64-bit finaliser: stable across JVMs, unlike String.hashCode mixing.
-        long h = 0xcbf29ce484222325L;
-        for (byte b : eventId.getBytes(StandardCharsets.UTF_8)) {
-            h = (h ^ (b & 0xff)) * 0x100000001b3L;
-        }
-        h ^= h >>> 33;
-        h *= 0xff51afd7ed558ccdL;
-        h ^= h >>> 33;
-        return (h >>> 11) * 0x1.0p-53 < sampleFraction;
+        return sample.chooses(eventId);
     }
 }
