@@ -142,6 +142,15 @@ public final class IntentStreamOptions {
                     + "Unlike training.max-wait this depends on the input alone, so it keeps batches (and the model) "
                     + "reproducible for a given input order.");
 
+    public static final ConfigOption<Double> TRAINING_FRACTION = ConfigOptions.key("training.fraction")
+            .doubleType()
+            .defaultValue(1.0)
+            .withDescription("Share of interactions the model trains on, between 0 and 1, chosen by a hash of the "
+                    + "event id (so replays and restores choose the same ones). Every interaction still gets its "
+                    + "intent and recommendations, from a forward pass of the current model; a batch's training "
+                    + "step then has about this share of training.batch-size samples. 0 only scores: the model and "
+                    + "its item index never change (pair it with model.init-path to serve a trained snapshot).");
+
     public static final ConfigOption<Integer> CENTRE_WARM_UP = ConfigOptions.key("training.centre-warm-up")
             .intType()
             .defaultValue(1024)
@@ -428,6 +437,9 @@ public final class IntentStreamOptions {
         requirePositive(configuration, MAX_EVENT_TIME_AHEAD);
         requireAtLeast(configuration, MAX_ID_LENGTH, 1);
         requirePositive(configuration, DUPLICATE_RETENTION);
+        double trainingFraction = configuration.get(TRAINING_FRACTION);
+        check(trainingFraction >= 0 && trainingFraction <= 1, TRAINING_FRACTION,
+                "must be between 0 and 1, got " + trainingFraction);
         double fraction = configuration.get(PREQUENTIAL_SAMPLE_FRACTION);
         check(fraction >= 0 && fraction <= 1, PREQUENTIAL_SAMPLE_FRACTION, "must be between 0 and 1, got " + fraction);
         requireAtLeast(configuration, PREQUENTIAL_WINDOW, 1);

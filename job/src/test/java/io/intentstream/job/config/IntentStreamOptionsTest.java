@@ -129,6 +129,19 @@ class IntentStreamOptionsTest {
         assertInvalid("--kafka.topic.intents", "interactions",
                 "Option kafka.topic.intents must differ from kafka.topic.interactions");
         assertInvalid("--recommend.top-n", "70000", "Option recommend.top-n must not exceed model.item-capacity");
+        assertInvalid("--training.fraction", "1.5", "Option training.fraction must be between 0 and 1, got 1.5");
+        assertInvalid("--training.fraction", "-0.1", "Option training.fraction must be between 0 and 1, got -0.1");
+        assertInvalid("--training.fraction", "NaN", "Option training.fraction must be between 0 and 1, got NaN");
+    }
+
+    @Test
+    void trainingFractionDefaultsToOneAndAcceptsZeroToOne() {
+        assertThat(IntentStreamOptions.validate(IntentStreamOptions.fromArgs()).get(IntentStreamOptions.TRAINING_FRACTION))
+                .isEqualTo(1.0);
+        assertThat(IntentStreamOptions.validate(IntentStreamOptions.fromArgs("--training.fraction", "0"))
+                .get(IntentStreamOptions.TRAINING_FRACTION)).isEqualTo(0.0);
+        assertThat(IntentStreamOptions.validate(IntentStreamOptions.fromArgs("--training.fraction", "0.25"))
+                .get(IntentStreamOptions.TRAINING_FRACTION)).isEqualTo(0.25);
     }
 
     @Test
