@@ -141,7 +141,8 @@ public final class IntentStreamJob {
                                 options.get(IntentStreamOptions.TOP_N),
                                 options.get(IntentStreamOptions.CENTRE_WARM_UP))
                                 .withModelExchange(ModelExchange.from(options))
-                                .withMetrics(TrainingMetrics.Settings.from(options)))
+                                .withMetrics(TrainingMetrics.Settings.from(options))
+                                .withTrainingFraction(options.get(IntentStreamOptions.TRAINING_FRACTION)))
                 .uid(Uids.TRAINING)
                 .setParallelism(1)
                 .setMaxParallelism(1);

@@ -49,6 +49,10 @@ import java.util.List;
  * time. Either one firing can cut a batch elsewhere and change the model that follows. With several upstream
  * subtasks the order in which their events arrive here is itself not reproducible.
  *
+ * <p>With {@code training.fraction} below 1 ({@link #withTrainingFraction}) the step trains only on the events
+ * a hash of their id chooses ({@link EventSample}); the batches are cut as above, every event is still answered by
+ * the batch's scoring pass, and the choice depends on the ids alone, so replays and restores stay bit-identical.
+ *
  * <p>Runs with parallelism 1 (one model). Everything needed to continue after a failure is operator state: the
  * model snapshot (parameters, Adam moments, step, RNG, version, item index), the buffered events, and the centre
  * warm-up sequences. {@link #initializeState} restores them before any model is created, so a restored job never
@@ -74,6 +78,19 @@ public final class IntentTrainingOperator extends AbstractStreamOperator<IntentA
     public static final String CHECKPOINTED_MODEL_CHECKSUM_ACCUMULATOR = "intent-stream.checkpointed-model-checksum";
     /** Checksum of the model as restored by this attempt; restore fails if it differs from the stored one. */
     public static final String RESTORED_MODEL_CHECKSUM_ACCUMULATOR = "intent-stream.restored-model-checksum";
+    /** Events whose (history, item) pair went into a training step. */
+    public static final String TRAINED_EVENTS_ACCUMULATOR = "intent-stream.trained-events";
+    /** Events answered by the forward pass alone: not chosen by training.fraction, or nothing to train on. */
+    public static final String SCORED_ONLY_EVENTS_ACCUMULATOR = "intent-stream.scored-only-events";
+    /** Prequential evaluation over the whole run (not the moving window): events scored, hits@10, NDCG@10 sum. */
+    public static final String PREQUENTIAL_SCORED_ACCUMULATOR = "intent-stream.prequential-scored";
+    public static final String PREQUENTIAL_HITS_ACCUMULATOR = "intent-stream.prequential-hits";
+    public static final String PREQUENTIAL_NDCG_SUM_ACCUMULATOR = "intent-stream.prequential-ndcg-sum";
+    /**
+     * Wall-clock nanoseconds from this attempt's first event to the end of a bounded input: the operator's busy
+     * span, without the job's start-up (for throughput figures).
+     */
+    public static final String ACTIVE_NANOS_ACCUMULATOR = "intent-stream.active-nanos";
 
     private final ElcRecConfig modelConfig;
     private final int batchSize;
@@ -83,6 +100,7 @@ public final class IntentTrainingOperator extends AbstractStreamOperator<IntentA
     private final int warmUpSize;
 
     private TrainingMetrics.Settings metricsSettings = TrainingMetrics.Settings.DEFAULTS;
+    private EventSample trainingSample = EventSample.training(1.0);
     private transient TrainingMetrics trainingMetrics;
 
     private transient OnlineTrainer trainer;
@@ -112,6 +130,13 @@ public final class IntentTrainingOperator extends AbstractStreamOperator<IntentA
     private transient LatestValueAccumulator lossAccumulator;
     private transient Histogram snapshotEncodeMillis;
     private transient Counter snapshotsReused;
+    private transient LongCounter trainedEvents;
+    private transient LongCounter scoredOnlyEvents;
+    private transient LongCounter prequentialScored;
+    private transient LongCounter prequentialHits;
+    private transient org.apache.flink.api.common.accumulators.DoubleCounter prequentialNdcgSum;
+    /** System.nanoTime() of this attempt's first event; 0 until then. */
+    private transient long firstEventNanos;
 
     public IntentTrainingOperator(ElcRecConfig modelConfig, int batchSize, Duration maxWait, Duration maxEventTimeSpan,
             int topN, int warmUpSize) {
@@ -142,6 +167,16 @@ public final class IntentTrainingOperator extends AbstractStreamOperator<IntentA
     /** Starts a stateless job from a snapshot and exports snapshots, as {@code exchange} says (default: neither). */
     public IntentTrainingOperator withModelExchange(ModelExchange exchange) {
         this.modelExchange = java.util.Objects.requireNonNull(exchange, "exchange");
+        return this;
+    }
+
+    /**
+     * Trains on the share {@code fraction} of the events, chosen by a hash of the event id
+     * ({@link EventSample#training}); every event is still scored. 1 (the default) trains on all, 0 on none and
+     * leaves the model and its item index as they started.
+     */
+    public IntentTrainingOperator withTrainingFraction(double fraction) {
+        this.trainingSample = EventSample.training(fraction);
         return this;
     }
 
@@ -198,6 +233,10 @@ public final class IntentTrainingOperator extends AbstractStreamOperator<IntentA
             if (initial != null) {
                 LOG.info("Started from model version {} (checksum {}) with {} items", trainer.modelVersion(),
                         Long.toHexString(trainer.checksum()), trainer.itemIndex().size());
+            } else if (trainingSample.fraction() == 0) {
+                LOG.warn("training.fraction is 0 and no initial model (model.init-path) is given: the job scores "
+                        + "with a fresh, untrained model that it never trains, and whose empty item index "
+                        + "recommends nothing");
             }
         }
     }
@@ -249,6 +288,17 @@ public final class IntentTrainingOperator extends AbstractStreamOperator<IntentA
                 new DescriptiveStatisticsHistogram(1_000));
         snapshotsReused = getMetricGroup().counter("snapshotsReused");
         getMetricGroup().gauge("restoreMillis", () -> restoreMillis);
+        getMetricGroup().gauge("trainingFraction", () -> trainingSample.fraction());
+        trainedEvents = new LongCounter();
+        scoredOnlyEvents = new LongCounter();
+        prequentialScored = new LongCounter();
+        prequentialHits = new LongCounter();
+        prequentialNdcgSum = new org.apache.flink.api.common.accumulators.DoubleCounter();
+        getRuntimeContext().addAccumulator(TRAINED_EVENTS_ACCUMULATOR, trainedEvents);
+        getRuntimeContext().addAccumulator(SCORED_ONLY_EVENTS_ACCUMULATOR, scoredOnlyEvents);
+        getRuntimeContext().addAccumulator(PREQUENTIAL_SCORED_ACCUMULATOR, prequentialScored);
+        getRuntimeContext().addAccumulator(PREQUENTIAL_HITS_ACCUMULATOR, prequentialHits);
+        getRuntimeContext().addAccumulator(PREQUENTIAL_NDCG_SUM_ACCUMULATOR, prequentialNdcgSum);
         if (restoredChecksums != null) {
             addLongAccumulator(CHECKPOINTED_MODEL_CHECKSUM_ACCUMULATOR, restoredChecksums[0]);
             addLongAccumulator(RESTORED_MODEL_CHECKSUM_ACCUMULATOR, restoredChecksums[1]);
@@ -268,6 +318,9 @@ public final class IntentTrainingOperator extends AbstractStreamOperator<IntentA
     @Override
     public void processElement(StreamRecord<SequenceEvent> element) throws Exception {
         eventsIn.inc();
+        if (firstEventNanos == 0) {
+            firstEventNanos = System.nanoTime();
+        }
         if (!buffer.isEmpty() && element.getValue().eventTime - buffer.get(0).eventTime >= maxEventTimeSpanMillis) {
             flush();
         }
@@ -307,6 +360,7 @@ public final class IntentTrainingOperator extends AbstractStreamOperator<IntentA
     @Override
     public void endInput() throws Exception {
         flush();
+        addLongAccumulator(ACTIVE_NANOS_ACCUMULATOR, firstEventNanos == 0 ? 0 : System.nanoTime() - firstEventNanos);
         OnlineTrainer.EncodedSnapshot last = trainer.encodedSnapshot();
         addLongAccumulator(FINAL_MODEL_CHECKSUM_ACCUMULATOR, last.checksum());
         addLongAccumulator(FINAL_MODEL_VERSION_ACCUMULATOR, last.version());
@@ -324,9 +378,14 @@ public final class IntentTrainingOperator extends AbstractStreamOperator<IntentA
         flushDeadline = Long.MAX_VALUE;
 
         Instant emitTime = Instant.ofEpochMilli(getProcessingTimeService().getCurrentProcessingTime());
-        trainingMetrics.beforeTraining(trainer, batch);
-        OnlineTrainer.BatchOutcome outcome = trainer.process(batch, topN, emitTime);
+        PrequentialEvaluator.Result tested = trainingMetrics.beforeTraining(trainer, batch);
+        prequentialScored.add((long) tested.scored());
+        prequentialHits.add((long) tested.hits());
+        prequentialNdcgSum.add(tested.ndcgSum());
+        OnlineTrainer.BatchOutcome outcome = trainer.process(batch, topN, emitTime, trainingSample);
         trainingMetrics.afterBatch(outcome);
+        trainedEvents.add((long) outcome.trainingSamples());
+        scoredOnlyEvents.add((long) (batch.size() - outcome.trainingSamples()));
 
         batchSizes.update(batch.size());
         if (outcome.trained()) {

@@ -39,12 +39,17 @@ import java.util.Set;
  *       once. The reference runs k-means over the whole training set before training; a stream has no whole
  *       set, so this uses the first {@code warmUpSize} sequences (spec §3). Steps before that train with the
  *       randomly initialised centres;</li>
- *   <li>one training step on the events that have a history: input = history (last T, left-padded), target =
- *       the current item at the last position only, so each (history, next item) pair of the stream is trained
- *       on exactly once;</li>
+ *   <li>one training step on the events that have a history and that the training sample chooses (all of them
+ *       at {@code training.fraction} 1): input = history (last T, left-padded), target = the current item at the
+ *       last position only, so each chosen (history, next item) pair of the stream is trained on exactly once;</li>
  *   <li>one scoring pass on every event's window INCLUDING the current item: the intent after this interaction
  *       and the top-N items, which never include the window's items or unassigned rows.</li>
  * </ol>
+ *
+ * <p>Events the training sample does not choose are only scored: a forward pass without gradient of the model as
+ * it is after the batch's step, like every other event. At fraction 0 nothing changes the model or its item index
+ * (no step, no centre warm-up, no new item takes a row, so no row is reset): it serves the model it started from,
+ * and an item it does not know is left out of the window, as an evicted one is.
  *
  * <p>When the index evicts an item, its row goes to the new item; the row's embedding and Adam moments are reset
  * ({@link ElcRecModel#resetItemRows}) before the batch trains, so the new item does not inherit the evicted item's
@@ -118,28 +123,41 @@ public final class OnlineTrainer implements AutoCloseable {
             List<Recommendation> recommendations,
             TrainStepResult step,
             long trainNanos,
-            int trainingSamples) {
+            int trainingSamples,
+            List<String> trainedEventIds) {
         /** True when the batch had at least one event with a history, so a training step ran. */
         public boolean trained() {
             return step != null;
         }
     }
 
+    /** {@link #process(List, int, Instant, EventSample)} training on every event. */
     public BatchOutcome process(List<SequenceEvent> events, int topN, Instant emitTime) {
+        return process(events, topN, emitTime, EventSample.training(1.0));
+    }
+
+    /**
+     * Trains on the batch's events that {@code training} chooses (and that have a history), then scores every
+     * event of the batch.
+     */
+    public BatchOutcome process(List<SequenceEvent> events, int topN, Instant emitTime, EventSample training) {
         if (events.isEmpty()) {
             throw new IllegalArgumentException("a batch needs at least one event");
         }
         int n = events.size();
-        changes++;
-        List<Integer> reusedRows = new ArrayList<>();
-        for (SequenceEvent e : events) {
-            ItemIndex.Assignment assignment = index.assign(e.itemId);
-            if (assignment.evicted()) {
-                reusedRows.add(assignment.row());
+        boolean frozen = training.fraction() == 0;
+        if (!frozen) {
+            changes++;
+            List<Integer> reusedRows = new ArrayList<>();
+            for (SequenceEvent e : events) {
+                ItemIndex.Assignment assignment = index.assign(e.itemId);
+                if (assignment.evicted()) {
+                    reusedRows.add(assignment.row());
+                }
             }
-        }
-        if (!reusedRows.isEmpty()) {
-            model.resetItemRows(reusedRows.stream().distinct().mapToInt(Integer::intValue).toArray());
+            if (!reusedRows.isEmpty()) {
+                model.resetItemRows(reusedRows.stream().distinct().mapToInt(Integer::intValue).toArray());
+            }
         }
         int[][] historyRows = new int[n][];
         long[] currentFingerprints = new long[n];
@@ -157,14 +175,18 @@ public final class OnlineTrainer implements AutoCloseable {
         for (int i = 0; i < n; i++) {
             windows[i] = leftPad(currentRows[i] == 0 ? historyRows[i] : append(historyRows[i], currentRows[i]));
         }
-        warmUpIfDue(windows);
+        if (!frozen) {
+            warmUpIfDue(windows);
+        }
 
         TrainStepResult step = null;
         long trainNanos = 0;
         List<Integer> trainable = new ArrayList<>();
+        List<String> trainedEventIds = new ArrayList<>();
         for (int i = 0; i < n; i++) {
-            if (historyRows[i].length > 0 && currentRows[i] != 0) {
+            if (historyRows[i].length > 0 && currentRows[i] != 0 && training.chooses(events.get(i).eventId)) {
                 trainable.add(i);
+                trainedEventIds.add(events.get(i).eventId);
             }
         }
         if (!trainable.isEmpty()) {
@@ -181,7 +203,10 @@ public final class OnlineTrainer implements AutoCloseable {
         }
 
         int liveRows = index.liveRows();
-        Scores scores = model.score(windows, Math.min(topN, liveRows), liveRows);
+        // A frozen model with an empty index (fraction 0 without an initial model) still assigns intents; it
+        // ranks one row, which recommendedItems drops as not live, so its recommendations are empty.
+        int rankedRows = Math.max(1, liveRows);
+        Scores scores = model.score(windows, Math.min(topN, rankedRows), rankedRows);
         List<IntentAssignment> intents = new ArrayList<>(n);
         List<Recommendation> recommendations = new ArrayList<>(n);
         for (int i = 0; i < n; i++) {
@@ -207,7 +232,7 @@ public final class OnlineTrainer implements AutoCloseable {
                             liveRows, topN))
                     .build());
         }
-        return new BatchOutcome(intents, recommendations, step, trainNanos, trainable.size());
+        return new BatchOutcome(intents, recommendations, step, trainNanos, trainable.size(), trainedEventIds);
     }
 
     /**

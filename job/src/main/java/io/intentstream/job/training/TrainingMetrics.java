@@ -62,6 +62,7 @@ public final class TrainingMetrics {
 
     private final Counter eventsOut;
     private final Counter trainingSamples;
+    private final Counter eventsScoredOnly;
     private final Counter prequentialScored;
     private final Counter prequentialColdItems;
     private final Histogram prequentialMillis;
@@ -75,6 +76,9 @@ public final class TrainingMetrics {
         eventsOut = group.counter("eventsOut");
         trainingSamples = group.counter("trainingSamples");
         group.meter("trainingSamplesPerSecond", new MeterView(trainingSamples));
+        // The other side of trainingSamples: events answered by the forward pass alone (training.fraction, or
+        // nothing to train on yet).
+        eventsScoredOnly = group.counter("eventsScoredOnly");
         group.gauge("itemIndexOccupancy", () -> {
             var index = trainer.get().itemIndex();
             return (double) index.size() / index.capacity();
@@ -118,6 +122,7 @@ public final class TrainingMetrics {
         List<IntentAssignment> intents = outcome.intents();
         eventsOut.inc(intents.size());
         trainingSamples.inc(outcome.trainingSamples());
+        eventsScoredOnly.inc(intents.size() - outcome.trainingSamples());
         int[] clusters = new int[intents.size()];
         for (int i = 0; i < clusters.length; i++) {
             clusters[i] = intents.get(i).getClusterId();
