@@ -5,6 +5,7 @@ import io.intentstream.job.IntentStreamJob;
 import io.intentstream.job.config.IntentStreamOptions;
 import io.intentstream.job.config.StartingOffsets;
 import io.intentstream.job.embedded.EmbeddedKafkaBroker;
+import io.intentstream.job.embedded.RunResources;
 import io.intentstream.job.embedded.TemporaryDirectory;
 import io.intentstream.job.replay.BenchmarkInterleaving;
 import io.intentstream.job.training.IntentTrainingOperator;
@@ -12,7 +13,6 @@ import io.intentstream.model.ElcRecConfig;
 
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
@@ -130,9 +130,7 @@ public final class DemoRunner implements AutoCloseable {
 
     private final Settings settings;
     private final Listener listener;
-    private final List<AutoCloseable> resources = new ArrayList<>();
-    private volatile JobClient jobClient;
-    private volatile boolean closed;
+    private final RunResources resources = new RunResources("demo");
 
     public DemoRunner(Settings settings, Listener listener) {
         this.settings = Objects.requireNonNull(settings, "settings");
@@ -150,15 +148,11 @@ public final class DemoRunner implements AutoCloseable {
         try {
             return runToTheEnd();
         } catch (Exception e) {
-            if (isClosed()) {
+            if (resources.isClosed()) {
                 throw new CancellationException("The demo was stopped before it finished");
             }
             throw e;
         }
-    }
-
-    private boolean isClosed() {
-        return closed;
     }
 
     private DemoSummary runToTheEnd() throws Exception {
@@ -168,9 +162,9 @@ public final class DemoRunner implements AutoCloseable {
                 settings.injectFailures());
         int clusters = IntentStreamOptions.modelConfig(withBroker(options, "localhost:1")).clusters();
 
-        TemporaryDirectory runDirectory = register(TemporaryDirectory.create("intent-stream-demo-"));
+        TemporaryDirectory runDirectory = resources.register(TemporaryDirectory.create("intent-stream-demo-"));
         listener.onStep("Starting an embedded Kafka broker");
-        EmbeddedKafkaBroker broker = register(EmbeddedKafkaBroker.start());
+        EmbeddedKafkaBroker broker = resources.register(EmbeddedKafkaBroker.start());
         double brokerStartSeconds = broker.startTime().toNanos() / 1e9;
         listener.onStep(String.format("Kafka broker on %s, started in %.1f s", broker.bootstrapServers(),
                 brokerStartSeconds));
@@ -190,7 +184,7 @@ public final class DemoRunner implements AutoCloseable {
                 written.validEvents(), events.users(), written.malformed().size(), inputTopic));
 
         OutputTally tally = new OutputTally();
-        OutputTopicReader reader = register(OutputTopicReader.start(broker.bootstrapServers(), outputs, tally));
+        OutputTopicReader reader = resources.register(OutputTopicReader.start(broker.bootstrapServers(), outputs, tally));
 
         Configuration flink = IntentStreamJob.localClusterConfiguration(
                 options, runDirectory.path().resolve("checkpoints"));
@@ -208,7 +202,7 @@ public final class DemoRunner implements AutoCloseable {
         listener.onStep(String.format("Running the job on a local Flink MiniCluster (k=%d, checkpoints every %s)",
                 clusters, options.get(IntentStreamOptions.CHECKPOINT_INTERVAL).toMillis() + " ms"));
         long jobStarted = System.nanoTime();
-        jobClient = env.executeAsync(IntentStreamJob.JOB_NAME);
+        JobClient jobClient = resources.submit(env, IntentStreamJob.JOB_NAME);
 
         JobExecutionResult result = awaitJob(jobClient, tally, written.validEvents(), jobStarted);
         reader.rethrowFailure();
@@ -420,7 +414,7 @@ public final class DemoRunner implements AutoCloseable {
                     throw new IllegalStateException("The job did not finish within " + settings.timeout());
                 }
             } catch (ExecutionException e) {
-                throw new IllegalStateException("The job failed: " + rootMessage(e), e.getCause());
+                throw new IllegalStateException("The job failed: " + RunResources.rootMessage(e), e.getCause());
             }
             try {
                 Map<String, Object> accumulators = client.getAccumulators().get(2, TimeUnit.SECONDS);
@@ -445,54 +439,12 @@ public final class DemoRunner implements AutoCloseable {
                 tally.recommendations(), tally.deadLetters(), trainSteps, loss, tally.maxModelVersion());
     }
 
-    private static String rootMessage(Throwable e) {
-        Throwable t = e;
-        while (t.getCause() != null && t.getCause() != t) {
-            t = t.getCause();
-        }
-        return t.getClass().getSimpleName() + (t.getMessage() == null ? "" : ": " + t.getMessage());
-    }
-
-    private synchronized <T extends AutoCloseable> T register(T resource) {
-        if (closed) {
-            closeQuietly(resource);
-            throw new IllegalStateException("The demo was stopped");
-        }
-        resources.add(resource);
-        return resource;
-    }
-
     /**
      * Cancels the job if it still runs, then stops the reader and the broker and deletes the temporary
      * directories, newest resource first. Safe to call more than once and from another thread.
      */
     @Override
-    public synchronized void close() {
-        if (closed) {
-            return;
-        }
-        closed = true;
-        JobClient client = jobClient;
-        if (client != null) {
-            try {
-                if (!client.getJobExecutionResult().isDone()) {
-                    client.cancel().get(30, TimeUnit.SECONDS);
-                }
-            } catch (Exception e) {
-                LOG.warn("Could not cancel the demo job", e);
-            }
-        }
-        for (int i = resources.size() - 1; i >= 0; i--) {
-            closeQuietly(resources.get(i));
-        }
-        resources.clear();
-    }
-
-    private static void closeQuietly(AutoCloseable resource) {
-        try {
-            resource.close();
-        } catch (Exception e) {
-            LOG.warn("Could not close {}", resource, e);
-        }
+    public void close() {
+        resources.close();
     }
 }

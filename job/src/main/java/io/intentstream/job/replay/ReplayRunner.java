@@ -10,6 +10,7 @@ import io.intentstream.job.demo.DemoRunner;
 import io.intentstream.job.demo.OutputTally;
 import io.intentstream.job.demo.OutputTopicReader;
 import io.intentstream.job.embedded.EmbeddedKafkaBroker;
+import io.intentstream.job.embedded.RunResources;
 import io.intentstream.job.embedded.TemporaryDirectory;
 import io.intentstream.job.sink.KafkaSinks;
 import io.intentstream.job.training.IntentTrainingOperator;
@@ -61,8 +62,6 @@ import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 /**
  * Replays a file through the intent-stream job, once or for several epochs, on a local Flink MiniCluster with the
@@ -80,8 +79,6 @@ import org.slf4j.LoggerFactory;
  * {@code evaluate} would, so the numbers compare with {@code train}'s.
  */
 public final class ReplayRunner implements AutoCloseable {
-
-    private static final Logger LOG = LoggerFactory.getLogger(ReplayRunner.class);
 
     private static final Duration CATCH_UP_TIMEOUT = Duration.ofMinutes(2);
     private static final Duration ADMIN_TIMEOUT = Duration.ofSeconds(30);
@@ -153,9 +150,7 @@ public final class ReplayRunner implements AutoCloseable {
 
     private final Settings settings;
     private final Consumer<String> progress;
-    private final List<AutoCloseable> resources = new ArrayList<>();
-    private volatile JobClient jobClient;
-    private volatile boolean closed;
+    private final RunResources resources = new RunResources("replay");
 
     /** @param progress receives one line per step of the run */
     public ReplayRunner(Settings settings, Consumer<String> progress) {
@@ -169,11 +164,11 @@ public final class ReplayRunner implements AutoCloseable {
         Input input = readInput(holdout);
         Configuration options = replayOptions(settings.jobOptions(), input);
 
-        TemporaryDirectory runDirectory = register(TemporaryDirectory.create("intent-stream-replay-"));
+        TemporaryDirectory runDirectory = resources.register(TemporaryDirectory.create("intent-stream-replay-"));
         String bootstrap = settings.bootstrapServers();
         if (bootstrap == null) {
             progress.accept("Starting an embedded Kafka broker");
-            EmbeddedKafkaBroker broker = register(EmbeddedKafkaBroker.start());
+            EmbeddedKafkaBroker broker = resources.register(EmbeddedKafkaBroker.start());
             bootstrap = broker.bootstrapServers();
         }
         options.set(IntentStreamOptions.BOOTSTRAP_SERVERS, bootstrap);
@@ -186,7 +181,7 @@ public final class ReplayRunner implements AutoCloseable {
         // On a shared cluster the topics may hold earlier runs' records: count only what lies beyond their end now.
         Map<TopicPartition, Long> startOffsets = endOffsets(bootstrap, topics);
         OutputTally tally = new OutputTally();
-        OutputTopicReader reader = register(OutputTopicReader.start(bootstrap, topics,
+        OutputTopicReader reader = resources.register(OutputTopicReader.start(bootstrap, topics,
                 new FromOffsets(startOffsets, tally)));
 
         KafkaPosition.AtOffsets[] range = settings.kafkaFrom() == null ? null : resolveRange(bootstrap, options);
@@ -414,17 +409,14 @@ public final class ReplayRunner implements AutoCloseable {
                 ? ReplaySources.file(settings.data(), settings.activeUsers(), heldOut)
                 : ReplaySources.kafkaRange(options, range[0], range[1]);
         new IntentStreamJob(options, source, intents, recommendations, deadLetters).build(env);
-        if (closed) {
-            throw new IllegalStateException("The replay was stopped");
-        }
-        jobClient = env.executeAsync(IntentStreamJob.JOB_NAME + "-replay");
+        JobClient jobClient = resources.submit(env, IntentStreamJob.JOB_NAME + "-replay");
         try {
             return jobClient.getJobExecutionResult().get(settings.timeout().toMillis(), TimeUnit.MILLISECONDS);
         } catch (TimeoutException e) {
             jobClient.cancel();
             throw new IllegalStateException("The replay epoch did not finish within " + settings.timeout());
         } catch (ExecutionException e) {
-            throw new IllegalStateException("The replay job failed: " + rootMessage(e), e.getCause());
+            throw new IllegalStateException("The replay job failed: " + RunResources.rootMessage(e), e.getCause());
         }
     }
 
@@ -498,7 +490,7 @@ public final class ReplayRunner implements AutoCloseable {
             throw new IllegalStateException("Interrupted while creating topics " + names, e);
         } catch (ExecutionException | TimeoutException e) {
             throw new IllegalStateException("Cannot create the output topics " + names + " on " + bootstrap + ": "
-                    + rootMessage(e), e);
+                    + RunResources.rootMessage(e), e);
         }
     }
 
@@ -546,51 +538,9 @@ public final class ReplayRunner implements AutoCloseable {
         }
     }
 
-    private static String rootMessage(Throwable e) {
-        Throwable t = e;
-        while (t.getCause() != null && t.getCause() != t) {
-            t = t.getCause();
-        }
-        return t.getClass().getSimpleName() + (t.getMessage() == null ? "" : ": " + t.getMessage());
-    }
-
-    private synchronized <T extends AutoCloseable> T register(T resource) {
-        if (closed) {
-            try {
-                resource.close();
-            } catch (Exception e) {
-                LOG.warn("Could not close {}", resource, e);
-            }
-            throw new IllegalStateException("The replay was stopped");
-        }
-        resources.add(resource);
-        return resource;
-    }
-
     /** Cancels a running job, stops the reader and the broker, deletes temporary files; safe from any thread. */
     @Override
-    public synchronized void close() {
-        if (closed) {
-            return;
-        }
-        closed = true;
-        JobClient client = jobClient;
-        if (client != null) {
-            try {
-                if (!client.getJobExecutionResult().isDone()) {
-                    client.cancel().get(30, TimeUnit.SECONDS);
-                }
-            } catch (Exception e) {
-                LOG.warn("Could not cancel the replay job", e);
-            }
-        }
-        for (int i = resources.size() - 1; i >= 0; i--) {
-            try {
-                resources.get(i).close();
-            } catch (Exception e) {
-                LOG.warn("Could not close {}", resources.get(i), e);
-            }
-        }
-        resources.clear();
+    public void close() {
+        resources.close();
     }
 }
