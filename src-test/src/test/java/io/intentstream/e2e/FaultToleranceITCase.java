@@ -9,9 +9,7 @@ import io.intentstream.job.embedded.EmbeddedKafkaBroker;
 import io.intentstream.job.embedded.TemporaryDirectory;
 import io.intentstream.job.training.IntentTrainingOperator;
 
-import java.util.HashSet;
 import java.util.List;
-import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Collectors;
@@ -19,10 +17,9 @@ import java.util.stream.Collectors;
 import org.apache.flink.configuration.Configuration;
 import org.apache.flink.formats.avro.typeutils.AvroTypeInfo;
 import org.apache.flink.streaming.api.functions.sink.v2.DiscardingSink;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -43,22 +40,12 @@ class FaultToleranceITCase {
     private static final int MALFORMED = 8;
     private static final int FAILURES = 2;
 
-    private static EmbeddedKafkaBroker broker;
-
-    @BeforeAll
-    static void startBroker() {
-        broker = EmbeddedKafkaBroker.start();
-    }
-
-    @AfterAll
-    static void stopBroker() {
-        if (broker != null) {
-            broker.close();
-        }
-    }
+    @RegisterExtension
+    static final KafkaBrokerExtension KAFKA = new KafkaBrokerExtension();
 
     @Test
     void failuresAfterAndDuringCheckpointsLoseNothingDuplicateNothingAndEndWithTheSameModel() throws Exception {
+        EmbeddedKafkaBroker broker = KAFKA.broker();
         List<InteractionEvent> events = PlantedIntentStream.generate(
                 PlantedIntentStream.Parameters.of(150, 4, 20, EVENTS, 11)).events();
         KafkaJobRun.Topics clean = KafkaJobRun.Topics.fresh("fault-clean");
@@ -91,8 +78,8 @@ class FaultToleranceITCase {
         FailureInjector.forget(plan.id());
 
         for (KafkaJobRun.Result run : List.of(cleanRun, failingRun)) {
-            assertExactlyOnce(run.intentCounts(), validIds, "intents");
-            assertExactlyOnce(run.recommendationCounts(), validIds, "recommendations");
+            KafkaJobRun.assertExactlyOnce(run.intentCounts(), validIds, "intents");
+            KafkaJobRun.assertExactlyOnce(run.recommendationCounts(), validIds, "recommendations");
             assertThat(run.outputs().deadLetters()).hasSize(written.malformed().size());
         }
         assertThat(progress.injected()).containsExactly(
@@ -106,9 +93,9 @@ class FaultToleranceITCase {
         assertThat(failingRun.finalVersion()).isEqualTo(cleanRun.finalVersion());
         assertThat(failingRun.finalChecksum()).as("the failing run ends with the clean run's model")
                 .isEqualTo(cleanRun.finalChecksum());
-        assertThat(sortedByEvent(failingRun.outputs().intents()))
+        assertThat(KafkaJobRun.intentByEvent(failingRun.outputs().intents()))
                 .as("and answered every event with the same model version and cluster")
-                .isEqualTo(sortedByEvent(cleanRun.outputs().intents()));
+                .isEqualTo(KafkaJobRun.intentByEvent(cleanRun.outputs().intents()));
 
         LOG.info("Fault tolerance: {} valid events + {} malformed; clean run {} s, failing run {} s; injected {}, "
                         + "restarts {}; missing 0, duplicated 0; model version {} checksum {} (both runs); restored "
@@ -116,21 +103,5 @@ class FaultToleranceITCase {
                 EVENTS, MALFORMED, String.format("%.1f", cleanSeconds), String.format("%.1f", failingSeconds),
                 progress.injected(), progress.restarts(), cleanRun.finalVersion(),
                 Long.toHexString(cleanRun.finalChecksum()), Long.toHexString(restored), Long.toHexString(checkpointed));
-    }
-
-    /** Event id to (model version, cluster): what must not depend on failures. */
-    private static Map<String, String> sortedByEvent(List<IntentAssignment> intents) {
-        return intents.stream().collect(Collectors.toMap(a -> a.getEventId(),
-                a -> a.getModelVersion() + "/" + a.getClusterId() + "/" + a.getClusterDistance(),
-                (a, b) -> a + "," + b, java.util.TreeMap::new));
-    }
-
-    static void assertExactlyOnce(Map<String, Long> counts, Set<String> validIds, String what) {
-        Set<String> missing = new HashSet<>(validIds);
-        missing.removeAll(counts.keySet());
-        assertThat(missing).as("valid events without %s (%d of %d)", what, missing.size(), validIds.size()).isEmpty();
-        assertThat(counts.keySet()).as("%s for events never sent", what).isSubsetOf(validIds);
-        assertThat(counts.entrySet().stream().filter(e -> e.getValue() > 1).map(Map.Entry::getKey).toList())
-                .as("events with more than one of %s", what).isEmpty();
     }
 }

@@ -6,12 +6,9 @@ import io.intentstream.avro.DeadLetter;
 import io.intentstream.avro.IntentAssignment;
 import io.intentstream.avro.Recommendation;
 import io.intentstream.avro.ScoredItem;
-import io.intentstream.job.IntentStreamJob;
 import io.intentstream.job.config.IntentStreamOptions;
-import io.intentstream.job.config.StartingOffsets;
 import io.intentstream.job.demo.InputTopicWriter;
 import io.intentstream.job.demo.InteractionEvent;
-import io.intentstream.job.demo.OutputTopicReader;
 import io.intentstream.job.demo.PlantedIntentStream;
 import io.intentstream.job.embedded.EmbeddedKafkaBroker;
 import io.intentstream.job.embedded.TemporaryDirectory;
@@ -28,13 +25,9 @@ import java.util.function.Function;
 import java.util.stream.Collectors;
 
 import org.apache.flink.configuration.Configuration;
-import org.apache.flink.configuration.CoreOptions;
-import org.apache.flink.core.execution.JobClient;
-import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * The job on a local MiniCluster against a real Kafka broker, read back like a consumer would: every valid input
@@ -47,22 +40,10 @@ class IntentStreamEndToEndITCase {
     private static final int MAX_SEQUENCE_LENGTH = 50;
     private static final int TOP_N = 10;
     private static final int MALFORMED = 8;
-    private static final Duration JOB_TIMEOUT = Duration.ofMinutes(3);
-    private static final Duration READ_TIMEOUT = Duration.ofMinutes(1);
+    private static final int PARALLELISM = 2;
 
-    private static EmbeddedKafkaBroker broker;
-
-    @BeforeAll
-    static void startBroker() {
-        broker = EmbeddedKafkaBroker.start();
-    }
-
-    @AfterAll
-    static void stopBroker() {
-        if (broker != null) {
-            broker.close();
-        }
-    }
+    @RegisterExtension
+    static final KafkaBrokerExtension KAFKA = new KafkaBrokerExtension();
 
     @Test
     void everyValidEventGetsExactlyOneIntentAndOneRecommendationAndEveryMalformedRecordADeadLetter() throws Exception {
@@ -75,43 +56,28 @@ class IntentStreamEndToEndITCase {
                 .collect(Collectors.groupingBy(InteractionEvent::userId, Collectors.counting()));
         assertThat(eventsPerUser.values()).allSatisfy(n -> assertThat(n).isLessThan(MAX_SEQUENCE_LENGTH));
 
-        Topics topics = Topics.fresh("e2e");
-        broker.createTopics(topics.all(), 2);
+        EmbeddedKafkaBroker broker = KAFKA.broker();
+        KafkaJobRun.Topics topics = KafkaJobRun.Topics.fresh("e2e");
+        broker.createTopics(List.of(topics.input()), PARALLELISM);
         InputTopicWriter.WrittenInput written =
-                InputTopicWriter.write(broker.bootstrapServers(), topics.input, events, MALFORMED);
+                InputTopicWriter.write(broker.bootstrapServers(), topics.input(), events, MALFORMED);
 
-        RecordingListener outputs = new RecordingListener();
-        try (TemporaryDirectory work = TemporaryDirectory.create("intent-stream-e2e-");
-                OutputTopicReader reader = OutputTopicReader.start(broker.bootstrapServers(),
-                        new OutputTopicReader.Topics(topics.intents, topics.recommendations, topics.deadLetters),
-                        outputs)) {
-            Configuration options = smallJobOptions(topics);
-            Configuration flink = IntentStreamJob.localClusterConfiguration(options, work.path().resolve("checkpoints"));
-            flink.set(CoreOptions.TMP_DIRS, work.path().resolve("tmp").toString());
-            StreamExecutionEnvironment env = StreamExecutionEnvironment.createLocalEnvironment(2, flink);
-            IntentStreamJob.fromConfiguration(options).build(env);
-            JobClient job = env.executeAsync("intent-stream e2e");
-            try {
-                job.getJobExecutionResult().get(JOB_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
-            } finally {
-                if (!job.getJobExecutionResult().isDone()) {
-                    job.cancel().get(30, TimeUnit.SECONDS);
-                }
-            }
-            assertThat(reader.awaitCaughtUp(READ_TIMEOUT)).as("output topics read to their end").isTrue();
-            reader.rethrowFailure();
-            assertThat(reader.undecodable()).as("output records that are not their topic's Avro type").isZero();
+        RecordingListener outputs;
+        try (TemporaryDirectory work = TemporaryDirectory.create("intent-stream-e2e-")) {
+            outputs = KafkaJobRun.run(broker, topics, jobOptions(broker, topics), work.path(), PARALLELISM,
+                    job -> {}).outputs();
         }
 
         Map<String, InteractionEvent> inputById = events.stream()
                 .collect(Collectors.toMap(InteractionEvent::eventId, Function.identity()));
         assertIntents(outputs.intents(), inputById);
         assertRecommendations(outputs.recommendations(), inputById);
-        assertDeadLetters(outputs.deadLetters(), written, topics.input);
+        assertDeadLetters(outputs.deadLetters(), written, topics.input());
     }
 
     private static void assertIntents(List<IntentAssignment> intents, Map<String, InteractionEvent> inputById) {
-        assertExactlyOncePerEvent(intents.stream().map(IntentAssignment::getEventId).toList(), inputById.keySet());
+        assertExactlyOncePerEvent(intents.stream().map(IntentAssignment::getEventId).toList(), inputById.keySet(),
+                "intents");
         for (IntentAssignment intent : intents) {
             InteractionEvent input = inputById.get(intent.getEventId());
             assertThat(intent.getUserId()).as("user of %s", intent.getEventId()).isEqualTo(input.userId());
@@ -137,8 +103,8 @@ class IntentStreamEndToEndITCase {
 
     private static void assertRecommendations(List<Recommendation> recommendations,
             Map<String, InteractionEvent> inputById) {
-        assertExactlyOncePerEvent(
-                recommendations.stream().map(Recommendation::getEventId).toList(), inputById.keySet());
+        assertExactlyOncePerEvent(recommendations.stream().map(Recommendation::getEventId).toList(),
+                inputById.keySet(), "recommendations");
         // Items each user has seen up to and including each event (users have fewer than T events).
         Map<String, List<InteractionEvent>> historyByUser = inputById.values().stream()
                 .sorted(Comparator.comparingLong(InteractionEvent::eventTimeMillis))
@@ -180,50 +146,22 @@ class IntentStreamEndToEndITCase {
         }
     }
 
-    private static void assertExactlyOncePerEvent(List<String> outputEventIds, Set<String> inputEventIds) {
-        Map<String, Long> counts = outputEventIds.stream()
-                .collect(Collectors.groupingBy(Function.identity(), Collectors.counting()));
-        Set<String> missing = new HashSet<>(inputEventIds);
-        missing.removeAll(counts.keySet());
-        assertThat(missing).as("input events without output (%d of %d)", missing.size(), inputEventIds.size())
-                .isEmpty();
-        assertThat(counts.keySet()).as("outputs for events that were never sent").isSubsetOf(inputEventIds);
-        assertThat(counts.entrySet().stream().filter(e -> e.getValue() > 1).map(Map.Entry::getKey).toList())
-                .as("events answered more than once").isEmpty();
+    private static void assertExactlyOncePerEvent(List<String> outputEventIds, Set<String> inputEventIds,
+            String what) {
+        KafkaJobRun.assertExactlyOnce(outputEventIds.stream()
+                .collect(Collectors.groupingBy(Function.identity(), Collectors.counting())), inputEventIds, what);
     }
 
-    private static Configuration smallJobOptions(Topics topics) {
-        Configuration options = new Configuration();
-        options.set(IntentStreamOptions.BOOTSTRAP_SERVERS, broker.bootstrapServers());
-        options.set(IntentStreamOptions.INPUT_TOPIC, topics.input);
-        options.set(IntentStreamOptions.INTENTS_TOPIC, topics.intents);
-        options.set(IntentStreamOptions.RECOMMENDATIONS_TOPIC, topics.recommendations);
-        options.set(IntentStreamOptions.DEAD_LETTER_TOPIC, topics.deadLetters);
-        options.set(IntentStreamOptions.CONSUMER_GROUP, "group-" + topics.input);
-        options.set(IntentStreamOptions.TRANSACTIONAL_ID_PREFIX, "tx-" + topics.input);
-        options.set(IntentStreamOptions.BOUNDED, true);
-        options.set(IntentStreamOptions.STARTING_OFFSETS, StartingOffsets.EARLIEST);
+    /** The shared small exactly-once job, with users shorter than T, two subtasks and ten items per answer. */
+    private static Configuration jobOptions(EmbeddedKafkaBroker broker, KafkaJobRun.Topics topics) {
+        Configuration options = KafkaJobRun.options(broker, topics);
         options.set(IntentStreamOptions.CHECKPOINT_INTERVAL, Duration.ofSeconds(1));
         options.set(IntentStreamOptions.MAX_SEQUENCE_LENGTH, MAX_SEQUENCE_LENGTH);
         options.set(IntentStreamOptions.CLUSTERS, CLUSTERS);
-        options.set(IntentStreamOptions.HIDDEN_SIZE, 16);
         options.set(IntentStreamOptions.BATCH_SIZE, 128);
         options.set(IntentStreamOptions.CENTRE_WARM_UP, 128);
         options.set(IntentStreamOptions.ITEM_CAPACITY, 256);
         options.set(IntentStreamOptions.TOP_N, TOP_N);
         return options;
-    }
-
-    /** Topic names unique to one test, so no test reads another's records. */
-    private record Topics(String input, String intents, String recommendations, String deadLetters) {
-        static Topics fresh(String prefix) {
-            String run = prefix + "-" + System.nanoTime();
-            return new Topics(run + "-interactions", run + "-intents", run + "-recommendations",
-                    run + "-dead-letters");
-        }
-
-        List<String> all() {
-            return List.of(input, intents, recommendations, deadLetters);
-        }
     }
 }

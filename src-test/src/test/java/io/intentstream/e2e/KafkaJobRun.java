@@ -10,8 +10,11 @@ import io.intentstream.job.training.IntentTrainingOperator;
 
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
+import java.util.TreeMap;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
 import java.util.stream.Collectors;
@@ -20,6 +23,7 @@ import org.apache.flink.api.common.JobExecutionResult;
 import org.apache.flink.configuration.Configuration;
 import org.apache.flink.configuration.CoreOptions;
 import org.apache.flink.configuration.RestartStrategyOptions;
+import org.apache.flink.configuration.StateRecoveryOptions;
 import org.apache.flink.core.execution.JobClient;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 
@@ -123,14 +127,22 @@ final class KafkaJobRun {
      */
     static Result run(EmbeddedKafkaBroker broker, Topics topics, Configuration options, Path workDirectory,
             Consumer<IntentStreamJob.Outputs> attach) throws Exception {
-        broker.createTopics(topics.outputs(), 1);
+        return run(broker, topics, options, workDirectory, 1, attach);
+    }
+
+    /**
+     * Runs the job at {@code parallelism}, with as many partitions per output topic, until its bounded input ends
+     * and drains its output topics.
+     *
+     * @param attach adds test operators (a failure injector) to the job's outputs
+     */
+    static Result run(EmbeddedKafkaBroker broker, Topics topics, Configuration options, Path workDirectory,
+            int parallelism, Consumer<IntentStreamJob.Outputs> attach) throws Exception {
+        broker.createTopics(topics.outputs(), parallelism);
         RecordingListener outputs = new RecordingListener();
         try (OutputTopicReader reader = OutputTopicReader.start(broker.bootstrapServers(), topics.forReader(),
                 outputs)) {
-            Configuration flink = IntentStreamJob.localClusterConfiguration(options,
-                    workDirectory.resolve("checkpoints"));
-            flink.set(CoreOptions.TMP_DIRS, workDirectory.resolve("tmp").toString());
-            StreamExecutionEnvironment env = StreamExecutionEnvironment.createLocalEnvironment(1, flink);
+            StreamExecutionEnvironment env = environment(options, workDirectory, parallelism, null);
             attach.accept(IntentStreamJob.fromConfiguration(options).build(env));
             JobClient job = env.executeAsync("intent-stream " + topics.intents());
             JobExecutionResult result;
@@ -146,5 +158,37 @@ final class KafkaJobRun {
             assertThat(reader.undecodable()).as("output records that are not their topic's Avro type").isZero();
             return new Result(outputs, result);
         }
+    }
+
+    /**
+     * A local MiniCluster environment for the job, its checkpoints and temporary files under {@code workDirectory}.
+     *
+     * @param savepoint where to start from, or null for a fresh start
+     */
+    static StreamExecutionEnvironment environment(Configuration options, Path workDirectory, int parallelism,
+            String savepoint) {
+        Configuration flink = IntentStreamJob.localClusterConfiguration(options, workDirectory.resolve("checkpoints"));
+        flink.set(CoreOptions.TMP_DIRS, workDirectory.resolve("tmp").toString());
+        if (savepoint != null) {
+            flink.set(StateRecoveryOptions.SAVEPOINT_PATH, savepoint);
+        }
+        return StreamExecutionEnvironment.createLocalEnvironment(parallelism, flink);
+    }
+
+    /** Event id to (model version, cluster, distance): what must not depend on failures or restarts. */
+    static Map<String, String> intentByEvent(List<IntentAssignment> intents) {
+        return intents.stream().collect(Collectors.toMap(IntentAssignment::getEventId,
+                a -> a.getModelVersion() + "/" + a.getClusterId() + "/" + a.getClusterDistance(),
+                (a, b) -> a + "," + b, TreeMap::new));
+    }
+
+    /** Every valid event has exactly one output of the kind counted, and no other event has one. */
+    static void assertExactlyOnce(Map<String, Long> counts, Set<String> validIds, String what) {
+        Set<String> missing = new HashSet<>(validIds);
+        missing.removeAll(counts.keySet());
+        assertThat(missing).as("valid events without %s (%d of %d)", what, missing.size(), validIds.size()).isEmpty();
+        assertThat(counts.keySet()).as("%s for events never sent", what).isSubsetOf(validIds);
+        assertThat(counts.entrySet().stream().filter(e -> e.getValue() > 1).map(Map.Entry::getKey).toList())
+                .as("events with more than one of %s", what).isEmpty();
     }
 }

@@ -17,22 +17,18 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import java.util.TreeMap;
 import java.util.concurrent.TimeUnit;
 import java.util.function.BooleanSupplier;
 import java.util.stream.Collectors;
 
 import org.apache.flink.api.common.JobExecutionResult;
 import org.apache.flink.configuration.Configuration;
-import org.apache.flink.configuration.CoreOptions;
-import org.apache.flink.configuration.StateRecoveryOptions;
 import org.apache.flink.core.execution.JobClient;
 import org.apache.flink.core.execution.SavepointFormatType;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -54,22 +50,12 @@ class SavepointUpgradeITCase {
     private static final int BATCH = 64;
     private static final Duration WAIT = Duration.ofMinutes(2);
 
-    private static EmbeddedKafkaBroker broker;
-
-    @BeforeAll
-    static void startBroker() {
-        broker = EmbeddedKafkaBroker.start();
-    }
-
-    @AfterAll
-    static void stopBroker() {
-        if (broker != null) {
-            broker.close();
-        }
-    }
+    @RegisterExtension
+    static final KafkaBrokerExtension KAFKA = new KafkaBrokerExtension();
 
     @Test
     void stateSurvivesStopWithSavepointAndARestartWithAChangedSetting() throws Exception {
+        EmbeddedKafkaBroker broker = KAFKA.broker();
         List<InteractionEvent> events = PlantedIntentStream.generate(
                 PlantedIntentStream.Parameters.of(120, 4, 20, EVENTS, 5)).events();
         KafkaJobRun.Topics uninterrupted = KafkaJobRun.Topics.fresh("savepoint-reference");
@@ -121,8 +107,8 @@ class SavepointUpgradeITCase {
 
         Map<String, Long> counts = outputs.intents().stream()
                 .collect(Collectors.groupingBy(IntentAssignment::getEventId, Collectors.counting()));
-        FaultToleranceITCase.assertExactlyOnce(counts, ids, "intents (both jobs)");
-        FaultToleranceITCase.assertExactlyOnce(outputs.recommendations().stream()
+        KafkaJobRun.assertExactlyOnce(counts, ids, "intents (both jobs)");
+        KafkaJobRun.assertExactlyOnce(outputs.recommendations().stream()
                 .collect(Collectors.groupingBy(Recommendation::getEventId, Collectors.counting())), ids,
                 "recommendations (both jobs)");
         assertThat(outputs.recommendations().stream().filter(r -> r.getModelVersion() > versionAtSavepoint))
@@ -138,8 +124,8 @@ class SavepointUpgradeITCase {
                 .isEqualTo(reference.finalVersion());
         assertThat((Long) second.getAccumulatorResult(IntentTrainingOperator.FINAL_MODEL_CHECKSUM_ACCUMULATOR))
                 .as("the upgraded job ends with the uninterrupted run's model").isEqualTo(reference.finalChecksum());
-        assertThat(byEvent(outputs.intents())).as("every event got the intent of the uninterrupted run")
-                .isEqualTo(byEvent(reference.outputs().intents()));
+        assertThat(KafkaJobRun.intentByEvent(outputs.intents())).as("every event got the intent of the uninterrupted run")
+                .isEqualTo(KafkaJobRun.intentByEvent(reference.outputs().intents()));
     }
 
     private static Configuration unbounded(Configuration options) {
@@ -149,12 +135,7 @@ class SavepointUpgradeITCase {
     }
 
     private static JobClient start(Configuration options, Path work, String savepoint) throws Exception {
-        Configuration flink = IntentStreamJob.localClusterConfiguration(options, work.resolve("checkpoints"));
-        flink.set(CoreOptions.TMP_DIRS, work.resolve("tmp").toString());
-        if (savepoint != null) {
-            flink.set(StateRecoveryOptions.SAVEPOINT_PATH, savepoint);
-        }
-        StreamExecutionEnvironment env = StreamExecutionEnvironment.createLocalEnvironment(1, flink);
+        StreamExecutionEnvironment env = KafkaJobRun.environment(options, work, 1, savepoint);
         IntentStreamJob.fromConfiguration(options).build(env);
         return env.executeAsync("intent-stream savepoint " + (savepoint == null ? "first" : "upgraded"));
     }
@@ -172,11 +153,5 @@ class SavepointUpgradeITCase {
             }
             Thread.sleep(100);
         }
-    }
-
-    private static Map<String, String> byEvent(List<IntentAssignment> intents) {
-        return intents.stream().collect(Collectors.toMap(IntentAssignment::getEventId,
-                a -> a.getModelVersion() + "/" + a.getClusterId() + "/" + a.getClusterDistance(),
-                (a, b) -> a + "," + b, TreeMap::new));
     }
 }
