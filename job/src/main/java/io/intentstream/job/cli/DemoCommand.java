@@ -4,7 +4,6 @@ import io.intentstream.job.config.IntentStreamOptions;
 import io.intentstream.job.demo.DemoRunner;
 import io.intentstream.job.demo.DemoSummary;
 import io.intentstream.job.demo.PlantedIntentStream;
-import io.intentstream.job.replay.BenchmarkInterleaving;
 
 import java.io.PrintWriter;
 import java.nio.file.Files;
@@ -18,6 +17,7 @@ import java.util.concurrent.Callable;
 import java.util.stream.Collectors;
 
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.ParameterException;
@@ -52,8 +52,8 @@ public final class DemoCommand implements Callable<Integer> {
                     + "synthetic stream, e.g. ../shared/data/Beauty.txt.")
     Path data;
 
-    @Option(names = "--summary", paramLabel = "FILE", description = "Also write the summary as JSON to FILE.")
-    Path summary;
+    @Mixin
+    SummaryFileOption summary;
 
     @Option(names = "--users", paramLabel = "U", defaultValue = "1000",
             description = "Synthetic users. Default: ${DEFAULT-VALUE}.")
@@ -87,10 +87,8 @@ public final class DemoCommand implements Callable<Integer> {
             description = "Partitions of every topic. Default: ${DEFAULT-VALUE}.")
     int partitions;
 
-    @Option(names = "--active-users", paramLabel = "A",
-            defaultValue = "" + BenchmarkInterleaving.DEFAULT_ACTIVE_USERS,
-            description = "With --data: users interleaved at any time. Default: ${DEFAULT-VALUE}.")
-    int activeUsers;
+    @Mixin
+    ActiveUsersOption activeUsers;
 
     @Option(names = "--timeout", paramLabel = "DURATION", defaultValue = "PT30M",
             description = "Give up if the job runs longer (ISO-8601, e.g. PT10M). Default: ${DEFAULT-VALUE}.")
@@ -104,7 +102,7 @@ public final class DemoCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         validate();
         DemoRunner.Input input = data != null
-                ? new DemoRunner.Replay(data, events, activeUsers)
+                ? new DemoRunner.Replay(data, events, activeUsers.value())
                 : new DemoRunner.Synthetic(new PlantedIntentStream.Parameters(users, intents, itemsPerIntent, events,
                         PlantedIntentStream.Parameters.DEFAULT_SUCCESSOR_PROBABILITY,
                         PlantedIntentStream.Parameters.DEFAULT_GROUP_JUMP_PROBABILITY, seed));
@@ -120,20 +118,14 @@ public final class DemoCommand implements Callable<Integer> {
         }
         DemoSummary result;
         try (DemoRunner runner = new DemoRunner(settings, progress)) {
-            Thread stopOnCtrlC = new Thread(runner::close, "demo-shutdown");
-            Runtime.getRuntime().addShutdownHook(stopOnCtrlC);
-            try {
+            try (StopOnShutdown stopOnCtrlC = new StopOnShutdown(runner::close, "demo")) {
                 result = runner.run();
             } finally {
                 progress.finish();
-                removeHook(stopOnCtrlC);
             }
         }
         printSummary(out, result);
-        if (summary != null) {
-            result.writeJson(summary);
-            out.println("Summary written to " + summary.toAbsolutePath());
-        }
+        summary.write(result, out);
         if (result.intentsOut() != result.eventsIn() || result.recommendationsOut() != result.eventsIn()) {
             err.printf("Warning: %d interactions in, but %d intents and %d recommendations out%n",
                     result.eventsIn(), result.intentsOut(), result.recommendationsOut());
@@ -151,7 +143,7 @@ public final class DemoCommand implements Callable<Integer> {
         require(malformed >= 0, "--inject-malformed must not be negative, got " + malformed);
         require(injectFailures >= 0, "--inject-failures must not be negative, got " + injectFailures);
         require(partitions >= 1, "--partitions must be at least 1, got " + partitions);
-        require(activeUsers >= 1, "--active-users must be at least 1, got " + activeUsers);
+        activeUsers.value();
         require(!timeout.isNegative() && !timeout.isZero(), "--timeout must be positive, got " + timeout);
         require(data == null || Files.isReadable(data), "--data " + data + " is not a readable file");
     }
@@ -159,14 +151,6 @@ public final class DemoCommand implements Callable<Integer> {
     private void require(boolean condition, String message) {
         if (!condition) {
             throw new ParameterException(spec.commandLine(), message);
-        }
-    }
-
-    private static void removeHook(Thread hook) {
-        try {
-            Runtime.getRuntime().removeShutdownHook(hook);
-        } catch (IllegalStateException shuttingDown) {
-            // The JVM is already shutting down (Ctrl-C): the hook is running and cleans up.
         }
     }
 

@@ -2,7 +2,6 @@ package io.intentstream.job.cli;
 
 import io.intentstream.job.replay.KafkaPosition;
 import io.intentstream.job.replay.ReplayRunner;
-import io.intentstream.job.replay.ReplaySources;
 import io.intentstream.job.replay.ReplaySummary;
 import io.intentstream.model.offline.RankingMetrics;
 
@@ -16,6 +15,7 @@ import java.util.Locale;
 import java.util.concurrent.Callable;
 
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.ParameterException;
@@ -64,8 +64,8 @@ public final class ReplayCommand implements Callable<Integer> {
             description = "Replays of the file, the model carried over. Default: ${DEFAULT-VALUE}.")
     int epochs;
 
-    @Option(names = "--summary", paramLabel = "FILE", description = "Also write the summary as JSON to FILE.")
-    Path summary;
+    @Mixin
+    SummaryFileOption summary;
 
     @Option(names = "--export", paramLabel = "DIR",
             description = "Leave the final model in DIR as a versioned snapshot (model.bin + manifest.json).")
@@ -93,9 +93,8 @@ public final class ReplayCommand implements Callable<Integer> {
     @Option(names = "--emit-all-epochs", description = "Write every epoch's outputs, not only the last one's.")
     boolean emitAllEpochs;
 
-    @Option(names = "--active-users", paramLabel = "A", defaultValue = "" + ReplaySources.DEFAULT_ACTIVE_USERS,
-            description = "Benchmark files: users interleaved at any time. Default: ${DEFAULT-VALUE}.")
-    int activeUsers;
+    @Mixin
+    ActiveUsersOption activeUsers;
 
     @Option(names = "--timeout", paramLabel = "DURATION", defaultValue = "PT2H",
             description = "Give up if one epoch runs longer (ISO-8601, e.g. PT30M). Default: ${DEFAULT-VALUE}.")
@@ -116,7 +115,8 @@ public final class ReplayCommand implements Callable<Integer> {
         ReplayRunner.Settings settings;
         try {
             settings = new ReplayRunner.Settings(data, epochs, holdout, emitAllEpochs, export, exportRetention,
-                    initModel, bootstrapServers, JobSettingsArguments.parse(jobSettings), timeout, activeUsers,
+                    initModel, bootstrapServers, JobSettingsArguments.parse(jobSettings), timeout,
+                    activeUsers.value(),
                     kafkaFrom, kafkaTo);
         } catch (IllegalArgumentException e) {
             throw new ParameterException(spec.commandLine(), e.getMessage(), e);
@@ -131,23 +131,12 @@ public final class ReplayCommand implements Callable<Integer> {
             err.println(line);
             err.flush();
         })) {
-            Thread stopOnCtrlC = new Thread(runner::close, "replay-shutdown");
-            Runtime.getRuntime().addShutdownHook(stopOnCtrlC);
-            try {
+            try (StopOnShutdown stopOnCtrlC = new StopOnShutdown(runner::close, "replay")) {
                 result = runner.run();
-            } finally {
-                try {
-                    Runtime.getRuntime().removeShutdownHook(stopOnCtrlC);
-                } catch (IllegalStateException shuttingDown) {
-                    // Ctrl-C: the hook is running and cleans up.
-                }
             }
         }
         printSummary(out, result);
-        if (summary != null) {
-            result.writeJson(summary);
-            out.println("Summary written to " + summary.toAbsolutePath());
-        }
+        summary.write(result, out);
         long expected = emitAllEpochs ? result.eventsIn() * result.epochs() : result.eventsIn();
         if (result.intentsOut() + result.deadLetters() != expected) {
             err.printf("Warning: %d interactions replayed, but %d intents and %d dead letters out%n", expected,

@@ -30,9 +30,6 @@ import org.apache.flink.connector.kafka.source.KafkaSourceBuilder;
  */
 public final class ReplaySources {
 
-    /** Users interleaved at once when replaying a benchmark file, as the demo does. */
-    public static final int DEFAULT_ACTIVE_USERS = BenchmarkInterleaving.DEFAULT_ACTIVE_USERS;
-
     /** Items held out at the end of each user by the leave-one-out split (validation and test targets). */
     public static final int LEAVE_ONE_OUT_HOLDOUT = 2;
 
