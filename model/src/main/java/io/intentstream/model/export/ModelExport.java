@@ -60,6 +60,9 @@ public final class ModelExport {
     /** A temporary directory this old belongs to a writer that died; a live write takes well under a minute. */
     public static final Duration STALE_TEMPORARY_AGE = Duration.ofHours(1);
 
+    /** Orders snapshot directory names as {@link #snapshots()} does: by creation time, then version. */
+    public static final Comparator<String> SNAPSHOT_ORDER = Comparator.comparing(ModelExport::sortKey);
+
     private static final String TEMPORARY_PREFIX = ".tmp-";
     private static final Pattern SNAPSHOT_NAME = Pattern.compile("snapshot-(\\d{18})-v(\\d{12,})");
 
@@ -116,7 +119,7 @@ public final class ModelExport {
             Path temporary = Files.createDirectory(root.resolve(TEMPORARY_PREFIX + UUID.randomUUID()));
             try {
                 writeDurably(temporary.resolve(SNAPSHOT_FILE), encoded);
-                writeDurably(temporary.resolve(MANIFEST_FILE), JSON.writeValueAsBytes(manifest));
+                writeDurably(temporary.resolve(MANIFEST_FILE), manifestBytes(manifest));
                 Path target = moveIntoPlace(temporary, now.toEpochMilli(), snapshot.version());
                 forceDirectory(root);
                 prune();
@@ -194,22 +197,65 @@ public final class ModelExport {
         }
         SnapshotManifest manifest;
         try {
-            manifest = JSON.readValue(directory.resolve(MANIFEST_FILE).toFile(), SnapshotManifest.class);
+            manifest = parseManifest(Files.readAllBytes(directory.resolve(MANIFEST_FILE)));
         } catch (IOException e) {
             throw new IllegalArgumentException("Unreadable manifest in " + directory + ": " + e.getMessage(), e);
         }
+        byte[] bytes;
+        try {
+            bytes = Files.readAllBytes(directory.resolve(SNAPSHOT_FILE));
+        } catch (IOException e) {
+            throw new UncheckedIOException("Cannot read the model snapshot " + directory.resolve(SNAPSHOT_FILE), e);
+        }
+        return new Loaded(directory, verified(manifest, bytes, directory.toString()), manifest);
+    }
+
+    /**
+     * Decodes a snapshot's {@code model.bin} and checks it is the file its manifest was written for: format,
+     * checksum and version. Shared with writers on other file systems (the job's object-store export).
+     *
+     * @param where names the snapshot in messages
+     * @throws IllegalArgumentException when the format is not this build's, the bytes are not a snapshot, or they
+     *     do not match the manifest (a torn, corrupt or mixed-up copy)
+     */
+    public static ModelSnapshot verified(SnapshotManifest manifest, byte[] snapshotBytes, String where) {
         if (manifest.format() != FORMAT) {
-            throw new IllegalArgumentException("Snapshot " + directory + " has export format " + manifest.format()
+            throw new IllegalArgumentException("Snapshot " + where + " has export format " + manifest.format()
                     + "; this build reads format " + FORMAT);
         }
-        ModelSnapshot snapshot = decode(directory.resolve(SNAPSHOT_FILE));
+        ModelSnapshot snapshot = decode(snapshotBytes, where);
         String checksum = Long.toHexString(snapshot.checksum());
         if (!checksum.equals(manifest.checksum()) || snapshot.version() != manifest.modelVersion()) {
-            throw new IllegalArgumentException("Snapshot " + directory + " does not match its manifest (checksum "
+            throw new IllegalArgumentException("Snapshot " + where + " does not match its manifest (checksum "
                     + checksum + " vs " + manifest.checksum() + ", version " + snapshot.version() + " vs "
                     + manifest.modelVersion() + ")");
         }
-        return new Loaded(directory, snapshot, manifest);
+        return snapshot;
+    }
+
+    /** The manifest's JSON form, as {@code manifest.json} holds it. */
+    public static byte[] manifestBytes(SnapshotManifest manifest) {
+        try {
+            return JSON.writeValueAsBytes(manifest);
+        } catch (IOException e) {
+            throw new UncheckedIOException("Cannot encode the manifest", e);
+        }
+    }
+
+    /** Reads {@code manifest.json}; fails on a partial or foreign file. */
+    public static SnapshotManifest parseManifest(byte[] json) throws IOException {
+        return JSON.readValue(json, SnapshotManifest.class);
+    }
+
+    /** The name of the snapshot directory created at {@code createdMillis} for model {@code version}. */
+    public static String snapshotName(long createdMillis, long version) {
+        return String.format(Locale.ROOT, "snapshot-%018d-v%012d", createdMillis, version);
+    }
+
+    /** When the snapshot directory called {@code name} was created, or -1 if it is not a snapshot's name. */
+    public static long createdMillis(String name) {
+        Matcher m = SNAPSHOT_NAME.matcher(name);
+        return m.matches() ? Long.parseLong(m.group(1)) : -1;
     }
 
     /** The manifest of a snapshot directory. */
@@ -228,14 +274,24 @@ public final class ModelExport {
         } catch (IOException e) {
             throw new UncheckedIOException("Cannot read the model snapshot " + file, e);
         }
+        return decode(bytes, file.toString());
+    }
+
+    private static ModelSnapshot decode(byte[] bytes, String where) {
         try {
             return ModelSnapshot.fromBytes(bytes);
         } catch (IllegalArgumentException | UncheckedIOException | ClassCastException e) {
-            throw new IllegalArgumentException(file + " is not a model snapshot: " + e.getMessage(), e);
+            throw new IllegalArgumentException(where + " is not a model snapshot: " + e.getMessage(), e);
         }
     }
 
-    private static SnapshotManifest manifestOf(ModelSnapshot snapshot, long bytes, Instant now, String producer,
+    /**
+     * The manifest for {@code snapshot}, written at {@code now} by {@code producer}.
+     *
+     * @param bytes the size of the encoded snapshot ({@code model.bin})
+     * @param metrics figures to keep (NaN and infinite values are left out: JSON has none)
+     */
+    public static SnapshotManifest manifestOf(ModelSnapshot snapshot, long bytes, Instant now, String producer,
             Map<String, Double> metrics) {
         Map<String, Double> finite = new TreeMap<>();
         metrics.forEach((name, value) -> {
@@ -258,7 +314,7 @@ public final class ModelExport {
                 .mapToLong(p -> Long.parseLong(nameParts(p.getFileName().toString()).group(1)))
                 .max().orElse(Long.MIN_VALUE);
         for (long millis = Math.max(createdMillis, newest + 1); ; millis++) {
-            Path target = root.resolve(String.format(Locale.ROOT, "snapshot-%018d-v%012d", millis, version));
+            Path target = root.resolve(snapshotName(millis, version));
             if (Files.exists(target)) {
                 continue;
             }
@@ -280,7 +336,7 @@ public final class ModelExport {
             return entries
                     .filter(p -> SNAPSHOT_NAME.matcher(p.getFileName().toString()).matches())
                     .filter(p -> Files.isRegularFile(p.resolve(MANIFEST_FILE)))
-                    .sorted(Comparator.comparing((Path p) -> sortKey(p.getFileName().toString())))
+                    .sorted(Comparator.comparing((Path p) -> p.getFileName().toString(), SNAPSHOT_ORDER))
                     .toList();
         } catch (IOException e) {
             throw new UncheckedIOException("Cannot list " + directory, e);
