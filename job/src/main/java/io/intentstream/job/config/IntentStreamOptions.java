@@ -268,14 +268,16 @@ public final class IntentStreamOptions {
             .withDescription("Model snapshot to start from when the job starts without state: an export directory "
                     + "(its newest snapshot), one snapshot directory, or a snapshot file such as train's "
                     + "best-model.bin. The snapshot's own model settings win over the model.* options. A restored "
-                    + "checkpoint wins over this. Read by the task manager that trains.");
+                    + "checkpoint wins over this. Read by the task manager that trains; a local path or a Flink "
+                    + "file system URI.");
 
     public static final ConfigOption<String> EXPORT_DIRECTORY = ConfigOptions.key("model.export.directory")
             .stringType()
             .noDefaultValue()
-            .withDescription("Directory the training operator exports versioned model snapshots to (atomically, "
-                    + "with a manifest.json): every model.export.interval and at the end of a bounded input. Unset: "
-                    + "no export. A local or mounted path of the task manager that trains.");
+            .withDescription("Directory the training operator exports versioned model snapshots to (each "
+                    + "committed by its manifest.json, written last): every model.export.interval and at the end of a "
+                    + "bounded input. Unset: no export. A local or mounted path of the task manager that trains, or a "
+                    + "Flink file system URI (s3://, gs://, hdfs://, ...) whose plugin the cluster has.");
 
     public static final ConfigOption<Duration> EXPORT_INTERVAL = ConfigOptions.key("model.export.interval")
             .durationType()
