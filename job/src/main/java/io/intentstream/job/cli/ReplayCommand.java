@@ -60,6 +60,23 @@ public final class ReplayCommand implements Callable<Integer> {
                     + "of the topic when the replay starts.")
     KafkaPosition kafkaTo;
 
+    @Option(names = "--then-live",
+            description = "After the file or range, go on with the live interactions topic (of --bootstrap-servers "
+                    + "or the embedded broker) in the same job, model and state carried over, no gap and no "
+                    + "duplicate at the switch. Runs until Ctrl-C unless --live-for.")
+    boolean thenLive;
+
+    @Option(names = "--live-from", paramLabel = "POS", converter = PositionConverter.class,
+            description = "With --then-live after a file: where the live part starts (earliest, latest, "
+                    + "timestamp:..., offsets:...), fixed when the replay starts. Default: the end of the topic "
+                    + "then, so events written during the backfill are read after it.")
+    KafkaPosition liveFrom;
+
+    @Option(names = "--live-for", paramLabel = "DURATION",
+            description = "With --then-live: stay live this long after the backfill has been answered (ISO-8601, "
+                    + "e.g. PT10M), then stop with a drained savepoint and print the summary.")
+    Duration liveFor;
+
     @Option(names = "--epochs", paramLabel = "N", defaultValue = "1",
             description = "Replays of the file, the model carried over. Default: ${DEFAULT-VALUE}.")
     int epochs;
@@ -67,9 +84,10 @@ public final class ReplayCommand implements Callable<Integer> {
     @Mixin
     SummaryFileOption summary;
 
-    @Option(names = "--export", paramLabel = "DIR",
-            description = "Leave the final model in DIR as a versioned snapshot (model.bin + manifest.json).")
-    Path export;
+    @Option(names = "--export", paramLabel = "DIR|URI",
+            description = "Leave the final model there as a versioned snapshot (model.bin + manifest.json): a "
+                    + "directory, or a Flink file system URI such as s3://bucket/models (the cluster's plugin).")
+    String export;
 
     @Option(names = "--export-retention", paramLabel = "K", defaultValue = "5",
             description = "Snapshots kept in the --export directory. Default: ${DEFAULT-VALUE}.")
@@ -117,7 +135,7 @@ public final class ReplayCommand implements Callable<Integer> {
             settings = new ReplayRunner.Settings(data, epochs, holdout, emitAllEpochs, export, exportRetention,
                     initModel, bootstrapServers, JobSettingsArguments.parse(jobSettings), timeout,
                     activeUsers.value(),
-                    kafkaFrom, kafkaTo);
+                    kafkaFrom, kafkaTo, thenLive(thenLive, liveFrom, liveFor));
         } catch (IllegalArgumentException e) {
             throw new ParameterException(spec.commandLine(), e.getMessage(), e);
         }
@@ -147,6 +165,16 @@ public final class ReplayCommand implements Callable<Integer> {
         return 0;
     }
 
+    private static ReplayRunner.ThenLive thenLive(boolean thenLive, KafkaPosition from, Duration runFor) {
+        if (!thenLive) {
+            if (from != null || runFor != null) {
+                throw new IllegalArgumentException("--live-from and --live-for go with --then-live");
+            }
+            return null;
+        }
+        return new ReplayRunner.ThenLive(from, runFor);
+    }
+
     static final class PositionConverter implements picocli.CommandLine.ITypeConverter<KafkaPosition> {
         @Override
         public KafkaPosition convert(String value) {
@@ -163,7 +191,8 @@ public final class ReplayCommand implements Callable<Integer> {
         out.println("intent-stream replay summary");
         row(out, "input", s.input() + (s.holdout() ? " (last two items per user held out)" : ""));
         row(out, "epochs", Integer.toString(s.epochs()));
-        row(out, "events in", s.eventsIn() + " per epoch");
+        row(out, "events in", s.eventsIn() + (s.liveEvents() != null ? " (" + s.liveEvents() + " of them live)"
+                : " per epoch"));
         row(out, "intents out", Long.toString(s.intentsOut()));
         row(out, "recommendations out", Long.toString(s.recommendationsOut()));
         row(out, "dead letters", Long.toString(s.deadLetters()));

@@ -3,7 +3,6 @@ package io.intentstream.job.replay;
 import io.intentstream.job.config.IntentStreamOptions;
 
 import java.io.Serializable;
-import java.nio.file.Path;
 import java.util.Map;
 
 import org.apache.flink.configuration.Configuration;
@@ -39,10 +38,10 @@ public final class ModelExchange implements Serializable {
     public static ModelExchange from(Configuration options) {
         IntentStreamOptions.validate(options);
         InitialModel initial = options.getOptional(IntentStreamOptions.MODEL_INIT_PATH)
-                .map(path -> new InitialModel(Path.of(path)))
+                .map(InitialModel::new)
                 .orElse(null);
         ModelExporter exporter = options.getOptional(IntentStreamOptions.EXPORT_DIRECTORY)
-                .map(directory -> new ModelExporter(Path.of(directory),
+                .map(location -> new ModelExporter(location,
                         options.getOptional(IntentStreamOptions.EXPORT_INTERVAL).orElse(null),
                         options.get(IntentStreamOptions.EXPORT_RETENTION)))
                 .orElse(null);
@@ -74,7 +73,7 @@ public final class ModelExchange implements Serializable {
             try {
                 exporter.export(bytes, metrics, nowMillis);
             } catch (RuntimeException e) {
-                LOG.warn("Model export to {} failed; trying again in the next interval", exporter.directory(), e);
+                LOG.warn("Model export to {} failed; trying again in the next interval", exporter.location(), e);
             }
         }
         if (publish) {

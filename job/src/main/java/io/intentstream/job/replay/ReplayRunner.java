@@ -24,6 +24,7 @@ import io.intentstream.model.offline.OfflineEvaluation;
 import io.intentstream.model.offline.RankingMetrics;
 
 import java.io.IOException;
+import java.net.URI;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -51,6 +52,7 @@ import org.apache.flink.configuration.Configuration;
 import org.apache.flink.configuration.CoreOptions;
 import org.apache.flink.configuration.RestartStrategyOptions;
 import org.apache.flink.core.execution.JobClient;
+import org.apache.flink.core.execution.SavepointFormatType;
 import org.apache.flink.state.rocksdb.RocksDBOptions;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 import org.apache.flink.streaming.api.functions.sink.v2.DiscardingSink;
@@ -88,19 +90,29 @@ public final class ReplayRunner implements AutoCloseable {
      * @param epochs replays of the input, at least 1
      * @param holdout leave each user's last two items out (benchmark files only); null: when {@code epochs > 1}
      * @param emitAllEpochs write every epoch's outputs, not only the final one's
-     * @param exportDirectory where to leave the final model as a versioned snapshot, or null
-     * @param exportRetention snapshots kept in {@code exportDirectory}
+     * @param export where to leave the final model as a versioned snapshot (a local directory or a Flink file
+     *     system URI such as {@code s3://bucket/models}), or null
+     * @param exportRetention snapshots kept in {@code export}
      * @param initModel a snapshot to start from, or null
      * @param bootstrapServers an existing Kafka cluster for the outputs, or null for an embedded broker
      * @param jobOptions {@link IntentStreamOptions} given by the user
      * @param timeout the longest one epoch may run
      * @param kafkaFrom instead of a file: replay the interactions topic of {@code bootstrapServers} from here
      * @param kafkaTo with {@code kafkaFrom}: up to here (null: the end of the topic when the replay starts)
+     * @param thenLive after the file or range, go on with the live interactions topic in the same job, or null
      */
-    public record Settings(Path data, int epochs, Boolean holdout, boolean emitAllEpochs, Path exportDirectory,
+    public record Settings(Path data, int epochs, Boolean holdout, boolean emitAllEpochs, String export,
             int exportRetention, Path initModel, String bootstrapServers, Configuration jobOptions, Duration timeout,
-            int activeUsers, KafkaPosition kafkaFrom, KafkaPosition kafkaTo) {
+            int activeUsers, KafkaPosition kafkaFrom, KafkaPosition kafkaTo, ThenLive thenLive) {
         public Settings {
+            if (thenLive != null && epochs != 1) {
+                throw new IllegalArgumentException("--then-live goes on from one replay of the input; "
+                        + "--epochs must be 1, got " + epochs);
+            }
+            if (thenLive != null && thenLive.from() != null && kafkaFrom != null) {
+                throw new IllegalArgumentException("after a Kafka range the live part starts where the range "
+                        + "stops (no gap, no duplicate); --live-from is for file replays");
+            }
             if ((data == null) == (kafkaFrom == null)) {
                 throw new IllegalArgumentException("replay a file (--data) or a range of the interactions topic "
                         + "(--kafka-from), one of them");
@@ -140,11 +152,34 @@ public final class ReplayRunner implements AutoCloseable {
         }
 
         /** With the range given in the constructor's convenience form: a file replay. */
-        public Settings(Path data, int epochs, Boolean holdout, boolean emitAllEpochs, Path exportDirectory,
+        public Settings(Path data, int epochs, Boolean holdout, boolean emitAllEpochs, String export,
                 int exportRetention, Path initModel, String bootstrapServers, Configuration jobOptions,
                 Duration timeout, int activeUsers) {
-            this(data, epochs, holdout, emitAllEpochs, exportDirectory, exportRetention, initModel, bootstrapServers,
-                    jobOptions, timeout, activeUsers, null, null);
+            this(data, epochs, holdout, emitAllEpochs, export, exportRetention, initModel, bootstrapServers,
+                    jobOptions, timeout, activeUsers, null, null, null);
+        }
+    }
+
+    /**
+     * Backfill then live: once the file (or the Kafka range) is replayed, the same job reads the live interactions
+     * topic (one {@link org.apache.flink.connector.base.source.hybrid.HybridSource}), its model and per-user state
+     * carried over.
+     *
+     * @param from where the live part starts reading, fixed as explicit offsets when the replay starts; null: the
+     *     end of the topic at that moment after a file (events written during the backfill are read after it), and
+     *     exactly the range's stop after a Kafka range
+     * @param runFor how long to stay live before stopping with a drained savepoint (every output committed); counted
+     *     from when every backfilled event has been answered (file replays) or from the job's start (Kafka ranges);
+     *     null: until the run is stopped (Ctrl-C), which keeps what was committed at the last checkpoint
+     */
+    public record ThenLive(KafkaPosition from, Duration runFor) {
+        public ThenLive {
+            if (from instanceof KafkaPosition.Latest) {
+                from = null; // the same thing, resolved once
+            }
+            if (runFor != null && (runFor.isNegative() || runFor.isZero())) {
+                throw new IllegalArgumentException("--live-for must be positive, got " + runFor);
+            }
         }
     }
 
@@ -177,7 +212,13 @@ public final class ReplayRunner implements AutoCloseable {
                 options.get(IntentStreamOptions.INTENTS_TOPIC),
                 options.get(IntentStreamOptions.RECOMMENDATIONS_TOPIC),
                 options.get(IntentStreamOptions.DEAD_LETTER_TOPIC));
-        createMissingTopics(bootstrap, List.of(topics.intents(), topics.recommendations(), topics.deadLetters()));
+        String inputTopic = options.get(IntentStreamOptions.INPUT_TOPIC);
+        List<String> needed =
+                new ArrayList<>(List.of(topics.intents(), topics.recommendations(), topics.deadLetters()));
+        if (settings.thenLive() != null) {
+            needed.add(inputTopic);
+        }
+        createMissingTopics(bootstrap, needed);
         // On a shared cluster the topics may hold earlier runs' records: count only what lies beyond their end now.
         Map<TopicPartition, Long> startOffsets = endOffsets(bootstrap, topics);
         OutputTally tally = new OutputTally();
@@ -186,8 +227,17 @@ public final class ReplayRunner implements AutoCloseable {
 
         KafkaPosition.AtOffsets[] range = settings.kafkaFrom() == null ? null : resolveRange(bootstrap, options);
         String description = range == null ? settings.data().toString()
-                : "kafka:" + options.get(IntentStreamOptions.INPUT_TOPIC) + " offsets " + range[0].offsets() + " to "
-                        + range[1].offsets();
+                : "kafka:" + inputTopic + " offsets " + range[0].offsets() + " to " + range[1].offsets();
+        KafkaPosition.AtOffsets liveStart = null;
+        if (settings.thenLive() != null) {
+            liveStart = range != null ? range[1] : new KafkaPosition.AtOffsets(resolve(bootstrap, inputTopic,
+                    settings.thenLive().from() == null ? new KafkaPosition.Latest() : settings.thenLive().from(),
+                    true));
+            description += ", then live kafka:" + inputTopic + " from offsets " + liveStart.offsets();
+            progress.accept("Then live: the interactions topic '" + inputTopic + "' on " + bootstrap
+                    + " from offsets " + liveStart.offsets() + (settings.thenLive().runFor() == null
+                            ? ", until stopped (Ctrl-C)" : ", for " + settings.thenLive().runFor()));
+        }
         Path initial = initialModel(input, options, runDirectory.path().resolve("initial"));
         long trainSteps = 0;
         Double loss = null;
@@ -208,7 +258,7 @@ public final class ReplayRunner implements AutoCloseable {
                     emit ? "" : " (outputs not written)"));
             long started = System.nanoTime();
             JobExecutionResult result = runEpoch(epochOptions, runDirectory.path().resolve("flink-" + epoch), emit,
-                    range);
+                    range, liveStart, input.events(), tally);
             double seconds = (System.nanoTime() - started) / 1e9;
             epochSeconds.add(seconds);
             Long steps = result.getAccumulatorResult(IntentTrainingOperator.TRAIN_STEPS_ACCUMULATOR);
@@ -238,7 +288,7 @@ public final class ReplayRunner implements AutoCloseable {
             evaluation = OfflineEvaluation.evaluate(model, input.dataset());
         }
         String exportedTo = null;
-        if (settings.exportDirectory() != null) {
+        if (settings.export() != null) {
             Map<String, Double> metrics = new LinkedHashMap<>();
             metrics.put("epochs", (double) settings.epochs());
             metrics.put("events_per_epoch", (double) input.events());
@@ -250,13 +300,16 @@ public final class ReplayRunner implements AutoCloseable {
                 putMetrics(metrics, "test", evaluation.test().reference());
                 putMetrics(metrics, "valid", evaluation.valid().reference());
             }
-            exportedTo = new ModelExport(settings.exportDirectory(), settings.exportRetention())
-                    .write(model, "replay", metrics).toString();
+            URI written = new FileSystemModelExport(settings.export(), settings.exportRetention())
+                    .write(model, "replay", metrics);
+            exportedTo = "file".equals(written.getScheme()) ? Path.of(written).toString() : written.toString();
             progress.accept("Exported the model to " + exportedTo);
         }
         // A Kafka range's size is known once read: what the emitting epochs answered or rejected, per epoch.
-        long eventsIn = input.events() >= 0 ? input.events()
-                : (tally.intents() + tally.deadLetters()) / (settings.emitAllEpochs() ? settings.epochs() : 1);
+        long answered = tally.intents() + tally.deadLetters();
+        long eventsIn = settings.thenLive() != null ? answered : input.events() >= 0 ? input.events()
+                : answered / (settings.emitAllEpochs() ? settings.epochs() : 1);
+        Long liveEvents = settings.thenLive() != null && input.events() >= 0 ? answered - input.events() : null;
         long epochEvents = eventsIn * settings.epochs();
         return new ReplaySummary(
                 description,
@@ -276,7 +329,8 @@ public final class ReplayRunner implements AutoCloseable {
                 exportedTo,
                 evaluation,
                 wallSeconds,
-                (System.nanoTime() - runStarted) / 1e9);
+                (System.nanoTime() - runStarted) / 1e9,
+                liveEvents);
     }
 
     private static void putMetrics(Map<String, Double> metrics, String split, RankingMetrics m) {
@@ -396,7 +450,8 @@ public final class ReplayRunner implements AutoCloseable {
     }
 
     private JobExecutionResult runEpoch(Configuration options, Path flinkDirectory, boolean emit,
-            KafkaPosition.AtOffsets[] range) throws Exception {
+            KafkaPosition.AtOffsets[] range, KafkaPosition.AtOffsets liveStart, long backfillEvents, OutputTally tally)
+            throws Exception {
         Configuration flink = IntentStreamJob.localClusterConfiguration(options, flinkDirectory.resolve("checkpoints"));
         flink.set(CoreOptions.TMP_DIRS, flinkDirectory.resolve("tmp").toString());
         flink.set(RocksDBOptions.LOCAL_DIRECTORIES, flinkDirectory.resolve("rocksdb").toString());
@@ -408,9 +463,18 @@ public final class ReplayRunner implements AutoCloseable {
         Source<InteractionRecord, ?, ?> source = range == null
                 ? ReplaySources.file(settings.data(), settings.activeUsers(), heldOut)
                 : ReplaySources.kafkaRange(options, range[0], range[1]);
+        if (liveStart != null) {
+            source = ReplaySources.backfillThenLive(source, ReplaySources.kafkaLive(options, liveStart));
+        }
         new IntentStreamJob(options, source, intents, recommendations, deadLetters).build(env);
         JobClient jobClient = resources.submit(env, IntentStreamJob.JOB_NAME + "-replay");
         try {
+            if (liveStart != null && settings.thenLive().runFor() != null) {
+                stayLiveThenStop(jobClient, flinkDirectory, backfillEvents, tally);
+            }
+            if (liveStart != null && settings.thenLive().runFor() == null) {
+                return jobClient.getJobExecutionResult().get(); // live until the run is stopped (cancels the job)
+            }
             return jobClient.getJobExecutionResult().get(settings.timeout().toMillis(), TimeUnit.MILLISECONDS);
         } catch (TimeoutException e) {
             jobClient.cancel();
@@ -421,22 +485,46 @@ public final class ReplayRunner implements AutoCloseable {
     }
 
     /**
+     * Waits until the backfill has been answered (a file's events all counted on the output topics; a Kafka range
+     * does not know its count, so from now), stays live for {@link ThenLive#runFor()}, then stops the job with a
+     * drained savepoint: the sources end, the last batch is answered, the model exported, every output committed.
+     */
+    private void stayLiveThenStop(JobClient job, Path flinkDirectory, long backfillEvents, OutputTally tally)
+            throws Exception {
+        long deadline = System.nanoTime() + settings.timeout().toNanos();
+        if (backfillEvents >= 0) {
+            while (tally.intents() + tally.deadLetters() < backfillEvents) {
+                if (job.getJobExecutionResult().isDone()) {
+                    return; // failed: the caller reports why
+                }
+                if (System.nanoTime() > deadline) {
+                    throw new TimeoutException();
+                }
+                Thread.sleep(100);
+            }
+            progress.accept(String.format("Backfill answered (%d events); live for %s", backfillEvents,
+                    settings.thenLive().runFor()));
+        }
+        long liveUntil = System.nanoTime() + settings.thenLive().runFor().toNanos();
+        while (System.nanoTime() < liveUntil) {
+            if (job.getJobExecutionResult().isDone()) {
+                return;
+            }
+            Thread.sleep(100);
+        }
+        progress.accept("Stopping the live job with a drained savepoint");
+        job.stopWithSavepoint(true, flinkDirectory.resolve("savepoints").toUri().toString(),
+                SavepointFormatType.CANONICAL).get(settings.timeout().toMillis(), TimeUnit.MILLISECONDS);
+    }
+
+    /**
      * The range as explicit offsets, fixed when the replay starts: every epoch replays the same records, also when
      * the topic grows meanwhile ("latest" would move).
      */
     private KafkaPosition.AtOffsets[] resolveRange(String bootstrap, Configuration options) {
         String topic = options.get(IntentStreamOptions.INPUT_TOPIC);
-        Properties properties = new Properties();
-        properties.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
-        properties.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
-        try (KafkaConsumer<byte[], byte[]> consumer =
-                new KafkaConsumer<>(properties, new ByteArrayDeserializer(), new ByteArrayDeserializer())) {
-            List<org.apache.kafka.common.PartitionInfo> infos = consumer.partitionsFor(topic, ADMIN_TIMEOUT);
-            if (infos == null || infos.isEmpty()) {
-                throw new IllegalArgumentException("The interactions topic " + topic + " does not exist on "
-                        + bootstrap);
-            }
-            List<TopicPartition> partitions = infos.stream().map(p -> new TopicPartition(topic, p.partition())).toList();
+        try (KafkaConsumer<byte[], byte[]> consumer = readCommittedConsumer(bootstrap)) {
+            List<TopicPartition> partitions = partitions(consumer, topic, bootstrap);
             Map<TopicPartition, Long> earliest = consumer.beginningOffsets(partitions, ADMIN_TIMEOUT);
             Map<TopicPartition, Long> latest = consumer.endOffsets(partitions, ADMIN_TIMEOUT);
             KafkaPosition to = settings.kafkaTo() == null ? new KafkaPosition.Latest() : settings.kafkaTo();
@@ -445,6 +533,32 @@ public final class ReplayRunner implements AutoCloseable {
                 new KafkaPosition.AtOffsets(offsets(consumer, to, false, partitions, earliest, latest))
             };
         }
+    }
+
+    /** One position of {@code topic} as explicit offsets per partition, now. */
+    private Map<Integer, Long> resolve(String bootstrap, String topic, KafkaPosition position, boolean start) {
+        try (KafkaConsumer<byte[], byte[]> consumer = readCommittedConsumer(bootstrap)) {
+            List<TopicPartition> partitions = partitions(consumer, topic, bootstrap);
+            return offsets(consumer, position, start, partitions, consumer.beginningOffsets(partitions, ADMIN_TIMEOUT),
+                    consumer.endOffsets(partitions, ADMIN_TIMEOUT));
+        }
+    }
+
+    /** For positions and offsets only: committed records, as the job's read_committed source sees them. */
+    private static KafkaConsumer<byte[], byte[]> readCommittedConsumer(String bootstrap) {
+        Properties properties = new Properties();
+        properties.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
+        properties.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
+        return new KafkaConsumer<>(properties, new ByteArrayDeserializer(), new ByteArrayDeserializer());
+    }
+
+    private static List<TopicPartition> partitions(KafkaConsumer<byte[], byte[]> consumer, String topic,
+            String bootstrap) {
+        List<org.apache.kafka.common.PartitionInfo> infos = consumer.partitionsFor(topic, ADMIN_TIMEOUT);
+        if (infos == null || infos.isEmpty()) {
+            throw new IllegalArgumentException("The interactions topic " + topic + " does not exist on " + bootstrap);
+        }
+        return infos.stream().map(p -> new TopicPartition(topic, p.partition())).toList();
     }
 
     /** @param start whether a start (partitions not named by explicit offsets start at their earliest) */
@@ -495,11 +609,7 @@ public final class ReplayRunner implements AutoCloseable {
     }
 
     private static Map<TopicPartition, Long> endOffsets(String bootstrap, OutputTopicReader.Topics topics) {
-        Properties properties = new Properties();
-        properties.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
-        properties.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
-        try (KafkaConsumer<byte[], byte[]> consumer =
-                new KafkaConsumer<>(properties, new ByteArrayDeserializer(), new ByteArrayDeserializer())) {
+        try (KafkaConsumer<byte[], byte[]> consumer = readCommittedConsumer(bootstrap)) {
             List<TopicPartition> partitions = new ArrayList<>();
             for (String topic : List.of(topics.intents(), topics.recommendations(), topics.deadLetters())) {
                 consumer.partitionsFor(topic, ADMIN_TIMEOUT)

@@ -27,10 +27,13 @@ import com.fasterxml.jackson.annotation.JsonInclude;
  * @param epochSeconds run time of each epoch's job
  * @param modelVersion the final model's version
  * @param modelChecksum the final model's checksum (hex)
- * @param exportedTo the snapshot directory written by {@code --export}, or null
+ * @param exportedTo the snapshot directory written by {@code --export} (a path, or the URI on another file
+ *     system), or null
  * @param evaluation test and validation metrics of the final model (benchmark input with holdout only)
  * @param wallSeconds all epochs, from the first submission until every committed output had been read
  * @param totalSeconds the whole run, broker start and evaluation included
+ * @param liveEvents with {@code --then-live}: events answered after the backfill (then {@code eventsIn} counts
+ *     both parts); null otherwise
  */
 @JsonInclude(JsonInclude.Include.NON_NULL)
 public record ReplaySummary(
@@ -51,7 +54,8 @@ public record ReplaySummary(
         String exportedTo,
         OfflineEvaluation.Report evaluation,
         double wallSeconds,
-        double totalSeconds) {
+        double totalSeconds,
+        Long liveEvents) {
 
     public String toJson() {
         return SummaryJson.toJson(this);

@@ -2,6 +2,9 @@ package io.intentstream.job.cli;
 
 import io.intentstream.job.demo.InputTopicWriter;
 import io.intentstream.job.demo.InteractionEvent;
+import io.intentstream.job.demo.OutputTally;
+import io.intentstream.job.demo.OutputTopicReader;
+import io.intentstream.job.demo.PlantedIntentStream;
 import io.intentstream.job.embedded.EmbeddedKafkaBroker;
 import io.intentstream.job.replay.BenchmarkInterleaving;
 import io.intentstream.model.export.ModelExport;
@@ -23,6 +26,8 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.SplittableRandom;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -162,6 +167,75 @@ class ReplayCommandITCase {
         }
     }
 
+    @Test
+    @Timeout(value = 4, unit = TimeUnit.MINUTES)
+    void thenLiveReplaysTheFileThenReadsTheLiveTopicFromWhereItWasWhenTheReplayStarted(@TempDir Path dir)
+            throws Exception {
+        Path benchmark = writeBenchmark(dir.resolve("bench.txt"));
+        List<InteractionEvent> fileEvents = BenchmarkInterleaving.read(benchmark, Integer.MAX_VALUE, 8);
+        List<InteractionEvent> before = liveEvents("before-", 40, fileEvents.size());
+        List<InteractionEvent> during = liveEvents("live-", 60, fileEvents.size() + before.size());
+        try (EmbeddedKafkaBroker broker = EmbeddedKafkaBroker.start()) {
+            broker.createTopics(List.of("interactions"), 2);
+            // On the topic before the replay starts: older than the live start, so never read.
+            InputTopicWriter.write(broker.bootstrapServers(), "interactions", before, 0);
+
+            Path summary = dir.resolve("live.json");
+            CountDownLatch liveStartFixed = new CountDownLatch(1);
+            StringWriter err = new StringWriter() {
+                @Override
+                public void write(String text, int offset, int length) {
+                    super.write(text, offset, length);
+                    if (toString().contains("Then live:")) {
+                        liveStartFixed.countDown();
+                    }
+                }
+            };
+            CommandLine commandLine = IntentStreamCli.commandLine();
+            commandLine.setOut(new PrintWriter(new StringWriter()));
+            commandLine.setErr(new PrintWriter(err, true));
+            String[] args = with(new String[] {"replay", "--data", benchmark.toString(), "--active-users", "8",
+                    "--then-live", "--live-for", "PT5S", "--bootstrap-servers", broker.bootstrapServers(),
+                    "--summary", summary.toString()}, JOB_SETTINGS);
+            CompletableFuture<Integer> exit = CompletableFuture.supplyAsync(() -> commandLine.execute(args));
+
+            assertThat(liveStartFixed.await(2, TimeUnit.MINUTES)).as("the live start was fixed: %s", err).isTrue();
+            // Written while the file is replayed: the live part must read these after the file, once each.
+            InputTopicWriter.write(broker.bootstrapServers(), "interactions", during, 0);
+            assertThat(exit.get(3, TimeUnit.MINUTES)).as(err.toString()).isZero();
+
+            JsonNode result = JSON.readTree(summary.toFile());
+            assertThat(result.get("live_events").asLong()).isEqualTo(during.size());
+            assertThat(result.get("events_in").asLong()).isEqualTo(fileEvents.size() + during.size());
+            assertThat(result.get("intents_out").asLong()).isEqualTo(fileEvents.size() + during.size());
+            assertThat(result.get("input").asText()).contains("then live kafka:interactions");
+
+            OutputTally outputs = new OutputTally();
+            try (OutputTopicReader reader = OutputTopicReader.start(broker.bootstrapServers(),
+                    new OutputTopicReader.Topics("intents", "recommendations", "interactions-dead-letters"), outputs)) {
+                assertThat(reader.awaitCaughtUp(java.time.Duration.ofMinutes(1))).isTrue();
+            }
+            List<String> expected = new ArrayList<>();
+            fileEvents.forEach(e -> expected.add(e.eventId()));
+            during.forEach(e -> expected.add(e.eventId()));
+            assertThat(outputs.missing(expected)).as("file or live events without an intent (a gap)").isZero();
+            assertThat(outputs.duplicated()).as("events answered twice (a duplicate at the switch)").isZero();
+            assertThat(outputs.intents()).as("and nothing else: no event from before the replay")
+                    .isEqualTo(expected.size());
+        }
+    }
+
+    /** Events of the benchmark's users on its items, after the file's {@code offset} events in event time. */
+    private static List<InteractionEvent> liveEvents(String prefix, int count, int offset) {
+        List<InteractionEvent> events = new ArrayList<>();
+        for (int i = 0; i < count; i++) {
+            int n = offset + i;
+            events.add(new InteractionEvent(prefix + i, "u-" + (1 + i % 60), "item-" + (1 + (i * 7) % 80),
+                    PlantedIntentStream.START_MILLIS + n * PlantedIntentStream.EVENT_SPACING_MILLIS));
+        }
+        return events;
+    }
+
     private static void sleepAMillisecond() {
         try {
             Thread.sleep(2);
@@ -193,6 +267,12 @@ class ReplayCommandITCase {
         Run position = cli("replay", "--kafka-from", "yesterday", "--bootstrap-servers", "localhost:1");
         assertThat(position.exitCode()).isEqualTo(ExitCodes.USAGE);
         assertThat(position.err()).contains("is not a position");
+        Run liveFor = cli("replay", "--data", data.toString(), "--live-for", "PT1M");
+        assertThat(liveFor.exitCode()).isEqualTo(ExitCodes.USAGE);
+        assertThat(liveFor.err()).contains("go with --then-live");
+        Run liveEpochs = cli("replay", "--data", data.toString(), "--then-live", "--epochs", "2");
+        assertThat(liveEpochs.exitCode()).isEqualTo(ExitCodes.USAGE);
+        assertThat(liveEpochs.err()).contains("--epochs must be 1");
         Run model = cli("replay", "--data", data.toString(), "--init-model", dir.resolve("nothing").toString());
         assertThat(model.exitCode()).isEqualTo(ExitCodes.USAGE);
         assertThat(model.err()).contains("--init-model").contains("does not exist");

@@ -33,7 +33,7 @@ class ModelExporterTest {
             model.trainStep(batch);
             second = model.snapshot().toBytes();
         }
-        ModelExporter exporter = new ModelExporter(dir, Duration.ofSeconds(10), 3);
+        ModelExporter exporter = new ModelExporter(dir.toString(), Duration.ofSeconds(10), 3);
         assertThat(exporter.due(1_000)).isFalse(); // the interval counts from the first look
         assertThat(exporter.due(10_999)).isFalse();
         assertThat(exporter.due(11_000)).isTrue();
@@ -45,9 +45,11 @@ class ModelExporterTest {
         assertThat(new ModelExport(dir, 3).snapshots()).hasSize(2);
         assertThat(ModelExport.load(dir).snapshot()).isEqualTo(ModelSnapshot.fromBytes(second));
 
-        ModelExporter atEndOnly = new ModelExporter(dir.resolve("end"), null, 1);
+        ModelExporter atEndOnly = new ModelExporter(dir.resolve("end").toString(), null, 1);
         assertThat(atEndOnly.due(Long.MAX_VALUE)).isFalse();
-        assertThatThrownBy(() -> new ModelExporter(dir, Duration.ZERO, 1)).isInstanceOf(IllegalArgumentException.class);
-        assertThatThrownBy(() -> new ModelExporter(dir, null, 0)).isInstanceOf(IllegalArgumentException.class);
+        assertThatThrownBy(() -> new ModelExporter(dir.toString(), Duration.ZERO, 1))
+                .isInstanceOf(IllegalArgumentException.class);
+        assertThatThrownBy(() -> new ModelExporter(dir.toString(), null, 0))
+                .isInstanceOf(IllegalArgumentException.class);
     }
 }
