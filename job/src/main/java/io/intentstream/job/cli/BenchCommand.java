@@ -2,6 +2,8 @@ package io.intentstream.job.cli;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.intentstream.job.bench.BenchmarkHarness;
+import io.intentstream.job.bench.TradeOffBenchmark;
+import io.intentstream.job.replay.ReplaySources;
 
 import java.io.PrintWriter;
 import java.nio.file.Path;
@@ -31,6 +33,11 @@ import picocli.CommandLine.Unmatched;
                     + "MiniCluster (sustained events/s, event-to-intent latency at 50% and 90% of that rate); and "
                     + "the ratios between them. Writes everything as JSON.",
             "",
+            "With --training-fractions or --batch-sizes it measures a trade-off curve instead: the first --events "
+                    + "events of the --data benchmark file, replayed as a stream through the job (the replay's "
+                    + "interleaving) once per value, from the same initial model: events/s and prequential NDCG@10 "
+                    + "and HR@10 per value, as JSON (--out) and a PNG plot (--plot).",
+            "",
             "Job settings (as for demo, --key value) may follow the options."
         })
 public final class BenchCommand implements Callable<Integer> {
@@ -57,6 +64,30 @@ public final class BenchCommand implements Callable<Integer> {
             description = "Longest any end-to-end phase may take to be answered. Default: ${DEFAULT-VALUE}.")
     Duration timeout;
 
+    @Option(names = "--training-fractions", paramLabel = "F,F,...", split = ",",
+            description = "Trade-off curve over training.fraction, e.g. 0,0.1,0.25,0.5,1.")
+    List<Double> trainingFractions = new ArrayList<>();
+
+    @Option(names = "--batch-sizes", paramLabel = "N,N,...", split = ",",
+            description = "Trade-off curve over training.batch-size, e.g. 64,128,256,512.")
+    List<Integer> batchSizes = new ArrayList<>();
+
+    @Option(names = "--data", paramLabel = "FILE",
+            description = "Curves: the benchmark file to replay (one line per user: user item...).")
+    Path data;
+
+    @Option(names = "--events", paramLabel = "N", defaultValue = "20000",
+            description = "Curves: events of the replayed stream per point. Default: ${DEFAULT-VALUE}.")
+    int events;
+
+    @Option(names = "--active-users", paramLabel = "A", defaultValue = "" + ReplaySources.DEFAULT_ACTIVE_USERS,
+            description = "Curves: users interleaved at any time, as replay. Default: ${DEFAULT-VALUE}.")
+    int activeUsers;
+
+    @Option(names = "--plot", paramLabel = "FILE",
+            description = "Curves: write the plot (PNG) here. Default: the --out file with .png.")
+    Path plot;
+
     @Unmatched
     List<String> jobSettings = new ArrayList<>();
 
@@ -66,6 +97,15 @@ public final class BenchCommand implements Callable<Integer> {
         require(!phase.isNegative() && !phase.isZero(), "--phase must be positive, got " + phase);
         require(!timeout.isNegative() && !timeout.isZero(), "--timeout must be positive, got " + timeout);
         Configuration options = JobSettingsArguments.parse(jobSettings);
+        require(trainingFractions.isEmpty() || batchSizes.isEmpty(),
+                "give one curve at a time: --training-fractions or --batch-sizes");
+        if (!trainingFractions.isEmpty()) {
+            return curve(options, TradeOffBenchmark.Knob.TRAINING_FRACTION, trainingFractions);
+        }
+        if (!batchSizes.isEmpty()) {
+            return curve(options, TradeOffBenchmark.Knob.BATCH_SIZE,
+                    batchSizes.stream().map(Integer::doubleValue).toList());
+        }
         BenchmarkHarness.Settings settings = quick
                 ? BenchmarkHarness.Settings.quick(options, timeout)
                 : BenchmarkHarness.Settings.standard(options, backlog, phase, timeout);
@@ -93,6 +133,42 @@ public final class BenchCommand implements Callable<Integer> {
                 result.get("ratios").get("full_step_vs_peak").asDouble(),
                 result.get("ratios").get("e2e_vs_step").asDouble());
         o.println("Results written to " + out.toAbsolutePath());
+        o.flush();
+        return 0;
+    }
+
+    private int curve(Configuration options, TradeOffBenchmark.Knob knob, List<Double> values) throws Exception {
+        require(data != null, "a curve replays a benchmark file: give --data FILE");
+        BenchmarkDataOption.requireFile(spec, data, "--data");
+        require(events >= 1, "--events must be at least 1, got " + events);
+        require(activeUsers >= 1, "--active-users must be at least 1, got " + activeUsers);
+        TradeOffBenchmark.Settings settings;
+        try {
+            settings = new TradeOffBenchmark.Settings(data, events, activeUsers, options, knob, values, timeout);
+        } catch (IllegalArgumentException e) {
+            throw new ParameterException(spec.commandLine(), e.getMessage(), e);
+        }
+        PrintWriter err = spec.commandLine().getErr();
+        if (IntentStreamCli.logFile() != null) {
+            err.println("Logs: " + IntentStreamCli.logFile());
+        }
+        ObjectNode result = TradeOffBenchmark.run(settings, line -> {
+            err.println(line);
+            err.flush();
+        });
+        Path png = plot != null ? plot : out.resolveSibling(out.getFileName().toString().replaceFirst("\\.json$", "")
+                + ".png");
+        result.put("plot", png.toAbsolutePath().toString());
+        BenchmarkHarness.write(result, out);
+        TradeOffBenchmark.plot(result, png);
+        PrintWriter o = spec.commandLine().getOut();
+        o.printf(Locale.ROOT, "%-20s %12s %12s %10s %10s%n", knob.key(), "events/s", "NDCG@10", "HR@10", "trained");
+        for (var point : result.get("points")) {
+            o.printf(Locale.ROOT, "%-20s %12.1f %12.4f %10.4f %10d%n", point.get(knob.key()).asText(),
+                    point.get("events_per_second").asDouble(), point.get("prequential_ndcg10").asDouble(),
+                    point.get("prequential_hr10").asDouble(), point.get("trained_events").asLong());
+        }
+        o.println("Results written to " + out.toAbsolutePath() + ", plot to " + png.toAbsolutePath());
         o.flush();
         return 0;
     }
