@@ -87,8 +87,15 @@ public final class ReportPage {
         return this;
     }
 
-    /** The benchmark JSON: rates side by side, the ratios and goals, and latency against input rate. */
+    /**
+     * The benchmark JSON: rates side by side, the ratios and goals, and latency against input rate; or, for the
+     * JSON of a trade-off curve ({@code bench --training-fractions} or {@code --batch-sizes}), events/s and the
+     * prequential metrics against the setting it varied.
+     */
     public ReportPage benchmark(JsonNode bench) {
+        if (bench.path("knob").isTextual() && bench.path("points").isArray()) {
+            return tradeOff(bench);
+        }
         StringBuilder html = new StringBuilder("<h2>Benchmark</h2>");
         html.append(table(flatten(bench.path("ratios"))));
         html.append(table(flatten(bench.path("goals"))));
@@ -121,6 +128,35 @@ public final class ReportPage {
             lines("bench-latency", "Event-to-intent latency against input rate", "input events/s", "ms", rates,
                     latency);
         }
+        return this;
+    }
+
+    private ReportPage tradeOff(JsonNode curve) {
+        String knob = curve.path("knob").asText();
+        String id = "tradeoff-" + knob.replaceAll("[^A-Za-z0-9]+", "-");
+        List<Double> x = new ArrayList<>();
+        List<Double> rate = new ArrayList<>();
+        Map<String, List<Double>> quality = new java.util.LinkedHashMap<>();
+        StringBuilder rows = new StringBuilder("<table><tr><th>" + escape(knob) + "</th><th>events/s</th>"
+                + "<th>prequential NDCG@10</th><th>prequential HR@10</th><th>trained events</th><th>load (1 min)"
+                + "</th></tr>");
+        for (JsonNode point : curve.path("points")) {
+            x.add(point.path(knob).asDouble());
+            rate.add(point.path("events_per_second").asDouble());
+            quality.computeIfAbsent("NDCG@10", k -> new ArrayList<>()).add(point.path("prequential_ndcg10").asDouble());
+            quality.computeIfAbsent("HR@10", k -> new ArrayList<>()).add(point.path("prequential_hr10").asDouble());
+            rows.append(String.format(Locale.ROOT, "<tr><td>%s</td><td>%.1f</td><td>%.4f</td><td>%.4f</td><td>%d</td>"
+                    + "<td>%.2f</td></tr>", escape(point.path(knob).asText()), point.path("events_per_second")
+                    .asDouble(), point.path("prequential_ndcg10").asDouble(), point.path("prequential_hr10")
+                    .asDouble(), point.path("trained_events").asLong(),
+                    point.path("load_average_after").path(0).asDouble(Double.NaN)));
+        }
+        rows.append("</table>");
+        sections.add("<h2>Trade-off: " + escape(knob) + "</h2><p>" + curve.path("events").asLong()
+                + " events of " + escape(curve.path("data").asText()) + " replayed as a stream per point.</p>"
+                + rows);
+        lines(id + "-rate", "Throughput against " + knob, knob, "events/s", x, Map.of("events/s", rate));
+        lines(id + "-quality", "Prequential quality against " + knob, knob, "metric", x, quality);
         return this;
     }
 
