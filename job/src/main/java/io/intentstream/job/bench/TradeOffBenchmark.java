@@ -60,6 +60,10 @@ import org.knowm.xchart.style.markers.SeriesMarkers;
  * the centres set by k-means on every user's training sequence; its parameters are otherwise freshly initialised,
  * so fraction 0 shows what an untrained model scores and every other point how much the stream taught it.
  *
+ * <p>Unless the job settings give {@code training.max-wait}, {@code training.max-event-time-span} or
+ * {@code parallelism.default}, the job runs at parallelism 1 and batches are cut by size only, so a point's model
+ * depends on its input alone (the same value twice gives the same final model checksum).
+ *
  * <p>Events per second is measured over the training operator's busy span (first event to end of input), which
  * leaves out the MiniCluster's start-up; the wall time from submission to the end is recorded next to it.
  */
@@ -147,6 +151,11 @@ public final class TradeOffBenchmark {
         }
     }
 
+    /** The batch wait of a curve unless the job settings give one: longer than any point may run. */
+    static final Duration UNLIMITED_WAIT = Duration.ofHours(24);
+    /** The batch event-time span of a curve unless the job settings give one: longer than any replayed prefix. */
+    static final Duration UNLIMITED_SPAN = Duration.ofDays(365 * 100);
+
     private TradeOffBenchmark() {}
 
     /** Runs every point and returns the JSON document. */
@@ -203,6 +212,15 @@ public final class TradeOffBenchmark {
         if (!settings.jobOptions().containsKey(IntentStreamOptions.CHECKPOINT_INTERVAL.key())) {
             options.set(IntentStreamOptions.CHECKPOINT_INTERVAL, EndToEndBenchmark.DEFAULT_CHECKPOINT_INTERVAL);
         }
+        if (!settings.jobOptions().containsKey(IntentStreamOptions.MAX_BATCH_WAIT.key())) {
+            // A replay drains as fast as the job can go: batches are cut by size (and the end of input) only, so
+            // every point trains the model the input alone decides, and the batch size is the one asked for.
+            options.set(IntentStreamOptions.MAX_BATCH_WAIT, UNLIMITED_WAIT);
+        }
+        if (!settings.jobOptions().containsKey(IntentStreamOptions.MAX_BATCH_EVENT_TIME_SPAN.key())) {
+            // Replayed events are a second apart: the default 5-minute span would cut batches above 300 events.
+            options.set(IntentStreamOptions.MAX_BATCH_EVENT_TIME_SPAN, UNLIMITED_SPAN);
+        }
         if (!settings.jobOptions().containsKey(RestartStrategyOptions.RESTART_STRATEGY.key())) {
             // A restart would replay part of the prefix and count it twice.
             options.set(RestartStrategyOptions.RESTART_STRATEGY, "none");
@@ -212,6 +230,11 @@ public final class TradeOffBenchmark {
         flink.set(CoreOptions.TMP_DIRS, directory.resolve("tmp").toString());
         flink.set(RocksDBOptions.LOCAL_DIRECTORIES, directory.resolve("rocksdb").toString());
         StreamExecutionEnvironment env = StreamExecutionEnvironment.createLocalEnvironment(flink);
+        if (!settings.jobOptions().containsKey(CoreOptions.DEFAULT_PARALLELISM.key())) {
+            // The model has one subtask anyway; one user-history subtask keeps the order of events reaching it,
+            // and so the batches, the same in every run (two would interleave by timing).
+            env.setParallelism(1);
+        }
         Path file = settings.data().toAbsolutePath();
         FileSource<InteractionRecord> source = FileSource.forRecordStreamFormat(
                 new StreamPrefixFormat(new BenchmarkSequenceFormat("file:" + file, settings.activeUsers(), 0),
@@ -272,6 +295,10 @@ public final class TradeOffBenchmark {
         settings.jobOptions().toMap().forEach(jobSettings::put);
         Configuration effective = new Configuration(settings.jobOptions());
         root.put("batch_size", effective.get(IntentStreamOptions.BATCH_SIZE));
+        root.put("max_batch_wait_ms", effective.getOptional(IntentStreamOptions.MAX_BATCH_WAIT)
+                .orElse(UNLIMITED_WAIT).toMillis());
+        root.put("max_batch_event_time_span_ms", effective.getOptional(IntentStreamOptions.MAX_BATCH_EVENT_TIME_SPAN)
+                .orElse(UNLIMITED_SPAN).toMillis());
         root.put("prequential_sample_fraction", effective.get(IntentStreamOptions.PREQUENTIAL_SAMPLE_FRACTION));
         ArrayNode array = root.putArray("points");
         for (Point p : points) {

@@ -32,7 +32,7 @@ class TradeOffCurveITCase {
     private static final int EVENTS = 400;
     private static final String[] TINY_MODEL = {
         "--sequence.max-length", "6", "--model.hidden-size", "16", "--model.layers", "1", "--model.clusters", "4",
-        "--model.device", "CPU", "--training.max-wait", "1 h", "--training.centre-warm-up", "32",
+        "--model.device", "CPU", "--training.centre-warm-up", "32",
         "--recommend.top-n", "5", "--checkpointing.interval", "1 s"};
 
     /** Users of 5..10 items, each near one region of 1..items, so there is something to learn. */
@@ -77,11 +77,11 @@ class TradeOffCurveITCase {
     void trainingFractionCurveAnswersEveryEventAndTrainsOnTheChosenShare(@TempDir Path dir) throws Exception {
         Path data = benchmarkFile(dir.resolve("small.txt"), 120, 300);
         Path out = dir.resolve("fractions.json");
-        JsonNode r = bench(out, data, "--training-fractions", "0,0.5,1", "--training.batch-size", "32");
+        JsonNode r = bench(out, data, "--training-fractions", "0,0.5,1,0.5", "--training.batch-size", "32");
 
         assertThat(r.get("knob").asText()).isEqualTo("training.fraction");
         JsonNode points = r.get("points");
-        assertThat(points).hasSize(3);
+        assertThat(points).hasSize(4);
         long prequentialScored = points.get(0).get("prequential_scored").asLong();
         for (JsonNode p : points) {
             assertThat(p.get("events").asLong()).isEqualTo(EVENTS);
@@ -100,6 +100,10 @@ class TradeOffCurveITCase {
         assertThat(all.get("final_model_version").asLong()).isEqualTo(all.get("train_steps").asLong()).isPositive();
         double share = (double) half.get("trained_events").asLong() / all.get("trained_events").asLong();
         assertThat(share).isBetween(0.35, 0.65);
+        // Batches cut by size only: the same fraction over the same input trains the same model, bit for bit.
+        assertThat(points.get(3).get("final_model_checksum").asText())
+                .isEqualTo(half.get("final_model_checksum").asText());
+        assertThat(points.get(3).get("trained_events").asLong()).isEqualTo(half.get("trained_events").asLong());
 
         BufferedImage png = ImageIO.read(dir.resolve("fractions.png").toFile());
         assertThat(png).isNotNull();
@@ -116,7 +120,7 @@ class TradeOffCurveITCase {
         assertThat(r.get("knob").asText()).isEqualTo("training.batch-size");
         JsonNode points = r.get("points");
         assertThat(points).hasSize(2);
-        // Batches are cut by size only (max wait 1 h): 400 events make 25 batches of 16 and 7 of 64 (the first
+        // Batches are cut by size only (the curve's default wait): 400 events make 25 batches of 16 and 7 of 64 (the first
         // few of which may have nothing to train on yet, when no event in them has a history).
         assertThat(points.get(0).get("train_steps").asLong()).isBetween(22L, 25L);
         assertThat(points.get(1).get("train_steps").asLong()).isBetween(6L, 7L);
