@@ -10,6 +10,7 @@ import io.intentstream.job.IntentStreamJob;
 import io.intentstream.job.config.IntentStreamOptions;
 import io.intentstream.job.embedded.TemporaryDirectory;
 import io.intentstream.job.replay.BenchmarkSequenceFormat;
+import io.intentstream.job.replay.InitialModel;
 import io.intentstream.job.source.InteractionRecord;
 import io.intentstream.job.training.IntentTrainingOperator;
 import io.intentstream.model.ElcRecConfig;
@@ -56,7 +57,9 @@ import org.knowm.xchart.style.markers.SeriesMarkers;
  * second and the prequential HR@10 / NDCG@10 over the whole prefix (every event scored by the model as it was
  * just before the event's batch trained, so quality and speed come from the same run).
  *
- * <p>The initial model is the replay's offline layout: one embedding row per benchmark item (row n = item n) and
+ * <p>The initial model is a given snapshot ({@code --init-model}: a trained model the points serve and go on
+ * training; its prequential figures only mean something on events it was not trained on), or else the replay's
+ * offline layout: one embedding row per benchmark item (row n = item n) and
  * the centres set by k-means on every user's training sequence; its parameters are otherwise freshly initialised,
  * so fraction 0 shows what an untrained model scores and every other point how much the stream taught it.
  *
@@ -106,9 +109,10 @@ public final class TradeOffBenchmark {
      *     {@link io.intentstream.job.replay.ReplaySources#DEFAULT_ACTIVE_USERS})
      * @param jobOptions job settings shared by every point (the knob's own is overridden per point)
      * @param timeout the longest one point may run
+     * @param initModel a snapshot every point starts from instead of the replay's untrained layout, or null
      */
     public record Settings(Path data, int events, int activeUsers, Configuration jobOptions, Knob knob,
-            List<Double> values, Duration timeout) {
+            List<Double> values, Duration timeout, Path initModel) {
         public Settings {
             Objects.requireNonNull(data, "data");
             Objects.requireNonNull(jobOptions, "jobOptions");
@@ -123,6 +127,10 @@ public final class TradeOffBenchmark {
             }
             if (timeout.isNegative() || timeout.isZero()) {
                 throw new IllegalArgumentException("timeout must be positive, got " + timeout);
+            }
+            if (jobOptions.containsKey(IntentStreamOptions.MODEL_INIT_PATH.key())) {
+                throw new IllegalArgumentException("a curve sets --" + IntentStreamOptions.MODEL_INIT_PATH.key()
+                        + " itself; give the snapshot with --init-model");
             }
             for (double value : values) {
                 Configuration check = new Configuration(jobOptions);
@@ -166,7 +174,15 @@ public final class TradeOffBenchmark {
         try (TemporaryDirectory directory = TemporaryDirectory.create("intent-stream-tradeoff-")) {
             Configuration base = new Configuration(settings.jobOptions());
             base.set(IntentStreamOptions.ITEM_CAPACITY, dataset.itemCount());
-            Path initial = initialModel(dataset, base, directory.path().resolve("initial"), progress);
+            Path initial;
+            if (settings.initModel() != null) {
+                ModelSnapshot snapshot = new InitialModel(settings.initModel()).load(); // fails here, not in a job
+                progress.accept(String.format(Locale.ROOT, "Initial model: version %d of %s (%d item rows)",
+                        snapshot.version(), settings.initModel(), snapshot.config().itemCount()));
+                initial = settings.initModel().toAbsolutePath();
+            } else {
+                initial = initialModel(dataset, base, directory.path().resolve("initial"), progress);
+            }
             base.set(IntentStreamOptions.MODEL_INIT_PATH, initial.toString());
             for (int i = 0; i < settings.values().size(); i++) {
                 double value = settings.values().get(i);
@@ -291,6 +307,8 @@ public final class TradeOffBenchmark {
         root.put("data_items", dataset.itemCount());
         root.put("events", settings.events());
         root.put("active_users", settings.activeUsers());
+        root.put("initial_model", settings.initModel() == null ? "untrained, replay layout"
+                : settings.initModel().toAbsolutePath().toString());
         ObjectNode jobSettings = root.putObject("job_settings");
         settings.jobOptions().toMap().forEach(jobSettings::put);
         Configuration effective = new Configuration(settings.jobOptions());

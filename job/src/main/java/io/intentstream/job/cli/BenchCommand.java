@@ -84,6 +84,11 @@ public final class BenchCommand implements Callable<Integer> {
             description = "Curves: users interleaved at any time, as replay. Default: ${DEFAULT-VALUE}.")
     int activeUsers;
 
+    @Option(names = "--init-model", paramLabel = "PATH",
+            description = "Curves: every point starts from this snapshot (export directory, snapshot directory or "
+                    + "file) instead of an untrained model.")
+    Path initModel;
+
     @Option(names = "--plot", paramLabel = "FILE",
             description = "Curves: write the plot (PNG) here. Default: the --out file with .png.")
     Path plot;
@@ -144,7 +149,11 @@ public final class BenchCommand implements Callable<Integer> {
         require(activeUsers >= 1, "--active-users must be at least 1, got " + activeUsers);
         TradeOffBenchmark.Settings settings;
         try {
-            settings = new TradeOffBenchmark.Settings(data, events, activeUsers, options, knob, values, timeout);
+            if (initModel != null && !java.nio.file.Files.exists(initModel)) {
+                throw new IllegalArgumentException("--init-model " + initModel + " does not exist");
+            }
+            settings = new TradeOffBenchmark.Settings(data, events, activeUsers, options, knob, values, timeout,
+                    initModel);
         } catch (IllegalArgumentException e) {
             throw new ParameterException(spec.commandLine(), e.getMessage(), e);
         }
@@ -164,7 +173,10 @@ public final class BenchCommand implements Callable<Integer> {
         PrintWriter o = spec.commandLine().getOut();
         o.printf(Locale.ROOT, "%-20s %12s %12s %10s %10s%n", knob.key(), "events/s", "NDCG@10", "HR@10", "trained");
         for (var point : result.get("points")) {
-            o.printf(Locale.ROOT, "%-20s %12.1f %12.4f %10.4f %10d%n", point.get(knob.key()).asText(),
+            double value = point.get(knob.key()).asDouble();
+            o.printf(Locale.ROOT, "%-20s %12.1f %12.4f %10.4f %10d%n",
+                    value == Math.rint(value) && knob == TradeOffBenchmark.Knob.BATCH_SIZE
+                            ? Long.toString((long) value) : Double.toString(value),
                     point.get("events_per_second").asDouble(), point.get("prequential_ndcg10").asDouble(),
                     point.get("prequential_hr10").asDouble(), point.get("trained_events").asLong());
         }

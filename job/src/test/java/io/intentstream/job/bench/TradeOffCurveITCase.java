@@ -112,6 +112,33 @@ class TradeOffCurveITCase {
     }
 
     @Test
+    void aCurveRejectsSettingsItOwnsAndMissingInputsWithAUsageError(@TempDir Path dir) throws Exception {
+        Path data = benchmarkFile(dir.resolve("small.txt"), 10, 30);
+        Path out = dir.resolve("x.json");
+        assertUsageError("a curve replays a benchmark file: give --data FILE",
+                "bench", "--out", out.toString(), "--training-fractions", "0,1");
+        assertUsageError("give one curve at a time", "bench", "--out", out.toString(), "--data", data.toString(),
+                "--training-fractions", "0,1", "--batch-sizes", "16,32");
+        assertUsageError("Option training.fraction must be between 0 and 1, got 2.0", "bench", "--out",
+                out.toString(), "--data", data.toString(), "--training-fractions", "0,2");
+        assertUsageError("give the snapshot with --init-model", "bench", "--out", out.toString(), "--data",
+                data.toString(), "--training-fractions", "0,1", "--model.init-path", dir.toString());
+        assertUsageError("--init-model " + dir.resolve("none") + " does not exist", "bench", "--out", out.toString(),
+                "--data", data.toString(), "--training-fractions", "0,1", "--init-model", dir.resolve("none").toString());
+        assertThat(out).doesNotExist();
+    }
+
+    private static void assertUsageError(String message, String... args) {
+        StringWriter stderr = new StringWriter();
+        CommandLine cli = IntentStreamCli.commandLine();
+        cli.setOut(new PrintWriter(new StringWriter()));
+        cli.setErr(new PrintWriter(stderr));
+        int code = cli.execute(args);
+        assertThat(code).as(stderr.toString()).isNotZero();
+        assertThat(stderr.toString()).contains(message);
+    }
+
+    @Test
     @Timeout(value = 4, unit = TimeUnit.MINUTES)
     void batchSizeCurveCutsTheStreamIntoThatManySteps(@TempDir Path dir) throws Exception {
         Path data = benchmarkFile(dir.resolve("small.txt"), 120, 300);
