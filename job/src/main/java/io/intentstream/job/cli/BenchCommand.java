@@ -3,7 +3,6 @@ package io.intentstream.job.cli;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.intentstream.job.bench.BenchmarkHarness;
 import io.intentstream.job.bench.TradeOffBenchmark;
-import io.intentstream.job.replay.ReplaySources;
 
 import java.io.PrintWriter;
 import java.nio.file.Path;
@@ -16,6 +15,7 @@ import java.util.concurrent.Callable;
 import org.apache.flink.configuration.Configuration;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.ParameterException;
 import picocli.CommandLine.Spec;
@@ -80,9 +80,9 @@ public final class BenchCommand implements Callable<Integer> {
             description = "Curves: events of the replayed stream per point. Default: ${DEFAULT-VALUE}.")
     int events;
 
-    @Option(names = "--active-users", paramLabel = "A", defaultValue = "" + ReplaySources.DEFAULT_ACTIVE_USERS,
-            description = "Curves: users interleaved at any time, as replay. Default: ${DEFAULT-VALUE}.")
-    int activeUsers;
+    /** Curves: users interleaved at any time, as replay. */
+    @Mixin
+    ActiveUsersOption activeUsers;
 
     @Option(names = "--init-model", paramLabel = "PATH",
             description = "Curves: every point starts from this snapshot (export directory, snapshot directory or "
@@ -146,13 +146,12 @@ public final class BenchCommand implements Callable<Integer> {
         require(data != null, "a curve replays a benchmark file: give --data FILE");
         BenchmarkDataOption.requireFile(spec, data, "--data");
         require(events >= 1, "--events must be at least 1, got " + events);
-        require(activeUsers >= 1, "--active-users must be at least 1, got " + activeUsers);
         TradeOffBenchmark.Settings settings;
         try {
             if (initModel != null && !java.nio.file.Files.exists(initModel)) {
                 throw new IllegalArgumentException("--init-model " + initModel + " does not exist");
             }
-            settings = new TradeOffBenchmark.Settings(data, events, activeUsers, options, knob, values, timeout,
+            settings = new TradeOffBenchmark.Settings(data, events, activeUsers.value(), options, knob, values, timeout,
                     initModel);
         } catch (IllegalArgumentException e) {
             throw new ParameterException(spec.commandLine(), e.getMessage(), e);

@@ -124,7 +124,8 @@ class TradeOffCurveITCase {
         assertUsageError("give the snapshot with --init-model", "bench", "--out", out.toString(), "--data",
                 data.toString(), "--training-fractions", "0,1", "--model.init-path", dir.toString());
         assertUsageError("--init-model " + dir.resolve("none") + " does not exist", "bench", "--out", out.toString(),
-                "--data", data.toString(), "--training-fractions", "0,1", "--init-model", dir.resolve("none").toString());
+                "--data", data.toString(), "--training-fractions", "0,1",
+                "--init-model", dir.resolve("none").toString());
         assertThat(out).doesNotExist();
     }
 
@@ -147,8 +148,8 @@ class TradeOffCurveITCase {
         assertThat(r.get("knob").asText()).isEqualTo("training.batch-size");
         JsonNode points = r.get("points");
         assertThat(points).hasSize(2);
-        // Batches are cut by size only (the curve's default wait): 400 events make 25 batches of 16 and 7 of 64 (the first
-        // few of which may have nothing to train on yet, when no event in them has a history).
+        // Batches are cut by size only (the curve's default wait): 400 events make 25 batches of 16 and 7 of 64
+        // (the first few of which may have nothing to train on yet, when no event in them has a history).
         assertThat(points.get(0).get("train_steps").asLong()).isBetween(22L, 25L);
         assertThat(points.get(1).get("train_steps").asLong()).isBetween(6L, 7L);
         for (JsonNode p : points) {
