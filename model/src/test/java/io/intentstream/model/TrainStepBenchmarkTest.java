@@ -30,7 +30,7 @@ class TrainStepBenchmarkTest {
         List<SequenceBatch> batches = batches();
         for (NextItemLossType loss : NextItemLossType.values()) {
             for (boolean full : new boolean[] {false, true}) {
-                ElcRecConfig config = ElcRecConfig.preset("beauty", ITEMS).toBuilder()
+                ElcRecConfig config = ElcRecConfig.preset("beauty-reference", ITEMS).toBuilder()
                         .nextItemLoss(loss).contrastEnabled(full).clusterLossEnabled(full).device(Device.CPU).build();
                 try (ElcRecModel model = ElcRecModel.create(config)) {
                     for (int i = 0; i < WARM_UP; i++) {

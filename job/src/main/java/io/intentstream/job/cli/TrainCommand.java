@@ -51,7 +51,8 @@ public final class TrainCommand implements Callable<Integer> {
     BenchmarkDataOption data;
 
     @Option(names = "--preset", required = true, paramLabel = "NAME",
-            description = "Dataset preset for k, alpha, fusion and layers: beauty, sports, toys, yelp.")
+            description = "Dataset preset: beauty, sports, toys, yelp (cross-entropy, cosine contrast at 0.2, the "
+                    + "spec's k, alpha, fusion and layers), or NAME-reference for the spec's settings as they are.")
     String preset;
 
     @Option(names = "--out", required = true, paramLabel = "DIR", description = "Output directory (created).")
@@ -82,9 +83,9 @@ public final class TrainCommand implements Callable<Integer> {
                     + "(default: ${DEFAULT-VALUE}).")
     Ablation ablation;
 
-    @Option(names = "--loss", paramLabel = "bce|softmax", defaultValue = "bce", converter = LossConverter.class,
+    @Option(names = "--loss", paramLabel = "bce|softmax", converter = LossConverter.class,
             description = "Next-item loss: bce (one sampled negative, the reference) or softmax (full cross-entropy) "
-                    + "(default: ${DEFAULT-VALUE}).")
+                    + "(default: the preset's: softmax, and bce for the *-reference presets).")
     NextItemLossType loss;
 
     @Option(names = "--device", paramLabel = "auto|cpu|gpu", defaultValue = "auto", converter = DeviceConverter.class,
@@ -117,11 +118,13 @@ public final class TrainCommand implements Callable<Integer> {
 
     @Option(names = "--contrast-similarity", paramLabel = "dot|cosine", converter = SimilarityConverter.class,
             description = "How the contrastive terms compare representations: dot (the reference) or cosine "
-                    + "(L2-normalised; pair with --temperature below 1) (default: dot).")
+                    + "(L2-normalised; pair with --temperature below 1) (default: the preset's: cosine, and dot for the "
+                    + "*-reference presets).")
     ContrastSimilarity contrastSimilarity;
 
     @Option(names = "--temperature", paramLabel = "TAU",
-            description = "Temperature of the contrastive terms (default 1.0, the reference's).")
+            description = "Temperature of the contrastive terms (default: the preset's: 0.2, and 1.0 for the "
+                    + "*-reference presets).")
     Float temperature;
 
     @Option(names = "--resume", description = "Continue the run in --out after its last completed epoch "
@@ -144,8 +147,9 @@ public final class TrainCommand implements Callable<Integer> {
     public Integer call() throws IOException {
         TrainingSettings settings;
         try {
-            settings = new TrainingSettings(preset, ablation, loss, device, epochs, patience, evalEvery, batchSize,
-                    seed, out, !noProgress);
+            NextItemLossType nextItemLoss = loss != null ? loss : TrainingSettings.presetLoss(preset);
+            settings = new TrainingSettings(preset, ablation, nextItemLoss, device, epochs, patience, evalEvery,
+                    batchSize, seed, out, !noProgress);
         } catch (IllegalArgumentException e) {
             throw new ParameterException(spec.commandLine(), e.getMessage(), e);
         }

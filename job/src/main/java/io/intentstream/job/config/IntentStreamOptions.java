@@ -185,7 +185,8 @@ public final class IntentStreamOptions {
     public static final ConfigOption<String> PRESET = ConfigOptions.key("model.preset")
             .stringType()
             .defaultValue("beauty")
-            .withDescription("Hyper-parameter preset of the ELCRec paper (k, alpha, fusion, layers): one of "
+            .withDescription("Hyper-parameter preset: a dataset (cross-entropy, cosine contrast at 0.2, the paper's k, "
+                    + "alpha, fusion and layers) or NAME-reference (the paper's settings as they are): one of "
                     + String.join(", ", ElcRecConfig.PRESETS) + ".");
 
     public static final ConfigOption<Integer> CLUSTERS = ConfigOptions.key("model.clusters")
@@ -206,20 +207,23 @@ public final class IntentStreamOptions {
 
     public static final ConfigOption<NextItemLossType> NEXT_ITEM_LOSS = ConfigOptions.key("model.next-item-loss")
             .enumType(NextItemLossType.class)
-            .defaultValue(NextItemLossType.BCE_ONE_NEGATIVE)
-            .withDescription("Next-item objective: BCE_ONE_NEGATIVE (the reference) or SOFTMAX_CE (full softmax).");
+            .noDefaultValue()
+            .withDescription("Next-item objective: BCE_ONE_NEGATIVE (the reference) or SOFTMAX_CE (full softmax); "
+                    + "unset uses the preset's (SOFTMAX_CE, and BCE_ONE_NEGATIVE for the *-reference presets).");
 
     public static final ConfigOption<ContrastSimilarity> CONTRAST_SIMILARITY =
             ConfigOptions.key("model.contrast-similarity")
                     .enumType(ContrastSimilarity.class)
-                    .defaultValue(ContrastSimilarity.DOT)
+                    .noDefaultValue()
                     .withDescription("How the sequence and intent contrast compare representations: DOT (raw dot "
-                            + "product, the reference) or COSINE (L2-normalised, use with a temperature below 1).");
+                            + "product, the reference) or COSINE (L2-normalised, use with a temperature below 1); "
+                            + "unset uses the preset's (COSINE, and DOT for the *-reference presets).");
 
     public static final ConfigOption<Float> CONTRAST_TEMPERATURE = ConfigOptions.key("model.contrast-temperature")
             .floatType()
-            .defaultValue(1.0f)
-            .withDescription("Temperature dividing the contrastive similarities; 1.0 is the reference's.");
+            .noDefaultValue()
+            .withDescription("Temperature dividing the contrastive similarities; unset uses the preset's (0.2, and "
+                    + "1.0, the reference's, for the *-reference presets).");
 
     public static final ConfigOption<Float> CLUSTER_LOSS_WEIGHT = ConfigOptions.key("model.cluster-loss-weight")
             .floatType()
@@ -497,15 +501,15 @@ public final class IntentStreamOptions {
                 .toBuilder()
                 .maxSequenceLength(configuration.get(MAX_SEQUENCE_LENGTH))
                 .hiddenSize(configuration.get(HIDDEN_SIZE))
-                .nextItemLoss(configuration.get(NEXT_ITEM_LOSS))
-                .contrastSimilarity(configuration.get(CONTRAST_SIMILARITY))
-                .temperature(configuration.get(CONTRAST_TEMPERATURE))
                 .learningRate(configuration.get(LEARNING_RATE))
                 .sequenceContrastWeight(configuration.get(SEQUENCE_CONTRAST_WEIGHT))
                 .intentContrastWeight(configuration.get(INTENT_CONTRAST_WEIGHT))
                 .seed(configuration.get(SEED))
                 .device(configuration.get(DEVICE));
         configuration.getOptional(CLUSTERS).ifPresent(builder::clusters);
+        configuration.getOptional(NEXT_ITEM_LOSS).ifPresent(builder::nextItemLoss);
+        configuration.getOptional(CONTRAST_SIMILARITY).ifPresent(builder::contrastSimilarity);
+        configuration.getOptional(CONTRAST_TEMPERATURE).ifPresent(builder::temperature);
         configuration.getOptional(LAYERS).ifPresent(builder::layers);
         configuration.getOptional(CLUSTER_LOSS_WEIGHT).ifPresent(builder::clusterLossWeight);
         try {

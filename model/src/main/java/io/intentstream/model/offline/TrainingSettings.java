@@ -54,9 +54,9 @@ public record TrainingSettings(
         require(outputDirectory != null, "outputDirectory must be set");
     }
 
-    /** Reference defaults for {@code preset}, writing to {@code outputDirectory}. */
+    /** The spec's schedule for {@code preset} with the preset's own next-item loss, writing to {@code outputDirectory}. */
     public static TrainingSettings defaults(String preset, Path outputDirectory) {
-        return new TrainingSettings(preset, Ablation.FULL, NextItemLossType.BCE_ONE_NEGATIVE, Device.AUTO,
+        return new TrainingSettings(preset, Ablation.FULL, presetLoss(preset), Device.AUTO,
                 DEFAULT_EPOCHS, DEFAULT_PATIENCE, 1, DEFAULT_BATCH_SIZE, DEFAULT_SEED, outputDirectory, true);
     }
 
@@ -64,6 +64,11 @@ public record TrainingSettings(
     public ElcRecConfig modelConfig(int itemCount) {
         ElcRecConfig preset = ElcRecConfig.preset(this.preset, itemCount);
         return ablation.applyTo(preset.toBuilder().nextItemLoss(nextItemLoss).device(device).seed(seed).build());
+    }
+
+    /** The next-item loss {@code preset} trains with when no other is asked for. */
+    public static NextItemLossType presetLoss(String preset) {
+        return ElcRecConfig.preset(preset, 1).nextItemLoss();
     }
 
     private static void require(boolean condition, String message) {

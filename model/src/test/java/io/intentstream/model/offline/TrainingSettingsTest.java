@@ -26,14 +26,17 @@ class TrainingSettingsTest {
         assertThat(d.batchSize()).isEqualTo(256);
         assertThat(d.evalEvery()).isEqualTo(1);
         assertThat(d.ablation()).isEqualTo(Ablation.FULL);
-        assertThat(d.nextItemLoss()).isEqualTo(NextItemLossType.BCE_ONE_NEGATIVE);
+        assertThat(d.nextItemLoss()).isEqualTo(NextItemLossType.SOFTMAX_CE);
+        assertThat(TrainingSettings.defaults("beauty-reference", Path.of("out")).nextItemLoss())
+                .isEqualTo(NextItemLossType.BCE_ONE_NEGATIVE);
     }
 
     @Test
     void unknownPresetNamesTheKnownOnes() {
         assertThatThrownBy(() -> settings("movies", Ablation.FULL))
                 .isInstanceOf(IllegalArgumentException.class)
-                .hasMessage("Unknown preset 'movies'; known presets: beauty, sports, toys, yelp");
+                .hasMessage("Unknown preset 'movies'; known presets: beauty, sports, toys, yelp, beauty-reference, "
+                        + "sports-reference, toys-reference, yelp-reference");
     }
 
     @Test

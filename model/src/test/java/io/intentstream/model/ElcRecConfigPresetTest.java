@@ -1,0 +1,52 @@
+package io.intentstream.model;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+import org.junit.jupiter.params.provider.ValueSource;
+
+class ElcRecConfigPresetTest {
+
+    @ParameterizedTest
+    @CsvSource({"beauty, 256, 10, SHIFT, 1", "sports, 512, 1, CONCAT, 2", "toys, 512, 1, CONCAT, 3",
+            "yelp, 256, 0.1, CONCAT, 2"})
+    void referencePresetsAreTheSpecTableOnTheReferenceDefaults(
+            String dataset, int k, float alpha, Fusion fusion, int layers) {
+        ElcRecConfig reference = ElcRecConfig.preset(dataset + "-reference", 100);
+
+        assertThat(reference.clusters()).isEqualTo(k);
+        assertThat(reference.clusterLossWeight()).isEqualTo(alpha);
+        assertThat(reference.fusion()).isEqualTo(fusion);
+        assertThat(reference.layers()).isEqualTo(layers);
+        assertThat(reference).isEqualTo(ElcRecConfig.builder(100).clusters(k).clusterLossWeight(alpha)
+                .fusion(fusion).layers(layers).build());
+        assertThat(reference.nextItemLoss()).isEqualTo(NextItemLossType.BCE_ONE_NEGATIVE);
+        assertThat(reference.contrastSimilarity()).isEqualTo(ContrastSimilarity.DOT);
+        assertThat(reference.temperature()).isEqualTo(1.0f);
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"beauty", "sports", "toys", "yelp"})
+    void datasetPresetsChangeOnlyTheLossAndTheContrastOfTheirReference(String dataset) {
+        ElcRecConfig tuned = ElcRecConfig.preset(dataset, 100);
+        ElcRecConfig reference = ElcRecConfig.preset(dataset + "-reference", 100);
+
+        assertThat(tuned.nextItemLoss()).isEqualTo(NextItemLossType.SOFTMAX_CE);
+        assertThat(tuned.contrastSimilarity()).isEqualTo(ContrastSimilarity.COSINE);
+        assertThat(tuned.temperature()).isEqualTo(0.2f);
+        assertThat(tuned.toBuilder().nextItemLoss(reference.nextItemLoss())
+                .contrastSimilarity(reference.contrastSimilarity()).temperature(reference.temperature()).build())
+                .isEqualTo(reference);
+    }
+
+    @Test
+    void presetNamesAreCaseInsensitiveAndUnknownOnesNameTheKnown() {
+        assertThat(ElcRecConfig.preset("Beauty-Reference", 10)).isEqualTo(ElcRecConfig.preset("beauty-reference", 10));
+        assertThatThrownBy(() -> ElcRecConfig.preset("movies-reference", 10))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageStartingWith("Unknown preset 'movies-reference'; known presets: beauty, sports");
+    }
+}
