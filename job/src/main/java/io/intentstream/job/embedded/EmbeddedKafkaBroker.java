@@ -19,6 +19,8 @@ import java.util.concurrent.TimeoutException;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.admin.NewTopic;
+import org.apache.kafka.clients.admin.TopicDescription;
+import org.apache.kafka.common.errors.UnknownTopicOrPartitionException;
 import org.apache.kafka.common.test.KafkaClusterTestKit;
 import org.apache.kafka.common.test.TestKitNodes;
 import org.slf4j.Logger;
@@ -151,7 +153,9 @@ public final class EmbeddedKafkaBroker implements AutoCloseable {
 
     /**
      * Creates the topics, each with {@code partitions} partitions and one replica, and waits until the broker
-     * has committed them.
+     * has committed them and serves them: every partition has a leader in the metadata clients get. (The
+     * creation completes at the controller first; a consumer that asks for the partitions a moment later may
+     * still be told the topic does not exist.)
      *
      * @throws IllegalStateException if a topic exists already or the broker refuses or times out
      */
@@ -163,12 +167,36 @@ public final class EmbeddedKafkaBroker implements AutoCloseable {
         List<NewTopic> topics = names.stream().map(name -> new NewTopic(name, partitions, (short) 1)).toList();
         try (Admin admin = admin()) {
             admin.createTopics(topics).all().get(ADMIN_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
+            awaitLeaders(admin, names, partitions);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new IllegalStateException("Interrupted while creating topics " + names, e);
         } catch (ExecutionException | TimeoutException e) {
             Throwable cause = e instanceof ExecutionException ? e.getCause() : e;
             throw new IllegalStateException("Cannot create topics " + names + ": " + cause.getMessage(), cause);
+        }
+    }
+
+    private static void awaitLeaders(Admin admin, Collection<String> names, int partitions)
+            throws InterruptedException, ExecutionException, TimeoutException {
+        long deadline = System.nanoTime() + ADMIN_TIMEOUT.toNanos();
+        while (true) {
+            try {
+                Map<String, TopicDescription> described = admin.describeTopics(names).allTopicNames()
+                        .get(ADMIN_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
+                if (described.values().stream().allMatch(d -> d.partitions().size() == partitions
+                        && d.partitions().stream().allMatch(p -> p.leader() != null && !p.leader().isEmpty()))) {
+                    return;
+                }
+            } catch (ExecutionException e) {
+                if (!(e.getCause() instanceof UnknownTopicOrPartitionException)) {
+                    throw e;
+                }
+            }
+            if (System.nanoTime() > deadline) {
+                throw new TimeoutException("topics " + names + " created but not served within " + ADMIN_TIMEOUT);
+            }
+            Thread.sleep(20);
         }
     }
 
