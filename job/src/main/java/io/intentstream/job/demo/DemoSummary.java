@@ -64,14 +64,7 @@ public record DemoSummary(
         Long missing,
         Long duplicated) {
 
-    public String toJson() {
-        return SummaryJson.toJson(this);
-    }
-
-    public void writeJson(Path file) {
-        SummaryJson.write(this, file);
-    }
-
+    /** Reads a summary written by {@code demo --summary}. */
     public static DemoSummary readJson(Path file) {
         return SummaryJson.read(file, DemoSummary.class);
     }

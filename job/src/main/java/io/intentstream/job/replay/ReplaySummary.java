@@ -1,9 +1,7 @@
 package io.intentstream.job.replay;
 
-import io.intentstream.job.demo.SummaryJson;
 import io.intentstream.model.offline.OfflineEvaluation;
 
-import java.nio.file.Path;
 import java.util.List;
 
 import com.fasterxml.jackson.annotation.JsonInclude;
@@ -55,13 +53,4 @@ public record ReplaySummary(
         OfflineEvaluation.Report evaluation,
         double wallSeconds,
         double totalSeconds,
-        Long liveEvents) {
-
-    public String toJson() {
-        return SummaryJson.toJson(this);
-    }
-
-    public void writeJson(Path file) {
-        SummaryJson.write(this, file);
-    }
-}
+        Long liveEvents) {}
