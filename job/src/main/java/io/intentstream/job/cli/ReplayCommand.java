@@ -1,5 +1,6 @@
 package io.intentstream.job.cli;
 
+import io.intentstream.job.replay.FileSystemModelExport;
 import io.intentstream.job.replay.KafkaPosition;
 import io.intentstream.job.replay.ReplayRunner;
 import io.intentstream.job.replay.ReplaySummary;
@@ -93,10 +94,10 @@ public final class ReplayCommand implements Callable<Integer> {
             description = "Snapshots kept in the --export directory. Default: ${DEFAULT-VALUE}.")
     int exportRetention;
 
-    @Option(names = "--init-model", paramLabel = "PATH",
+    @Option(names = "--init-model", paramLabel = "PATH|URI",
             description = "Start from this snapshot: an export directory, a snapshot directory, or a snapshot file "
-                    + "such as train's best-model.bin.")
-    Path initModel;
+                    + "such as train's best-model.bin; local, or a Flink file system URI (s3://...).")
+    String initModel;
 
     @Option(names = "--bootstrap-servers", paramLabel = "HOST:PORT",
             description = "Write the outputs to this Kafka cluster instead of an embedded broker (missing output "
@@ -127,7 +128,7 @@ public final class ReplayCommand implements Callable<Integer> {
         if (data != null) {
             BenchmarkDataOption.requireFile(spec, data, "--data");
         }
-        if (initModel != null && !Files.exists(initModel)) {
+        if (initModel != null && !FileSystemModelExport.isUri(initModel) && !Files.exists(Path.of(initModel))) {
             throw new ParameterException(spec.commandLine(), "--init-model " + initModel + " does not exist");
         }
         ReplayRunner.Settings settings;

@@ -79,11 +79,18 @@ public final class FileSystemModelExport {
         if (location.isBlank()) {
             throw new IllegalArgumentException("the export location must not be empty");
         }
-        // A scheme has two letters at least, so a Windows drive (C:/...) stays a path.
-        if (location.matches("[A-Za-z][A-Za-z0-9+.-]+:/.*")) {
+        if (isUri(location)) {
             return URI.create(location);
         }
         return java.nio.file.Path.of(location).toAbsolutePath().normalize().toUri();
+    }
+
+    /**
+     * Whether {@code location} names a file system by its URI scheme rather than being a local path. A scheme has
+     * two letters at least, so a Windows drive ({@code C:/...}) stays a path.
+     */
+    public static boolean isUri(String location) {
+        return location.matches("[A-Za-z][A-Za-z0-9+.-]+:/.*");
     }
 
     public URI root() {

@@ -93,7 +93,7 @@ public final class ReplayRunner implements AutoCloseable {
      * @param export where to leave the final model as a versioned snapshot (a local directory or a Flink file
      *     system URI such as {@code s3://bucket/models}), or null
      * @param exportRetention snapshots kept in {@code export}
-     * @param initModel a snapshot to start from, or null
+     * @param initModel a snapshot to start from (a local path or a Flink file system URI), or null
      * @param bootstrapServers an existing Kafka cluster for the outputs, or null for an embedded broker
      * @param jobOptions {@link IntentStreamOptions} given by the user
      * @param timeout the longest one epoch may run
@@ -102,7 +102,7 @@ public final class ReplayRunner implements AutoCloseable {
      * @param thenLive after the file or range, go on with the live interactions topic in the same job, or null
      */
     public record Settings(Path data, int epochs, Boolean holdout, boolean emitAllEpochs, String export,
-            int exportRetention, Path initModel, String bootstrapServers, Configuration jobOptions, Duration timeout,
+            int exportRetention, String initModel, String bootstrapServers, Configuration jobOptions, Duration timeout,
             int activeUsers, KafkaPosition kafkaFrom, KafkaPosition kafkaTo, ThenLive thenLive) {
         public Settings {
             if (thenLive != null && epochs != 1) {
@@ -153,7 +153,7 @@ public final class ReplayRunner implements AutoCloseable {
 
         /** With the range given in the constructor's convenience form: a file replay. */
         public Settings(Path data, int epochs, Boolean holdout, boolean emitAllEpochs, String export,
-                int exportRetention, Path initModel, String bootstrapServers, Configuration jobOptions,
+                int exportRetention, String initModel, String bootstrapServers, Configuration jobOptions,
                 Duration timeout, int activeUsers) {
             this(data, epochs, holdout, emitAllEpochs, export, exportRetention, initModel, bootstrapServers,
                     jobOptions, timeout, activeUsers, null, null, null);
@@ -238,18 +238,18 @@ public final class ReplayRunner implements AutoCloseable {
                     + " from offsets " + liveStart.offsets() + (settings.thenLive().runFor() == null
                             ? ", until stopped (Ctrl-C)" : ", for " + settings.thenLive().runFor()));
         }
-        Path initial = initialModel(input, options, runDirectory.path().resolve("initial"));
+        String initial = initialModel(input, options, runDirectory.path().resolve("initial"));
         long trainSteps = 0;
         Double loss = null;
         List<Double> epochSeconds = new ArrayList<>();
         long jobsStarted = System.nanoTime();
-        Path previous = initial;
+        String previous = initial;
         for (int epoch = 1; epoch <= settings.epochs(); epoch++) {
             boolean emit = epoch == settings.epochs() || settings.emitAllEpochs();
             Path exportDirectory = runDirectory.path().resolve("epoch-" + epoch);
             Configuration epochOptions = new Configuration(options);
             if (previous != null) {
-                epochOptions.set(IntentStreamOptions.MODEL_INIT_PATH, previous.toString());
+                epochOptions.set(IntentStreamOptions.MODEL_INIT_PATH, previous);
             }
             epochOptions.set(IntentStreamOptions.EXPORT_DIRECTORY, exportDirectory.toString());
             epochOptions.removeConfig(IntentStreamOptions.EXPORT_INTERVAL);
@@ -269,7 +269,7 @@ public final class ReplayRunner implements AutoCloseable {
             }
             progress.accept(String.format("Epoch %d done in %.1f s: %d train steps, loss %s", epoch, seconds,
                     steps == null ? 0 : steps, lastLoss));
-            previous = exportDirectory;
+            previous = exportDirectory.toString();
         }
         double jobSeconds = (System.nanoTime() - jobsStarted) / 1e9;
 
@@ -280,7 +280,7 @@ public final class ReplayRunner implements AutoCloseable {
         }
         double wallSeconds = (System.nanoTime() - jobsStarted) / 1e9;
 
-        ModelSnapshot model = ModelExport.load(previous).snapshot();
+        ModelSnapshot model = ModelExport.load(Path.of(previous)).snapshot(); // the last epoch's local export
         OfflineEvaluation.Report evaluation = null;
         if (holdout && input.dataset() != null && BenchmarkItems.rowsAreItemIds(model)
                 && model.config().itemCount() == input.dataset().itemCount()) {
@@ -425,12 +425,12 @@ public final class ReplayRunner implements AutoCloseable {
      * layout (identity item rows, centres by k-means on all training sequences); null lets the job start its own
      * model (Avro input).
      */
-    private Path initialModel(Input input, Configuration options, Path directory) {
+    private String initialModel(Input input, Configuration options, Path directory) {
         if (settings.initModel() != null) {
             ModelSnapshot snapshot = new InitialModel(settings.initModel()).load(); // fails here, not in the job
             progress.accept(String.format("Starting from model version %d of %s", snapshot.version(),
                     settings.initModel()));
-            return settings.initModel().toAbsolutePath();
+            return new InitialModel(settings.initModel()).location().toString();
         }
         if (input.dataset() == null) {
             return null;
@@ -445,7 +445,7 @@ public final class ReplayRunner implements AutoCloseable {
             }
             ModelSnapshot snapshot = model.snapshot()
                     .withItemIndex(BenchmarkItems.identityIndex(config.itemCount()).toBytes());
-            return new ModelExport(directory, 1).write(snapshot, "replay", Map.of());
+            return new ModelExport(directory, 1).write(snapshot, "replay", Map.of()).toString();
         }
     }
 
