@@ -128,7 +128,7 @@ public final class TrainCommand implements Callable<Integer> {
     Float temperature;
 
     @Option(names = "--resume", description = "Continue the run in --out after its last completed epoch "
-            + "(same options; --epochs may be raised).")
+            + "(same options; --epochs and --patience may change).")
     boolean resume;
 
     @Option(names = "--no-progress", description = "Do not draw the per-epoch progress bar on stderr.")

@@ -144,7 +144,7 @@ public final class OfflineTrainer {
         TrainerState state = OfflineJson.mapper().readValue(stateFile().toFile(), TrainerState.class);
         if (!state.runKey().equals(runKey())) {
             throw new RunConflict("the run in " + settings.outputDirectory() + " was started with other "
-                    + "settings; resume it with the same ones (only --epochs may change).\n  then: " + state.runKey()
+                    + "settings; resume it with the same ones (only --epochs and --patience may change).\n  then: " + state.runKey()
                     + "\n  now:  " + runKey());
         }
         ModelSnapshot last = ModelSnapshot.fromBytes(Files.readAllBytes(lastModelFile()));
@@ -248,11 +248,15 @@ public final class OfflineTrainer {
                 earlierSeconds + secondsSince(startNanos)));
     }
 
-    /** The settings that must not change between a run and its resume: all but the epoch cap and the display. */
+    /**
+     * The settings that must not change between a run and its resume: all but the epoch cap, the patience and the
+     * display. Neither the cap nor the patience changes the model's course, only where it ends; a patience already
+     * exceeded when the run resumes stops it before another epoch.
+     */
     private String runKey() {
         TrainingSettings s = settings;
         TrainingSettings fixed = new TrainingSettings(s.preset(), s.ablation(), s.nextItemLoss(), s.device(), 1,
-                s.patience(), s.evalEvery(), s.batchSize(), s.seed(), s.outputDirectory(), false);
+                1, s.evalEvery(), s.batchSize(), s.seed(), s.outputDirectory(), false);
         // The data by its shape, not its path: the same file may be named differently when the run is resumed.
         return OfflineJson.compactJson(List.of(fixed, config, data.userCount(), data.trainingUserCount()));
     }

@@ -185,6 +185,25 @@ class OfflineTrainerTest {
         assertThat(afterResume.checksum()).isEqualTo(straight.checksum());
     }
 
+    /** Patience is a stopping rule, not part of the model's course: a resumed run may tighten or relax it. */
+    @Test
+    void resumedRunMayChangeItsPatienceAndStopsByTheNewOne() throws IOException {
+        Path tightened = dir.resolve("tightened");
+        new OfflineTrainer(settings(2, tightened), config, data, new PrintWriter(new StringWriter()), System.err).run();
+        TrainingSettings patienceOne = new TrainingSettings("beauty", Ablation.FULL,
+                NextItemLossType.BCE_ONE_NEGATIVE, Device.CPU, 12, 1, 1, 24, 5L, tightened, false);
+
+        TrainingReport continued = new OfflineTrainer(patienceOne, config, data, new PrintWriter(new StringWriter()),
+                System.err).resume();
+
+        if (continued.epochsRun() < 12) {
+            assertThat(continued.status()).isEqualTo(TrainingReport.EARLY_STOPPED);
+            assertThat(continued.epochsRun() - continued.bestEpoch()).isEqualTo(1);
+        } else {
+            assertThat(continued.bestEpoch()).isEqualTo(12);
+        }
+    }
+
     @Test
     void refusesToOverwriteARunOrToResumeItWithOtherSettings() throws IOException {
         assertThatThrownBy(() -> new OfflineTrainer(settings(3, dir.resolve("run")), config, data,
