@@ -1,5 +1,7 @@
 package io.intentstream.model.cluster;
 
+import static java.lang.Math.exp;
+import static java.lang.Math.log;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assertions.within;
@@ -35,20 +37,12 @@ class IntentContrastTest {
         manager.close();
     }
 
-    private static double log(double x) {
-        return Math.log(x);
-    }
-
-    private static double e(double x) {
-        return Math.exp(x);
-    }
-
     @Test
     void infoNceMatchesAHandComputedTwoUserExample() {
         // view 1: logits row 0 = (2, 0) positive 2, row 1 = (0, 1) positive 1
-        double view1 = ((-2 + log(e(2) + e(0))) + (-1 + log(e(0) + e(1)))) / 2;
+        double view1 = ((-2 + log(exp(2) + exp(0))) + (-1 + log(exp(0) + exp(1)))) / 2;
         // view 2: row 0 = (1, 0.5) positive 1, row 1 = (0.5, 2) positive 2
-        double view2 = ((-1 + log(e(1) + e(0.5))) + (-2 + log(e(0.5) + e(2)))) / 2;
+        double view2 = ((-1 + log(exp(1) + exp(0.5))) + (-2 + log(exp(0.5) + exp(2)))) / 2;
         float loss = IntentContrast.loss(pooled1, pooled2, centres, intent, 1f, Form.INFO_NCE).getFloat();
         assertThat(loss).isCloseTo((float) ((view1 + view2) / 2), within(1e-5f));
     }
@@ -56,13 +50,13 @@ class IntentContrastTest {
     @Test
     void referenceFormMatchesAHandComputedTwoUserExample() {
         // view 1 vs centres: z = (2,0),(0,1),(1,0),(0,1); dots z0z2 = 2, z1z3 = 1, all others 0
-        double view1 = (2 * (-2 + log(2 + e(2))) + 2 * (-1 + log(2 + e(1)))) / 4;
+        double view1 = (2 * (-2 + log(2 + exp(2))) + 2 * (-1 + log(2 + exp(1)))) / 4;
         // view 2 vs centres: z = (1,0.5),(0.5,2),(1,0),(0,1); z0z1 = 1.5, z0z2 = 1, z0z3 = 0.5, z1z2 = 0.5,
         // z1z3 = 2, z2z3 = 0
-        double r0 = -1 + log(e(1.5) + e(1) + e(0.5));
-        double r1 = -2 + log(e(1.5) + e(0.5) + e(2));
-        double r2 = -1 + log(e(1) + e(0.5) + e(0));
-        double r3 = -2 + log(e(0.5) + e(2) + e(0));
+        double r0 = -1 + log(exp(1.5) + exp(1) + exp(0.5));
+        double r1 = -2 + log(exp(1.5) + exp(0.5) + exp(2));
+        double r2 = -1 + log(exp(1) + exp(0.5) + exp(0));
+        double r3 = -2 + log(exp(0.5) + exp(2) + exp(0));
         double view2 = (r0 + r1 + r2 + r3) / 4;
         float loss = IntentContrast.loss(pooled1, pooled2, centres, intent, 1f, Form.REFERENCE_NT_XENT).getFloat();
         assertThat(loss).isCloseTo((float) ((view1 + view2) / 2), within(1e-5f));

@@ -1,5 +1,7 @@
 package io.intentstream.model.cluster;
 
+import static java.lang.Math.exp;
+import static java.lang.Math.log;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assertions.within;
@@ -34,14 +36,6 @@ class SequenceContrastTest {
         manager.close();
     }
 
-    private static double log(double x) {
-        return Math.log(x);
-    }
-
-    private static double e(double x) {
-        return Math.exp(x);
-    }
-
     @Test
     void ntXentOfIdenticalOrthogonalViewsIsLogOfTwoPlusEMinusOne() {
         // z = [(1,0),(0,1),(1,0),(0,1)]: every anchor has its positive at 1 and two negatives at 0
@@ -50,7 +44,7 @@ class SequenceContrastTest {
         assertThat(loss).isCloseTo((float) (log(2 + Math.E) - 1), within(1e-6f));
         // temperature 0.5 doubles every similarity
         float sharper = SequenceContrast.ntXent(a, a.duplicate(), 0.5f).getFloat();
-        assertThat(sharper).isCloseTo((float) (log(2 + e(2)) - 2), within(1e-6f));
+        assertThat(sharper).isCloseTo((float) (log(2 + exp(2)) - 2), within(1e-6f));
     }
 
     @Test
@@ -67,10 +61,10 @@ class SequenceContrastTest {
         NDArray d = manager.create(new float[][] {{1f, 0f}, {0f, 3f}});
         double r = 1 / Math.sqrt(2);
         // z = [u0=(r,r), u1=(1,0), v0=(1,0), v1=(0,1)]; logits = 2 * cos; each row excludes itself.
-        double row0 = -2 * r + log(e(2 * r) + e(2 * r) + e(2 * r)); // positive v0 (cos r); negatives u1 (r), v1 (r)
-        double row1 = -0 + log(e(2 * r) + e(2) + e(0)); // positive v1 (cos 0); negatives u0 (r), v0 (1)
-        double row2 = -2 * r + log(e(2 * r) + e(2) + e(0)); // v0: positive u0 (r); negatives u1 (1), v1 (0)
-        double row3 = -0 + log(e(2 * r) + e(0) + e(0)); // v1: positive u1 (0); negatives u0 (r), v0 (0)
+        double row0 = -2 * r + log(exp(2 * r) + exp(2 * r) + exp(2 * r)); // positive v0 (cos r); negatives u1 (r), v1 (r)
+        double row1 = -0 + log(exp(2 * r) + exp(2) + exp(0)); // positive v1 (cos 0); negatives u0 (r), v0 (1)
+        double row2 = -2 * r + log(exp(2 * r) + exp(2) + exp(0)); // v0: positive u0 (r); negatives u1 (1), v1 (0)
+        double row3 = -0 + log(exp(2 * r) + exp(0) + exp(0)); // v1: positive u1 (0); negatives u0 (r), v0 (0)
         float expected = (float) ((row0 + row1 + row2 + row3) / 4);
         assertThat(SequenceContrast.ntXent(c, d, 0.5f, ContrastSimilarity.COSINE).getFloat())
                 .isCloseTo(expected, within(1e-5f));
@@ -89,10 +83,10 @@ class SequenceContrastTest {
     void shiftFusionLossMatchesAHandComputedTwoUserExample() {
         // shifted: z0 = (3,0), z1 = (0,2), z2 = (2,0.5), z3 = (0.5,3)
         // dots: z0z1 = 0, z0z2 = 6, z0z3 = 1.5, z1z2 = 1, z1z3 = 6, z2z3 = 2.5
-        double l0 = -6 + log(e(0) + e(6) + e(1.5));
-        double l1 = -6 + log(e(0) + e(6) + e(1));
-        double l2 = -6 + log(e(6) + e(1) + e(2.5));
-        double l3 = -6 + log(e(1.5) + e(6) + e(2.5));
+        double l0 = -6 + log(exp(0) + exp(6) + exp(1.5));
+        double l1 = -6 + log(exp(0) + exp(6) + exp(1));
+        double l2 = -6 + log(exp(6) + exp(1) + exp(2.5));
+        double l3 = -6 + log(exp(1.5) + exp(6) + exp(2.5));
         float loss = SequenceContrast.loss(view1(), view2(), centres, Fusion.SHIFT, CentreChoice.VIEW, 1f).getFloat();
         assertThat(loss).isCloseTo((float) ((l0 + l1 + l2 + l3) / 4), within(1e-5f));
     }
@@ -101,10 +95,10 @@ class SequenceContrastTest {
     void concatFusionLossMatchesAHandComputedTwoUserExample() {
         // concatenated: z0 = (2,0,1,0), z1 = (0,1,0,1), z2 = (1,0.5,1,0), z3 = (0.5,2,0,1)
         // dots: z0z1 = 0, z0z2 = 3, z0z3 = 1, z1z2 = 0.5, z1z3 = 3, z2z3 = 1.5
-        double l0 = -3 + log(e(0) + e(3) + e(1));
-        double l1 = -3 + log(e(0) + e(0.5) + e(3));
-        double l2 = -3 + log(e(3) + e(0.5) + e(1.5));
-        double l3 = -3 + log(e(1) + e(3) + e(1.5));
+        double l0 = -3 + log(exp(0) + exp(3) + exp(1));
+        double l1 = -3 + log(exp(0) + exp(0.5) + exp(3));
+        double l2 = -3 + log(exp(3) + exp(0.5) + exp(1.5));
+        double l3 = -3 + log(exp(1) + exp(3) + exp(1.5));
         float loss = SequenceContrast.loss(view1(), view2(), centres, Fusion.CONCAT, CentreChoice.VIEW, 1f).getFloat();
         assertThat(loss).isCloseTo((float) ((l0 + l1 + l2 + l3) / 4), within(1e-5f));
     }
