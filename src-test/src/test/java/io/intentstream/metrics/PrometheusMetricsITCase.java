@@ -53,6 +53,7 @@ class PrometheusMetricsITCase {
     /** Every operator metric docs/operations.md describes. */
     static final List<String> DOCUMENTED = List.of(
             "eventsIn", "eventsOut", "batchSize", "trainStepMillis", "trainingSamples", "trainingSamplesPerSecond",
+            "eventsScoredOnly", "trainingFraction",
             "lossTotal", "lossNextItem", "lossSequenceContrast", "lossIntentContrast", "lossCluster",
             "modelVersion", "skippedTrainSteps", "pendingEvents", "centresInitialised",
             "nonEmptyClusters", "assignmentEntropyBits", "assignmentEntropyNormalised",
