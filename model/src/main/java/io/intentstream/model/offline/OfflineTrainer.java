@@ -1,5 +1,7 @@
 package io.intentstream.model.offline;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.intentstream.model.ElcRecConfig;
 import io.intentstream.model.ElcRecModel;
 import io.intentstream.model.LossParts;
@@ -142,7 +144,7 @@ public final class OfflineTrainer {
         }
         startNanos = System.nanoTime();
         TrainerState state = OfflineJson.mapper().readValue(stateFile().toFile(), TrainerState.class);
-        if (!state.runKey().equals(runKey())) {
+        if (!withoutPatience(state.runKey()).equals(runKey())) {
             throw new RunConflict("the run in " + settings.outputDirectory() + " was started with other "
                     + "settings; resume it with the same ones (only --epochs and --patience may change).\n  then: " + state.runKey()
                     + "\n  now:  " + runKey());
@@ -259,6 +261,15 @@ public final class OfflineTrainer {
                 1, s.evalEvery(), s.batchSize(), s.seed(), s.outputDirectory(), false);
         // The data by its shape, not its path: the same file may be named differently when the run is resumed.
         return OfflineJson.compactJson(List.of(fixed, config, data.userCount(), data.trainingUserCount()));
+    }
+
+    /** A run key written before the patience left it (runs started then hold their patience): set to the same 1. */
+    private static String withoutPatience(String storedKey) throws IOException {
+        JsonNode key = OfflineJson.mapper().readTree(storedKey);
+        if (key.isArray() && key.get(0) instanceof ObjectNode settings && settings.has("patience")) {
+            settings.put("patience", 1);
+        }
+        return OfflineJson.compactJson(key);
     }
 
     /**

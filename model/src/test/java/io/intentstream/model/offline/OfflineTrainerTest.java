@@ -204,6 +204,23 @@ class OfflineTrainerTest {
         }
     }
 
+    /** Runs started while the patience was part of the run key still resume, with any patience. */
+    @Test
+    void resumesARunWhoseStateStillNamesItsPatience() throws IOException {
+        Path older = dir.resolve("older");
+        new OfflineTrainer(settings(1, older), config, data, new PrintWriter(new StringWriter()), System.err).run();
+        Path state = older.resolve("trainer-state.json");
+        String current = Files.readString(state);
+        String withPatience = current.replace("\\\"patience\\\":1,", "\\\"patience\\\":40,");
+        assertThat(withPatience).isNotEqualTo(current);
+        Files.writeString(state, withPatience);
+
+        TrainingReport continued = new OfflineTrainer(settings(2, older), config, data,
+                new PrintWriter(new StringWriter()), System.err).resume();
+
+        assertThat(continued.epochsRun()).isEqualTo(2);
+    }
+
     @Test
     void refusesToOverwriteARunOrToResumeItWithOtherSettings() throws IOException {
         assertThatThrownBy(() -> new OfflineTrainer(settings(3, dir.resolve("run")), config, data,
