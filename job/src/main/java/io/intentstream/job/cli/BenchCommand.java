@@ -2,6 +2,7 @@ package io.intentstream.job.cli;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.intentstream.job.bench.BenchmarkHarness;
+import io.intentstream.job.bench.ScaleBenchmark;
 import io.intentstream.job.bench.TradeOffBenchmark;
 
 import java.io.PrintWriter;
@@ -37,6 +38,10 @@ import picocli.CommandLine.Unmatched;
                     + "events of the --data benchmark file, replayed as a stream through the job (the replay's "
                     + "interleaving) once per value, from the same initial model: events/s and prequential NDCG@10 "
                     + "and HR@10 per value, as JSON (--out) and a PNG plot (--plot).",
+            "",
+            "With --scale-users it measures how the job's memory grows with users instead: per user count, a "
+                    + "synthetic stream (--events-per-user events of every user) through the job with RocksDB "
+                    + "state and training.fraction 0 unless given: events/s, heap after GC, RocksDB bytes per user.",
             "",
             "Job settings (as for demo, --key value) may follow the options."
         })
@@ -93,6 +98,18 @@ public final class BenchCommand implements Callable<Integer> {
             description = "Curves: write the plot (PNG) here. Default: the --out file with .png.")
     Path plot;
 
+    @Option(names = "--scale-users", paramLabel = "N,N,...", split = ",",
+            description = "Scale run: synthetic user counts, e.g. 10000,1000000.")
+    List<Integer> scaleUsers = new ArrayList<>();
+
+    @Option(names = "--events-per-user", paramLabel = "N", defaultValue = "2",
+            description = "Scale run: events every synthetic user sends. Default: ${DEFAULT-VALUE}.")
+    int eventsPerUser;
+
+    @Option(names = "--scale-items", paramLabel = "N", defaultValue = "1000",
+            description = "Scale run: catalogue size of the synthetic stream. Default: ${DEFAULT-VALUE}.")
+    int scaleItems;
+
     @Unmatched
     List<String> jobSettings = new ArrayList<>();
 
@@ -104,6 +121,11 @@ public final class BenchCommand implements Callable<Integer> {
         Configuration options = JobSettingsArguments.parse(jobSettings);
         require(trainingFractions.isEmpty() || batchSizes.isEmpty(),
                 "give one curve at a time: --training-fractions or --batch-sizes");
+        if (!scaleUsers.isEmpty()) {
+            require(trainingFractions.isEmpty() && batchSizes.isEmpty(),
+                    "--scale-users is a run of its own: not with --training-fractions or --batch-sizes");
+            return scale(options);
+        }
         if (!trainingFractions.isEmpty()) {
             return curve(options, TradeOffBenchmark.Knob.TRAINING_FRACTION, trainingFractions);
         }
@@ -180,6 +202,39 @@ public final class BenchCommand implements Callable<Integer> {
                     point.get("prequential_hr10").asDouble(), point.get("trained_events").asLong());
         }
         o.println("Results written to " + out.toAbsolutePath() + ", plot to " + png.toAbsolutePath());
+        o.flush();
+        return 0;
+    }
+
+    private int scale(Configuration options) throws Exception {
+        ScaleBenchmark.Settings settings;
+        try {
+            settings = new ScaleBenchmark.Settings(scaleUsers, eventsPerUser, scaleItems, options, timeout);
+        } catch (IllegalArgumentException e) {
+            throw new ParameterException(spec.commandLine(), e.getMessage(), e);
+        }
+        PrintWriter err = spec.commandLine().getErr();
+        if (IntentStreamCli.logFile() != null) {
+            err.println("Logs: " + IntentStreamCli.logFile());
+        }
+        ObjectNode result = ScaleBenchmark.run(settings, line -> {
+            err.println(line);
+            err.flush();
+        });
+        BenchmarkHarness.write(result, out);
+        PrintWriter o = spec.commandLine().getOut();
+        o.printf(Locale.ROOT, "%10s %10s %10s %14s %14s %12s %12s %12s %6s%n", "users", "events/s", "heap MiB",
+                "heap max MiB", "RocksDB B/user", "ckpt B/user", "history keys", "seen keys", "load");
+        for (var point : result.get("points")) {
+            o.printf(Locale.ROOT, "%10d %10.0f %10.1f %14.1f %14.1f %12.1f %12d %12d %6.2f%n",
+                    point.get("users").asInt(), point.get("events_per_second").asDouble(),
+                    point.get("heap_after_gc_bytes").asDouble() / (1 << 20),
+                    point.get("heap_max_sampled_after_gc_bytes").asDouble() / (1 << 20),
+                    point.get("rocksdb_bytes_per_user").asDouble(), point.get("checkpoint_bytes_per_user").asDouble(),
+                    point.get("history_keys_estimate").asLong(), point.get("seen_event_keys_estimate").asLong(),
+                    point.path("load_average_after").path(0).asDouble(Double.NaN));
+        }
+        o.println("Results written to " + out.toAbsolutePath());
         o.flush();
         return 0;
     }

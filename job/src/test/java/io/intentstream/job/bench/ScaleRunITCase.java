@@ -1,0 +1,72 @@
+package io.intentstream.job.bench;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.intentstream.job.cli.IntentStreamCli;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+import picocli.CommandLine;
+
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.nio.file.Path;
+import java.util.concurrent.TimeUnit;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * {@code bench --scale-users} at 2k and 40k users: the user histories live in RocksDB, one key per user, so ten
+ * times the users leaves the JVM heap (after a full GC) where it was while RocksDB's files grow.
+ */
+class ScaleRunITCase {
+
+    private static final int SMALL = 2_000;
+    private static final int LARGE = 40_000;
+    /**
+     * Heap growth allowed per added user. The same histories on the heap (Flink's hashmap backend) cost far more: a
+     * state-table entry, the user's key string, the TTL wrapper and long[] of the history, and a map of the user's
+     * event ids with its entries, several hundred bytes per user (RocksDB stores them serialized in ~60-100 B per user,
+     * and Java objects take several times their serialized size); 100 B/user over 38k users (3.6 MiB) leaves room
+     * for the noise of heap-after-GC readings of a MiniCluster (1-1.5 MiB between two runs here), not for the state.
+     */
+    private static final double MAX_HEAP_BYTES_PER_ADDED_USER = 100;
+
+    @Test
+    @Timeout(value = 3, unit = TimeUnit.MINUTES)
+    void heapStaysFlatWhileRocksDbHoldsOneHistoryKeyPerUser(@TempDir Path dir) throws Exception {
+        Path out = dir.resolve("scale.json");
+        StringWriter stdout = new StringWriter();
+        StringWriter stderr = new StringWriter();
+        CommandLine cli = IntentStreamCli.commandLine();
+        cli.setOut(new PrintWriter(stdout, true));
+        cli.setErr(new PrintWriter(stderr, true));
+        int exit = cli.execute("bench", "--out", out.toString(), "--scale-users", SMALL + "," + LARGE,
+                "--events-per-user", "2", "--scale-items", "200", "--timeout", "PT2M",
+                "--checkpointing.interval", "1 s", "--recommend.top-n", "5");
+        assertThat(exit).as(stderr.toString()).isZero();
+        JsonNode result = new ObjectMapper().readTree(out.toFile());
+        JsonNode small = result.get("points").get(0);
+        JsonNode large = result.get("points").get(1);
+        assertThat(small.get("users").asInt()).isEqualTo(SMALL);
+        assertThat(large.get("users").asInt()).isEqualTo(LARGE);
+        assertThat(large.get("events").asLong()).isEqualTo(2L * LARGE);
+
+        double heapGrowth = large.get("heap_after_gc_bytes").asDouble() - small.get("heap_after_gc_bytes").asDouble();
+        assertThat(heapGrowth / (LARGE - SMALL)).as("heap growth per added user (bytes)")
+                .isLessThan(MAX_HEAP_BYTES_PER_ADDED_USER);
+
+        for (JsonNode point : result.get("points")) {
+            int users = point.get("users").asInt();
+            // Flushes keep the latest value of a key; a user whose two writes straddle a flush is counted twice
+            // until a compaction, so RocksDB's estimate lies between one key per user and a few more.
+            assertThat(point.get("history_keys_estimate").asLong()).as("history keys at %d users", users)
+                    .isBetween((long) users, (long) (users * 1.25));
+            assertThat(point.get("rocksdb_directory_bytes").asLong()).isPositive();
+            assertThat(point.get("checkpoint_full_bytes").asLong()).isPositive();
+        }
+        assertThat(large.get("checkpoint_full_bytes").asDouble())
+                .as("ten times the users, several times the checkpoint")
+                .isGreaterThan(3 * small.get("checkpoint_full_bytes").asDouble());
+    }
+}
