@@ -118,7 +118,7 @@ public final class ScaleBenchmark {
                 int users = settings.users().get(i);
                 progress.accept(String.format(Locale.ROOT, "%d users x %d events: running", users,
                         settings.eventsPerUser()));
-                Point point = runPoint(settings, users, directory.path().resolve("run-" + i), progress);
+                Point point = runPoint(settings, users, directory.path().resolve("run-" + i));
                 progress.accept(String.format(Locale.ROOT, "  %.0f events/s, heap after GC %.1f MiB (max sampled "
                         + "%.1f), RocksDB %.1f B/user on disk, checkpoint %.1f B/user, history keys %d (load %.2f)",
                         point.eventsPerSecond(), mib(point.heapAfterBytes()), mib(point.heapMaxSampledBytes()),
@@ -147,7 +147,7 @@ public final class ScaleBenchmark {
         }
     }
 
-    private static Point runPoint(Settings settings, int users, Path directory, Consumer<String> progress)
+    private static Point runPoint(Settings settings, int users, Path directory)
             throws Exception {
         Configuration options = effectiveOptions(settings.items(), settings.jobOptions());
         if (!settings.jobOptions().containsKey(RestartStrategyOptions.RESTART_STRATEGY.key())) {
