@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.intentstream.job.config.IntentStreamOptions;
 import io.intentstream.job.config.StartingOffsets;
+import io.intentstream.model.ContrastSimilarity;
 
 import java.nio.file.Path;
 import java.time.Duration;
@@ -70,6 +71,8 @@ class DemoRunnerTest {
         assertThat(options.get(IntentStreamOptions.CENTRE_WARM_UP)).isEqualTo(666);
         assertThat(IntentStreamOptions.modelConfig(options).clusterLossWeight()).isZero();
         assertThat(IntentStreamOptions.modelConfig(options).sequenceContrastWeight()).isZero();
+        assertThat(IntentStreamOptions.modelConfig(options).contrastSimilarity()).isEqualTo(ContrastSimilarity.DOT);
+        assertThat(IntentStreamOptions.modelConfig(options).temperature()).isEqualTo(1.0f);
 
         Configuration tiny = DemoRunner.demoOptions(new Configuration(),
                 new DemoRunner.Synthetic(PlantedIntentStream.Parameters.of(10, 6, 20, 7, 1)), 120);
@@ -82,10 +85,14 @@ class DemoRunnerTest {
         user.set(IntentStreamOptions.SEQUENCE_CONTRAST_WEIGHT, 0.1f);
         user.set(IntentStreamOptions.CLUSTER_LOSS_WEIGHT, 10f);
         user.set(IntentStreamOptions.CENTRE_WARM_UP, 1024);
+        user.set(IntentStreamOptions.CONTRAST_SIMILARITY, ContrastSimilarity.COSINE);
+        user.set(IntentStreamOptions.CONTRAST_TEMPERATURE, 0.5f);
         Configuration options = DemoRunner.demoOptions(user, SYNTHETIC, 120);
         assertThat(options.get(IntentStreamOptions.SEQUENCE_CONTRAST_WEIGHT)).isEqualTo(0.1f);
         assertThat(options.get(IntentStreamOptions.CLUSTER_LOSS_WEIGHT)).isEqualTo(10f);
         assertThat(options.get(IntentStreamOptions.CENTRE_WARM_UP)).isEqualTo(1024);
+        assertThat(options.get(IntentStreamOptions.CONTRAST_SIMILARITY)).isEqualTo(ContrastSimilarity.COSINE);
+        assertThat(options.get(IntentStreamOptions.CONTRAST_TEMPERATURE)).isEqualTo(0.5f);
     }
 
     @Test
@@ -95,6 +102,7 @@ class DemoRunnerTest {
         assertThat(options.getOptional(IntentStreamOptions.CLUSTERS)).isEmpty();
         assertThat(options.getOptional(IntentStreamOptions.CLUSTER_LOSS_WEIGHT)).as("the preset's alpha").isEmpty();
         assertThat(options.get(IntentStreamOptions.SEQUENCE_CONTRAST_WEIGHT)).isEqualTo(0.1f);
+        assertThat(options.getOptional(IntentStreamOptions.CONTRAST_SIMILARITY)).as("the preset's").isEmpty();
     }
 
     @Test
