@@ -28,7 +28,6 @@ import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
-import java.util.Random;
 import java.util.Set;
 import java.util.concurrent.ConcurrentLinkedQueue;
 
@@ -81,37 +80,6 @@ class IntentTrainingOperatorTest {
         }
     }
 
-    /** Plays the user-history function: each event carries the fingerprints of the user's previous T items. */
-    private static final class Stream {
-        private final Map<String, List<String>> windows = new HashMap<>();
-        private final Random random;
-        private final int users;
-        private final int items;
-        private int next;
-
-        Stream(long seed, int users, int items) {
-            this.random = new Random(seed);
-            this.users = users;
-            this.items = items;
-        }
-
-        SequenceEvent event() {
-            return event("u" + random.nextInt(users), "i" + random.nextInt(items));
-        }
-
-        SequenceEvent event(String user, String item) {
-            List<String> window = windows.computeIfAbsent(user, u -> new ArrayList<>());
-            long[] history = window.stream().mapToLong(ItemFingerprint::of).toArray();
-            SequenceEvent event = new SequenceEvent("e" + next, user, item, 1_000L + next, history);
-            next++;
-            window.add(item);
-            if (window.size() > T) {
-                window.remove(0);
-            }
-            return event;
-        }
-    }
-
     private static void send(OneInputStreamOperatorTestHarness<SequenceEvent, ?> harness, SequenceEvent event)
             throws Exception {
         harness.processElement(new StreamRecord<>(event, event.eventTime));
@@ -143,13 +111,13 @@ class IntentTrainingOperatorTest {
     @Test
     void flushesWhenTheBatchIsFull() throws Exception {
         var harness = openHarness(20);
-        Stream stream = new Stream(1, 3, 10);
+        UserWindowStream stream = new UserWindowStream(1, 3, T);
         for (int i = 0; i < BATCH - 1; i++) {
-            send(harness, stream.event());
+            send(harness, stream.event(0, 10));
         }
         assertThat(harness.extractOutputValues()).isEmpty();
 
-        send(harness, stream.event());
+        send(harness, stream.event(0, 10));
 
         assertThat(harness.extractOutputValues()).extracting(IntentAssignment::getEventId)
                 .containsExactly("e0", "e1", "e2", "e3");
@@ -160,11 +128,11 @@ class IntentTrainingOperatorTest {
     @Test
     void flushesAPartialBatchWhenTheMaximumWaitElapses() throws Exception {
         var harness = openHarness(20);
-        Stream stream = new Stream(2, 3, 10);
+        UserWindowStream stream = new UserWindowStream(2, 3, T);
         harness.setProcessingTime(1_000);
-        send(harness, stream.event());
+        send(harness, stream.event(0, 10));
         harness.setProcessingTime(1_100);
-        send(harness, stream.event());
+        send(harness, stream.event(0, 10));
 
         harness.setProcessingTime(1_000 + MAX_WAIT.toMillis() - 1);
         assertThat(harness.extractOutputValues()).isEmpty();
@@ -179,12 +147,12 @@ class IntentTrainingOperatorTest {
     @Test
     void flushesBeforeAnEventOutsideTheBatchsEventTimeSpan() throws Exception {
         var harness = openHarness(20);
-        Stream stream = new Stream(2, 3, 10);
-        SequenceEvent first = stream.event();
-        SequenceEvent second = stream.event();
-        SequenceEvent late = stream.event();
+        UserWindowStream stream = new UserWindowStream(2, 3, T);
+        SequenceEvent first = stream.event(0, 10);
+        SequenceEvent second = stream.event(0, 10);
+        SequenceEvent late = stream.event(0, 10);
         late.eventTime = first.eventTime + SPAN.toMillis() - 1;
-        SequenceEvent outside = stream.event();
+        SequenceEvent outside = stream.event(0, 10);
         outside.eventTime = first.eventTime + SPAN.toMillis();
         for (SequenceEvent event : List.of(first, second, late)) {
             send(harness, event);
@@ -202,10 +170,10 @@ class IntentTrainingOperatorTest {
     @Test
     void flushesWhenTheWatermarkPassesTheBatchsEventTimeSpan() throws Exception {
         var harness = openHarness(20);
-        Stream stream = new Stream(2, 3, 10);
-        SequenceEvent first = stream.event();
+        UserWindowStream stream = new UserWindowStream(2, 3, T);
+        SequenceEvent first = stream.event(0, 10);
         send(harness, first);
-        send(harness, stream.event());
+        send(harness, stream.event(0, 10));
 
         harness.processWatermark(new Watermark(first.eventTime + SPAN.toMillis() - 1));
         assertThat(harness.extractOutputValues()).isEmpty();
@@ -230,12 +198,12 @@ class IntentTrainingOperatorTest {
             harnesses.add(harness);
             harness.setup();
             harness.open();
-            Stream stream = new Stream(12, 3, 10);
+            UserWindowStream stream = new UserWindowStream(12, 3, T);
             for (int i = 0; i < 6 * BATCH; i++) {
                 if (clockMoves) {
                     harness.setProcessingTime(i * 7L);
                 }
-                SequenceEvent event = stream.event();
+                SequenceEvent event = stream.event(0, 10);
                 event.eventTime = 1_000L + i * 2L; // every third event starts a new span of 5 ms
                 send(harness, event);
             }
@@ -261,9 +229,9 @@ class IntentTrainingOperatorTest {
         harnesses.add(harness);
         harness.setup();
         harness.open();
-        Stream stream = new Stream(13, 2, 6);
+        UserWindowStream stream = new UserWindowStream(13, 2, T);
         for (int i = 0; i < 2 * BATCH; i++) { // two batches: the first trains, and blows the parameters up
-            send(harness, stream.event());
+            send(harness, stream.event(0, 6));
         }
         IntentTrainingOperator operator = (IntentTrainingOperator) harness.getOperator();
         long versionBefore = harness.extractOutputValues().get(2 * BATCH - 1).getModelVersion();
@@ -271,7 +239,7 @@ class IntentTrainingOperatorTest {
         long skippedBefore = ((Counter) metrics.operator.get("skippedTrainSteps")).getCount();
 
         for (int i = 0; i < 3 * BATCH; i++) {
-            send(harness, stream.event());
+            send(harness, stream.event(0, 6));
         }
         harness.endInput();
 
@@ -304,16 +272,16 @@ class IntentTrainingOperatorTest {
         harnesses.add(harness);
         harness.setup();
         harness.open();
-        Stream stream = new Stream(14, 2, 6);
+        UserWindowStream stream = new UserWindowStream(14, 2, T);
         for (int i = 0; i < BATCH; i++) {
-            send(harness, stream.event());
+            send(harness, stream.event(0, 6));
         }
         harness.snapshot(1L, 1L);
         harness.snapshot(2L, 2L);
         harness.snapshot(3L, 3L);
         assertThat(((Counter) metrics.operator.get("snapshotsReused")).getCount()).isEqualTo(2);
         for (int i = 0; i < BATCH; i++) {
-            send(harness, stream.event());
+            send(harness, stream.event(0, 6));
         }
         OperatorSubtaskState afterChange = harness.snapshot(4L, 4L);
         assertThat(((Counter) metrics.operator.get("snapshotsReused")).getCount()).isEqualTo(2);
@@ -332,9 +300,9 @@ class IntentTrainingOperatorTest {
     @Test
     void flushesTheRestAtEndOfInput() throws Exception {
         var harness = openHarness(20);
-        Stream stream = new Stream(3, 3, 10);
+        UserWindowStream stream = new UserWindowStream(3, 3, T);
         for (int i = 0; i < BATCH + 2; i++) {
-            send(harness, stream.event());
+            send(harness, stream.event(0, 10));
         }
         assertThat(harness.extractOutputValues()).hasSize(BATCH);
 
@@ -347,13 +315,13 @@ class IntentTrainingOperatorTest {
     @Test
     void emitsOneIntentAndOneRecommendationPerEventThatRespectTheContract() throws Exception {
         var harness = openHarness(30);
-        Stream stream = new Stream(4, 5, 25);
+        UserWindowStream stream = new UserWindowStream(4, 5, T);
         Map<String, SequenceEvent> sent = new HashMap<>();
         Map<String, Integer> itemsKnownAtFlush = new HashMap<>();
         Set<String> itemsSeen = new HashSet<>();
         List<String> batch = new ArrayList<>();
         for (int i = 0; i < 41; i++) {
-            SequenceEvent event = stream.event();
+            SequenceEvent event = stream.event(0, 25);
             sent.put(event.eventId, event);
             itemsSeen.add(event.itemId);
             batch.add(event.eventId);
@@ -417,11 +385,11 @@ class IntentTrainingOperatorTest {
     void recommendsOnlyItemsTheIndexStillHoldsWhenTheTableOverflows() throws Exception {
         int capacity = 8;
         var harness = openHarness(capacity);
-        Stream stream = new Stream(5, 4, 40);
+        UserWindowStream stream = new UserWindowStream(5, 4, T);
         List<String> seen = new ArrayList<>();
         Map<String, List<String>> recentByEvent = new HashMap<>();
         for (int i = 0; i < 60; i++) {
-            SequenceEvent event = stream.event();
+            SequenceEvent event = stream.event(0, 40);
             seen.remove(event.itemId);
             seen.add(event.itemId);
             send(harness, event);
@@ -444,8 +412,8 @@ class IntentTrainingOperatorTest {
     @Test
     void holdsWatermarksBackWhileEventsAreBuffered() throws Exception {
         var harness = openHarness(20);
-        Stream stream = new Stream(6, 2, 10);
-        send(harness, stream.event());
+        UserWindowStream stream = new UserWindowStream(6, 2, T);
+        send(harness, stream.event(0, 10));
         harness.processWatermark(new Watermark(5_000));
         assertThat(harness.getOutput()).isEmpty();
 
@@ -460,10 +428,10 @@ class IntentTrainingOperatorTest {
     @Test
     void restoresTheModelAndThePendingEventsFromACheckpoint() throws Exception {
         var original = openHarness(30);
-        Stream stream = new Stream(8, 4, 20);
+        UserWindowStream stream = new UserWindowStream(8, 4, T);
         List<SequenceEvent> pending = new ArrayList<>();
         for (int i = 0; i < 3 * BATCH + 2; i++) {
-            SequenceEvent event = stream.event();
+            SequenceEvent event = stream.event(0, 20);
             send(original, event);
             if (i >= 3 * BATCH) {
                 pending.add(event);
@@ -478,7 +446,7 @@ class IntentTrainingOperatorTest {
         restored.open();
 
         // Both continue identically: the same pending events, then the same new ones.
-        List<SequenceEvent> more = List.of(stream.event(), stream.event());
+        List<SequenceEvent> more = List.of(stream.event(0, 20), stream.event(0, 20));
         for (var harness : List.of(original, restored)) {
             for (SequenceEvent event : more) {
                 send(harness, event);
@@ -501,9 +469,9 @@ class IntentTrainingOperatorTest {
     @Test
     void restoresCentreWarmUpProgressFromACheckpoint() throws Exception {
         var original = openHarness(30);
-        Stream stream = new Stream(9, 4, 20);
+        UserWindowStream stream = new UserWindowStream(9, 4, T);
         for (int i = 0; i < BATCH; i++) { // half of the warm-up
-            send(original, stream.event());
+            send(original, stream.event(0, 20));
         }
         OperatorSubtaskState checkpoint = original.snapshot(1L, 1L);
         var restored = harness(30);
@@ -513,7 +481,7 @@ class IntentTrainingOperatorTest {
 
         List<SequenceEvent> more = new ArrayList<>();
         for (int i = 0; i < BATCH; i++) {
-            more.add(stream.event());
+            more.add(stream.event(0, 20));
         }
         for (var harness : List.of(original, restored)) {
             for (SequenceEvent event : more) {

@@ -5,7 +5,6 @@ import io.intentstream.avro.Recommendation;
 import io.intentstream.job.history.SequenceEvent;
 import io.intentstream.model.Device;
 import io.intentstream.model.ElcRecConfig;
-import io.intentstream.model.catalog.ItemFingerprint;
 import org.apache.flink.api.common.accumulators.Accumulator;
 import org.apache.flink.runtime.checkpoint.OperatorSubtaskState;
 import org.apache.flink.streaming.api.operators.AbstractStreamOperator;
@@ -17,11 +16,8 @@ import org.junit.jupiter.api.Test;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
-import java.util.Map;
-import java.util.Random;
 import java.util.Set;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -74,42 +70,6 @@ class TrainingFractionTest {
         }
     }
 
-    /** Plays the user-history function: each event carries the fingerprints of the user's previous T items. */
-    private static final class Stream {
-        private final Map<String, List<String>> windows = new HashMap<>();
-        private final Random random;
-        private final int users;
-        private int next;
-
-        Stream(long seed, int users) {
-            this.random = new Random(seed);
-            this.users = users;
-        }
-
-        /** An event whose item is one of {@code items} starting at {@code firstItem}. */
-        SequenceEvent event(int firstItem, int items) {
-            String user = "u" + random.nextInt(users);
-            String item = "i" + (firstItem + random.nextInt(items));
-            List<String> window = windows.computeIfAbsent(user, u -> new ArrayList<>());
-            long[] history = window.stream().mapToLong(ItemFingerprint::of).toArray();
-            SequenceEvent event = new SequenceEvent("e" + next, user, item, 1_000L + next, history);
-            next++;
-            window.add(item);
-            if (window.size() > T) {
-                window.remove(0);
-            }
-            return event;
-        }
-
-        List<SequenceEvent> events(int count, int firstItem, int items) {
-            List<SequenceEvent> events = new ArrayList<>();
-            for (int i = 0; i < count; i++) {
-                events.add(event(firstItem, items));
-            }
-            return events;
-        }
-    }
-
     private static void sendAll(OneInputStreamOperatorTestHarness<SequenceEvent, IntentAssignment> harness,
             List<SequenceEvent> events) throws Exception {
         for (SequenceEvent event : events) {
@@ -136,7 +96,7 @@ class TrainingFractionTest {
     @Test
     void fractionZeroServesARestoredModelWithoutChangingItAndAnswersEveryEvent() throws Exception {
         var training = openHarness(1.0);
-        Stream stream = new Stream(11, 6);
+        UserWindowStream stream = new UserWindowStream(11, 6, T);
         List<SequenceEvent> before = stream.events(5 * BATCH, 0, 30);
         sendAll(training, before);
         long trainedVersion = training.extractOutputValues().get(before.size() - 1).getModelVersion();
@@ -184,7 +144,7 @@ class TrainingFractionTest {
             fresh = untouched.checksum();
         }
         var harness = openHarness(0.0);
-        List<SequenceEvent> events = new Stream(12, 4).events(3 * BATCH + 1, 0, 20);
+        List<SequenceEvent> events = new UserWindowStream(12, 4, T).events(3 * BATCH + 1, 0, 20);
         sendAll(harness, events);
         harness.endInput();
 
@@ -202,7 +162,7 @@ class TrainingFractionTest {
 
     @Test
     void aQuarterTrainsOnExactlyTheChosenEventsWithAHistory() throws Exception {
-        List<SequenceEvent> events = new Stream(13, 5).events(24 * BATCH, 0, 40);
+        List<SequenceEvent> events = new UserWindowStream(13, 5, T).events(24 * BATCH, 0, 40);
         EventSample quarter = EventSample.training(0.25);
         List<String> expected = events.stream()
                 .filter(e -> e.history.length > 0 && quarter.chooses(e.eventId))
@@ -258,7 +218,7 @@ class TrainingFractionTest {
 
     @Test
     void theSameInputGivesTheSameModelAtAFixedFractionAlsoAcrossARestore() throws Exception {
-        List<SequenceEvent> events = new Stream(14, 5).events(12 * BATCH + 5, 0, 40);
+        List<SequenceEvent> events = new UserWindowStream(14, 5, T).events(12 * BATCH + 5, 0, 40);
         int cut = 7 * BATCH + 3;
 
         var first = openHarness(0.25);
@@ -292,7 +252,7 @@ class TrainingFractionTest {
 
     @Test
     void fractionOneTrainsOnEveryEventWithAHistoryAsWithoutTheSetting() throws Exception {
-        List<SequenceEvent> events = new Stream(15, 5).events(6 * BATCH + 2, 0, 40);
+        List<SequenceEvent> events = new UserWindowStream(15, 5, T).events(6 * BATCH + 2, 0, 40);
         var unset = openHarness(null);
         var one = openHarness(1.0);
         for (var harness : List.of(unset, one)) {
