@@ -242,7 +242,8 @@ public final class BenchmarkHarness {
         JSON.writeValue(file.toFile(), document);
     }
 
-    private static void putLoad(ObjectNode machine, String name, double[] load) {
+    /** Writes a load average triple (1, 5, 15 minutes) under {@code name} when there is one. */
+    static void putLoad(ObjectNode machine, String name, double[] load) {
         if (load != null) {
             var array = machine.putArray(name);
             for (double l : load) {

@@ -340,8 +340,8 @@ public final class ScaleBenchmark {
             node.put("seen_event_keys_estimate", p.seenEventKeysEstimate());
             ObjectNode properties = node.putObject("rocksdb_native_metrics");
             p.rocksDbProperties().forEach(properties::put);
-            putLoad(node, "load_average_before", p.loadBefore());
-            putLoad(node, "load_average_after", p.loadAfter());
+            BenchmarkHarness.putLoad(node, "load_average_before", p.loadBefore());
+            BenchmarkHarness.putLoad(node, "load_average_after", p.loadAfter());
         }
         root.putObject("machine").put("processors", Runtime.getRuntime().availableProcessors())
                 .put("max_heap_bytes", Runtime.getRuntime().maxMemory());
@@ -349,12 +349,4 @@ public final class ScaleBenchmark {
         return root;
     }
 
-    private static void putLoad(ObjectNode node, String name, double[] load) {
-        if (load != null) {
-            ArrayNode array = node.putArray(name);
-            for (double l : load) {
-                array.add(l);
-            }
-        }
-    }
 }

@@ -334,22 +334,13 @@ public final class TradeOffBenchmark {
             node.put("prequential_ndcg10", p.ndcg10());
             node.put("final_model_version", p.finalModelVersion());
             node.put("final_model_checksum", Long.toHexString(p.finalModelChecksum()));
-            putLoad(node, "load_average_before", p.loadBefore());
-            putLoad(node, "load_average_after", p.loadAfter());
+            BenchmarkHarness.putLoad(node, "load_average_before", p.loadBefore());
+            BenchmarkHarness.putLoad(node, "load_average_after", p.loadAfter());
         }
         ObjectNode machine = root.putObject("machine");
         machine.put("processors", Runtime.getRuntime().availableProcessors());
         root.put("elapsed_seconds", elapsedSeconds);
         return root;
-    }
-
-    private static void putLoad(ObjectNode node, String name, double[] load) {
-        if (load != null) {
-            ArrayNode array = node.putArray(name);
-            for (double l : load) {
-                array.add(l);
-            }
-        }
     }
 
     /** Events/s (left) and prequential NDCG@10 and HR@10 (right) against the knob, as a PNG. */
