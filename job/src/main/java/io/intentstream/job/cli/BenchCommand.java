@@ -31,7 +31,7 @@ import picocli.CommandLine.Unmatched;
             "Measures, in one run on this machine: the fp32 matmul peak of the model's engine; the bare model "
                     + "step at Beauty shapes (inference, next-item training, the full ELCRec objective) in "
                     + "sequences/s and GFLOP/s; the job end to end on an embedded Kafka broker and a local Flink "
-                    + "MiniCluster (sustained events/s, event-to-intent latency at 50% and 90% of that rate); and "
+                    + "MiniCluster (sustained events/s, event-to-intent latency at 50%% and 90%% of that rate); and "
                     + "the ratios between them. Writes everything as JSON.",
             "",
             "With --training-fractions or --batch-sizes it measures a trade-off curve instead: the first --events "

@@ -2,10 +2,13 @@ package io.intentstream.job.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import java.io.ByteArrayOutputStream;
 import java.io.IOException;
+import java.io.PrintStream;
 import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
 import java.util.concurrent.ExecutionException;
 
 import org.junit.jupiter.api.Test;
@@ -31,6 +34,22 @@ class IntentStreamCliTest {
         Run help = run("--help");
         assertThat(help.exitCode()).isZero();
         assertThat(help.out()).contains("demo", "train", "evaluate");
+    }
+
+    /** picocli formats descriptions with String.format: a bare '%' leaves the raw text and a warning on stderr. */
+    @Test
+    void everyCommandsHelpFormatsWithoutAPicocliWarning() {
+        PrintStream originalErr = System.err;
+        ByteArrayOutputStream captured = new ByteArrayOutputStream();
+        System.setErr(new PrintStream(captured, true, StandardCharsets.UTF_8));
+        try {
+            for (String command : IntentStreamCli.commandLine().getSubcommands().keySet()) {
+                assertThat(run(command, "--help").exitCode()).as(command).isZero();
+            }
+        } finally {
+            System.setErr(originalErr);
+        }
+        assertThat(captured.toString(StandardCharsets.UTF_8)).doesNotContain("picocli WARN");
     }
 
     @Test
