@@ -7,14 +7,13 @@ import io.intentstream.avro.Recommendation;
 import io.intentstream.job.config.IntentStreamOptions;
 import io.intentstream.job.demo.AvroBinary;
 import io.intentstream.job.source.EventIds;
-import io.intentstream.job.source.InteractionDeserializationSchema;
 import io.intentstream.job.source.InteractionRecord;
 import io.intentstream.job.testing.AvroFileSink;
+import io.intentstream.job.testing.DecodedRecords;
 import org.apache.flink.api.common.typeinfo.TypeInformation;
 import org.apache.flink.configuration.Configuration;
 import org.apache.flink.configuration.RestartStrategyOptions;
 import org.apache.flink.connector.datagen.source.DataGeneratorSource;
-import org.apache.flink.connector.datagen.source.GeneratorFunction;
 import org.apache.flink.runtime.testutils.MiniClusterResourceConfiguration;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 import org.apache.flink.test.junit5.MiniClusterExtension;
@@ -172,16 +171,16 @@ class FuzzInputITCase {
         assertThat(distinct).as("%s for events never sent as good", what).isEmpty();
     }
 
-    private static final class Records implements GeneratorFunction<Long, InteractionRecord> {
+    private static final class Records extends DecodedRecords {
         private static final long serialVersionUID = 1L;
-        private transient InteractionDeserializationSchema decoder;
+
+        Records() {
+            super("fuzz");
+        }
 
         @Override
-        public InteractionRecord map(Long i) {
-            if (decoder == null) {
-                decoder = new InteractionDeserializationSchema();
-            }
-            return decoder.decode(value(i), "fuzz", 0, i);
+        protected byte[] value(long i) {
+            return FuzzInputITCase.value(i);
         }
     }
 

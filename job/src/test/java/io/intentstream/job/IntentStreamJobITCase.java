@@ -5,19 +5,16 @@ import io.intentstream.avro.IntentAssignment;
 import io.intentstream.avro.Interaction;
 import io.intentstream.avro.Recommendation;
 import io.intentstream.job.config.IntentStreamOptions;
-import io.intentstream.job.source.InteractionDeserializationSchema;
+import io.intentstream.job.demo.AvroBinary;
 import io.intentstream.job.source.InteractionRecord;
 import io.intentstream.job.testing.AvroFileSink;
+import io.intentstream.job.testing.DecodedRecords;
 import io.intentstream.job.training.IntentTrainingOperator;
-import org.apache.avro.io.BinaryEncoder;
-import org.apache.avro.io.EncoderFactory;
-import org.apache.avro.specific.SpecificDatumWriter;
 import org.apache.flink.api.common.JobExecutionResult;
 import org.apache.flink.api.common.typeinfo.TypeInformation;
 import org.apache.flink.configuration.Configuration;
 import org.apache.flink.configuration.PipelineOptions;
 import org.apache.flink.connector.datagen.source.DataGeneratorSource;
-import org.apache.flink.connector.datagen.source.GeneratorFunction;
 import org.apache.flink.runtime.testutils.MiniClusterResourceConfiguration;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 import org.apache.flink.test.junit5.MiniClusterExtension;
@@ -26,9 +23,6 @@ import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
-import java.io.ByteArrayOutputStream;
-import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.HashSet;
@@ -51,22 +45,21 @@ class IntentStreamJobITCase {
                     .build());
 
     /** Event i: a valid interaction, except every 25th (garbage bytes) and every 40th (blank user id). */
-    private static final class Events implements GeneratorFunction<Long, InteractionRecord> {
+    private static final class Events extends DecodedRecords {
         private static final long serialVersionUID = 1L;
-        private transient InteractionDeserializationSchema decoder;
+
+        Events() {
+            super("generated");
+        }
 
         @Override
-        public InteractionRecord map(Long i) {
-            if (decoder == null) {
-                decoder = new InteractionDeserializationSchema();
-            }
-            byte[] value = isGarbage(i) ? new byte[] {(byte) 0xff, 1, 2} : encode(Interaction.newBuilder()
+        protected byte[] value(long i) {
+            return isGarbage(i) ? new byte[] {(byte) 0xff, 1, 2} : AvroBinary.encode(Interaction.newBuilder()
                     .setEventId("e" + i)
                     .setUserId(isBlankUser(i) ? "" : "u" + (i % 9))
                     .setItemId("i" + ((i * 7 + i / 9) % 40))
                     .setEventTime(java.time.Instant.ofEpochMilli(1_704_067_200_000L + i * 10)) // inside the accepted range
                     .build());
-            return decoder.decode(value, "generated", 0, i);
         }
     }
 
@@ -76,18 +69,6 @@ class IntentStreamJobITCase {
 
     static boolean isBlankUser(long i) {
         return !isGarbage(i) && i % 40 == 39;
-    }
-
-    private static byte[] encode(Interaction interaction) {
-        try {
-            ByteArrayOutputStream bytes = new ByteArrayOutputStream();
-            BinaryEncoder encoder = EncoderFactory.get().binaryEncoder(bytes, null);
-            new SpecificDatumWriter<>(Interaction.class).write(interaction, encoder);
-            encoder.flush();
-            return bytes.toByteArray();
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
     }
 
     @Test
