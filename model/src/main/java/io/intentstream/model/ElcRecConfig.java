@@ -41,7 +41,8 @@ public record ElcRecConfig(
         float beta2,
         long seed,
         Device device,
-        ContrastSimilarity contrastSimilarity)
+        ContrastSimilarity contrastSimilarity,
+        int sampledNegatives)
         implements Serializable {
 
     /** Names accepted by {@link #preset(String, int)}. */
@@ -52,6 +53,9 @@ public record ElcRecConfig(
 
     /** The contrast temperature of the tuned presets, chosen on Beauty's validation split. */
     static final float TUNED_TEMPERATURE = 0.2f;
+
+    /** Negatives per batch of {@link NextItemLossType#SAMPLED_SOFTMAX} unless set. */
+    public static final int DEFAULT_SAMPLED_NEGATIVES = 1024;
 
     public ElcRecConfig {
         require(itemCount >= 1, "itemCount must be at least 1, got " + itemCount);
@@ -83,6 +87,11 @@ public record ElcRecConfig(
             // Snapshots and manifests written before this setting existed hold no value: they trained with DOT.
             contrastSimilarity = ContrastSimilarity.DOT;
         }
+        if (sampledNegatives == 0) {
+            // Likewise for snapshots written before the sampled softmax existed (Java serialisation gives 0).
+            sampledNegatives = DEFAULT_SAMPLED_NEGATIVES;
+        }
+        require(sampledNegatives >= 1, "sampledNegatives must be at least 1, got " + sampledNegatives);
     }
 
     /** The number of rows of the item embedding table: padding, the items, and the mask id. */
@@ -171,6 +180,7 @@ public record ElcRecConfig(
         private long seed = 42L;
         private Device device = Device.AUTO;
         private ContrastSimilarity contrastSimilarity = ContrastSimilarity.DOT;
+        private int sampledNegatives = DEFAULT_SAMPLED_NEGATIVES;
 
         private Builder(int itemCount) {
             this.itemCount = itemCount;
@@ -204,6 +214,7 @@ public record ElcRecConfig(
             seed = c.seed;
             device = c.device;
             contrastSimilarity = c.contrastSimilarity;
+            sampledNegatives = c.sampledNegatives;
         }
 
         public Builder itemCount(int v) { itemCount = v; return this; }
@@ -233,13 +244,14 @@ public record ElcRecConfig(
         public Builder seed(long v) { seed = v; return this; }
         public Builder device(Device v) { device = v; return this; }
         public Builder contrastSimilarity(ContrastSimilarity v) { contrastSimilarity = v; return this; }
+        public Builder sampledNegatives(int v) { sampledNegatives = v; return this; }
 
         public ElcRecConfig build() {
             return new ElcRecConfig(itemCount, maxSequenceLength, hiddenSize, layers, heads, hiddenDropout,
                     attentionDropout, initRange, clusters, clusterLossWeight, sequenceContrastWeight,
                     intentContrastWeight, temperature, fusion, nextItemLoss, contrastEnabled, clusterLossEnabled,
                     cropRate, maskRate, reorderRate, kMeansIterations, learningRate, beta1, beta2, seed, device,
-                    contrastSimilarity);
+                    contrastSimilarity, sampledNegatives);
         }
     }
 }

@@ -229,7 +229,8 @@ public final class ElcRecModel implements AutoCloseable {
 
     private TrainStepResult trainStepLocked(SequenceBatch batch, Consumer<List<NDArray>> gradientTap) {
         StepRandomness randomness = StepRandomness.of(config.seed(), randomDraws++, Purpose.TRAIN_STEP);
-        HostBatch host = HostBatch.prepare(batch, config.nextItemLoss(), augmentations, randomness.hostRandom());
+        HostBatch host = HostBatch.prepare(batch, config.nextItemLoss(), config.sampledNegatives(), augmentations,
+                randomness.hostRandom());
         engine.setRandomSeed(randomness.engineSeed());
         try (NDScope scope = new NDScope()) {
             HostBatch.DeviceBatch device = host.upload(manager);

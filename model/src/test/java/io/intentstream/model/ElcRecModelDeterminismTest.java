@@ -5,15 +5,19 @@ import static org.assertj.core.api.Assertions.assertThat;
 import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
 
 /** Same seed and inputs give the same model; a restored snapshot continues exactly where it was taken. */
 class ElcRecModelDeterminismTest {
 
     private static final int STEPS = 8;
 
-    @Test
-    void restoredSnapshotContinuesBitExactly() {
-        ElcRecConfig config = ModelFixtures.tiny().build();
+    /** SAMPLED_SOFTMAX draws its negatives from the step's generator too: a resumed run must draw the same. */
+    @ParameterizedTest
+    @EnumSource(NextItemLossType.class)
+    void restoredSnapshotContinuesBitExactly(NextItemLossType lossType) {
+        ElcRecConfig config = ModelFixtures.tiny().nextItemLoss(lossType).sampledNegatives(7).build();
         List<SequenceBatch> batches = batches(STEPS, config.itemCount());
 
         ModelSnapshot straight;

@@ -18,7 +18,8 @@ class ElcRecModelLearningTest {
      * row's outcome is fixed for its seed.
      */
     @ParameterizedTest(name = "{0}, contrast and cluster loss {1}")
-    @CsvSource({"BCE_ONE_NEGATIVE, false, 300, 17", "SOFTMAX_CE, false, 300, 17", "BCE_ONE_NEGATIVE, true, 500, 15"})
+    @CsvSource({"BCE_ONE_NEGATIVE, false, 300, 17", "SOFTMAX_CE, false, 300, 17", "SAMPLED_SOFTMAX, false, 300, 17",
+            "BCE_ONE_NEGATIVE, true, 500, 15"})
     void learnsThatEveryItemIsFollowedByTheNextOne(NextItemLossType lossType, boolean fullObjective, int steps,
             int minimumCorrect) {
         ElcRecConfig config = ElcRecConfig.builder(ITEMS)
@@ -32,6 +33,7 @@ class ElcRecModelLearningTest {
                 .attentionDropout(0.1f)
                 .learningRate(5e-3f)
                 .nextItemLoss(lossType)
+                .sampledNegatives(6) // of 20 items: a real sample, not the whole catalogue
                 .contrastEnabled(fullObjective)
                 .clusterLossEnabled(fullObjective)
                 .device(Device.CPU)

@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.within;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
+import io.intentstream.model.tensor.Rows;
 import io.intentstream.model.training.NextItemLoss;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -76,6 +77,57 @@ class NextItemLossTest {
         float blocked = NextItemLoss.softmaxCrossEntropy(hidden, candidates, targets).getFloat();
 
         assertThat(blocked).isCloseTo(whole, within(1e-4f * Math.abs(whole)));
+    }
+
+    @Test
+    void sampledSoftmaxMatchesCrossEntropyOverTheTargetAndTheSampleComputedByHand() {
+        NDArray hidden = matrix(new float[] {1f, 0f, 0.5f, -1f}, 2, 2);
+        NDArray positives = matrix(new float[] {2f, 1f, 0f, -1f}, 2, 2);
+        NDArray negatives = matrix(new float[] {1f, 1f, 0f, 2f, -1f, 0f}, 3, 2);
+        NDArray targetRows = manager.create(new long[] {5, 7});
+        NDArray negativeRows = manager.create(new long[] {2, 9, 4});
+        // Row 0: target logit 2, negatives [1, 0, -1]. Row 1: target logit 1, negatives [-0.5, -2, -0.5].
+        double expected = (crossEntropy(new double[] {2, 1, 0, -1}, 0)
+                + crossEntropy(new double[] {1, -0.5, -2, -0.5}, 0)) / 2;
+
+        float loss = NextItemLoss.sampledSoftmaxCrossEntropy(hidden, positives, negatives, targetRows, negativeRows)
+                .getFloat();
+
+        assertThat((double) loss).isCloseTo(expected, within(1e-6));
+    }
+
+    @Test
+    void sampledSoftmaxLeavesASampledCopyOfThePositionsOwnTargetOutOfItsSoftmax() {
+        NDArray hidden = matrix(new float[] {1f, 0f, 0.5f, -1f}, 2, 2);
+        NDArray positives = matrix(new float[] {2f, 1f, 0f, -1f}, 2, 2);
+        NDArray negatives = matrix(new float[] {1f, 1f, 0f, 2f, -1f, 0f}, 3, 2);
+        NDArray targetRows = manager.create(new long[] {5, 7});
+        NDArray negativeRows = manager.create(new long[] {2, 7, 4}); // row 7 is position 1's own target
+        // Row 0 as before; row 1 competes with rows 2 and 4 only: [1, -0.5, -0.5].
+        double expected = (crossEntropy(new double[] {2, 1, 0, -1}, 0)
+                + crossEntropy(new double[] {1, -0.5, -0.5}, 0)) / 2;
+
+        float loss = NextItemLoss.sampledSoftmaxCrossEntropy(hidden, positives, negatives, targetRows, negativeRows)
+                .getFloat();
+
+        assertThat((double) loss).isCloseTo(expected, within(1e-6));
+    }
+
+    @Test
+    void sampledSoftmaxOverTheWholeCatalogueEqualsTheFullSoftmax() {
+        manager.getEngine().setRandomSeed(9);
+        int items = 500;
+        NDArray hidden = manager.randomNormal(new Shape(40, 8));
+        NDArray catalogue = manager.randomNormal(new Shape(items, 8)); // rows 1..500 as columns 0..499
+        NDArray targetColumns = manager.randomInteger(0, items, new Shape(40), ai.djl.ndarray.types.DataType.INT64);
+        NDArray targetRows = targetColumns.add(1);
+        NDArray everyRow = manager.arange(1, items + 1).toType(ai.djl.ndarray.types.DataType.INT64, false);
+        float full = NextItemLoss.softmaxCrossEntropy(hidden, catalogue, targetColumns).getFloat();
+
+        float sampled = NextItemLoss.sampledSoftmaxCrossEntropy(hidden, Rows.gather(catalogue, targetColumns), catalogue,
+                targetRows, everyRow).getFloat();
+
+        assertThat(sampled).isCloseTo(full, within(1e-5f * Math.abs(full)));
     }
 
     private NDArray matrix(float[] values, int rows, int columns) {

@@ -83,10 +83,15 @@ public final class TrainCommand implements Callable<Integer> {
                     + "(default: ${DEFAULT-VALUE}).")
     Ablation ablation;
 
-    @Option(names = "--loss", paramLabel = "bce|softmax", converter = LossConverter.class,
-            description = "Next-item loss: bce (one sampled negative, the reference) or softmax (full cross-entropy) "
-                    + "(default: the preset's: softmax, and bce for the *-reference presets).")
+    @Option(names = "--loss", paramLabel = "bce|softmax|sampled", converter = LossConverter.class,
+            description = "Next-item loss: bce (one sampled negative, the reference), softmax (full cross-entropy) or "
+                    + "sampled (cross-entropy against --sampled-negatives items drawn per batch) (default: the "
+                    + "preset's: softmax, and bce for the *-reference presets).")
     NextItemLossType loss;
+
+    @Option(names = "--sampled-negatives", paramLabel = "S",
+            description = "Negatives drawn per batch by --loss sampled (default 1024).")
+    Integer sampledNegatives;
 
     @Option(names = "--device", paramLabel = "auto|cpu|gpu", defaultValue = "auto", converter = DeviceConverter.class,
             description = "Where the model runs; gpu fails when there is none (default: ${DEFAULT-VALUE}).")
@@ -232,6 +237,9 @@ public final class TrainCommand implements Callable<Integer> {
             if (temperature != null) {
                 b.temperature(temperature);
             }
+            if (sampledNegatives != null) {
+                b.sampledNegatives(sampledNegatives);
+            }
             return b.build();
         } catch (IllegalArgumentException e) {
             throw new ParameterException(spec.commandLine(), "Invalid model setting: " + e.getMessage(), e);
@@ -255,7 +263,8 @@ public final class TrainCommand implements Callable<Integer> {
             return switch (value.toLowerCase(Locale.ROOT)) {
                 case "bce" -> NextItemLossType.BCE_ONE_NEGATIVE;
                 case "softmax" -> NextItemLossType.SOFTMAX_CE;
-                default -> throw new TypeConversionException("expected bce or softmax, got '" + value + "'");
+                case "sampled" -> NextItemLossType.SAMPLED_SOFTMAX;
+                default -> throw new TypeConversionException("expected bce, softmax or sampled, got '" + value + "'");
             };
         }
     }

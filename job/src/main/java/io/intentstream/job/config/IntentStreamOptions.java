@@ -208,8 +208,16 @@ public final class IntentStreamOptions {
     public static final ConfigOption<NextItemLossType> NEXT_ITEM_LOSS = ConfigOptions.key("model.next-item-loss")
             .enumType(NextItemLossType.class)
             .noDefaultValue()
-            .withDescription("Next-item objective: BCE_ONE_NEGATIVE (the reference) or SOFTMAX_CE (full softmax); "
-                    + "unset uses the preset's (SOFTMAX_CE, and BCE_ONE_NEGATIVE for the *-reference presets).");
+            .withDescription("Next-item objective: BCE_ONE_NEGATIVE (the reference), SOFTMAX_CE (full softmax over "
+                    + "every item), or SAMPLED_SOFTMAX (softmax over the true item and model.sampled-negatives items "
+                    + "drawn per batch, for catalogues too large to score in full at every step); unset uses the "
+                    + "preset's (SOFTMAX_CE, and BCE_ONE_NEGATIVE for the *-reference presets).");
+
+    public static final ConfigOption<Integer> SAMPLED_NEGATIVES = ConfigOptions.key("model.sampled-negatives")
+            .intType()
+            .defaultValue(ElcRecConfig.DEFAULT_SAMPLED_NEGATIVES)
+            .withDescription("Items drawn uniformly per training batch as the negatives of SAMPLED_SOFTMAX (shared "
+                    + "by the batch's positions); a catalogue no larger than this is scored in full.");
 
     public static final ConfigOption<ContrastSimilarity> CONTRAST_SIMILARITY =
             ConfigOptions.key("model.contrast-similarity")
@@ -456,6 +464,7 @@ public final class IntentStreamOptions {
         configuration.getOptional(CLUSTERS).ifPresent(k -> requireAtLeast(configuration, CLUSTERS, 2));
         configuration.getOptional(LAYERS).ifPresent(l -> requireAtLeast(configuration, LAYERS, 1));
         requireAtLeast(configuration, HIDDEN_SIZE, 2);
+        requireAtLeast(configuration, SAMPLED_NEGATIVES, 1);
         check(configuration.get(HIDDEN_SIZE) % 2 == 0, HIDDEN_SIZE, "must be divisible by the 2 attention heads");
         check(configuration.get(LEARNING_RATE) > 0 && Float.isFinite(configuration.get(LEARNING_RATE)),
                 LEARNING_RATE, "must be a positive number");
@@ -508,6 +517,7 @@ public final class IntentStreamOptions {
                 .device(configuration.get(DEVICE));
         configuration.getOptional(CLUSTERS).ifPresent(builder::clusters);
         configuration.getOptional(NEXT_ITEM_LOSS).ifPresent(builder::nextItemLoss);
+        builder.sampledNegatives(configuration.get(SAMPLED_NEGATIVES));
         configuration.getOptional(CONTRAST_SIMILARITY).ifPresent(builder::contrastSimilarity);
         configuration.getOptional(CONTRAST_TEMPERATURE).ifPresent(builder::temperature);
         configuration.getOptional(LAYERS).ifPresent(builder::layers);

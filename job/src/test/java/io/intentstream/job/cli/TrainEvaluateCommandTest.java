@@ -116,7 +116,7 @@ class TrainEvaluateCommandTest {
         assertThat(ablation.err()).contains("expected one of: sasrec, ccl, cluster, full");
         Run loss = run(new TrainCommand(), "--data", data.toString(), "--preset", "beauty", "--out", "o",
                 "--loss", "hinge");
-        assertThat(loss.err()).contains("expected bce or softmax, got 'hinge'");
+        assertThat(loss.err()).contains("expected bce, softmax or sampled, got 'hinge'");
         Run device = run(new TrainCommand(), "--data", data.toString(), "--preset", "beauty", "--out", "o",
                 "--device", "tpu");
         assertThat(device.err()).contains("expected auto, cpu or gpu, got 'tpu'");
@@ -198,6 +198,17 @@ class TrainEvaluateCommandTest {
         assertThat(config.get("intent_contrast_weight").asDouble()).isCloseTo(0.3, within(1e-6));
         assertThat(config.get("contrast_similarity").asText()).isEqualTo("COSINE");
         assertThat(config.get("temperature").asDouble()).isEqualTo(0.25);
+
+        Path sampledOut = dir.resolve("sampled");
+        Run sampled = run(new TrainCommand(), "--data", data.toString(), "--preset", "beauty", "--epochs", "1",
+                "--out", sampledOut.toString(), "--batch-size", "32", "--clusters", "4", "--max-length", "8",
+                "--hidden-size", "16", "--device", "cpu", "--no-progress", "--loss", "sampled",
+                "--sampled-negatives", "5");
+        assertThat(sampled.exitCode()).as(sampled.err()).isZero();
+        JsonNode sampledConfig = new ObjectMapper().readTree(sampledOut.resolve("results.json").toFile())
+                .get("config");
+        assertThat(sampledConfig.get("next_item_loss").asText()).isEqualTo("SAMPLED_SOFTMAX");
+        assertThat(sampledConfig.get("sampled_negatives").asInt()).isEqualTo(5);
 
         Run invalid = run(new TrainCommand(), "--data", data.toString(), "--preset", "beauty", "--out",
                 dir.resolve("invalid").toString(), "--contrast-similarity", "euclid");

@@ -67,6 +67,22 @@ class IntentStreamOptionsTest {
     }
 
     @Test
+    void sampledSoftmaxAndItsSampleSizeReachTheModelOrAreRejected() {
+        Configuration c = new Configuration();
+        assertThat(IntentStreamOptions.modelConfig(c).sampledNegatives())
+                .isEqualTo(ElcRecConfig.DEFAULT_SAMPLED_NEGATIVES);
+        c.set(IntentStreamOptions.NEXT_ITEM_LOSS, NextItemLossType.SAMPLED_SOFTMAX);
+        c.set(IntentStreamOptions.SAMPLED_NEGATIVES, 4096);
+        ElcRecConfig sampled = IntentStreamOptions.modelConfig(c);
+        assertThat(sampled.nextItemLoss()).isEqualTo(NextItemLossType.SAMPLED_SOFTMAX);
+        assertThat(sampled.sampledNegatives()).isEqualTo(4096);
+
+        c.set(IntentStreamOptions.SAMPLED_NEGATIVES, 0);
+        assertThatThrownBy(() -> IntentStreamOptions.modelConfig(c))
+                .hasMessageContaining("model.sampled-negatives must be at least 1, got 0");
+    }
+
+    @Test
     void lossWeightsDefaultToTheReferenceAndCanBeSetOrRejected() {
         Configuration c = new Configuration();
         ElcRecConfig reference = IntentStreamOptions.modelConfig(c);

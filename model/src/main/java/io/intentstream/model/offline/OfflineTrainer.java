@@ -2,6 +2,7 @@ package io.intentstream.model.offline;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.intentstream.model.ContrastSimilarity;
 import io.intentstream.model.ElcRecConfig;
 import io.intentstream.model.ElcRecModel;
 import io.intentstream.model.LossParts;
@@ -144,7 +145,7 @@ public final class OfflineTrainer {
         }
         startNanos = System.nanoTime();
         TrainerState state = OfflineJson.mapper().readValue(stateFile().toFile(), TrainerState.class);
-        if (!withoutPatience(state.runKey()).equals(runKey())) {
+        if (!comparableStoredKey(state.runKey()).equals(runKey())) {
             throw new RunConflict("the run in " + settings.outputDirectory() + " was started with other "
                     + "settings; resume it with the same ones (only --epochs and --patience may change).\n  then: " + state.runKey()
                     + "\n  now:  " + runKey());
@@ -263,11 +264,23 @@ public final class OfflineTrainer {
         return OfflineJson.compactJson(List.of(fixed, config, data.userCount(), data.trainingUserCount()));
     }
 
-    /** A run key written before the patience left it (runs started then hold their patience): set to the same 1. */
-    private static String withoutPatience(String storedKey) throws IOException {
+    /**
+     * A stored run key in today's form. Runs started before the patience left the key hold their patience: set to
+     * the same 1. Runs started before a model setting existed trained with the value the setting now defaults to
+     * for them: the contrast's DOT similarity and (unused unless sampled softmax) the default sample size.
+     */
+    private static String comparableStoredKey(String storedKey) throws IOException {
         JsonNode key = OfflineJson.mapper().readTree(storedKey);
         if (key.isArray() && key.get(0) instanceof ObjectNode settings && settings.has("patience")) {
             settings.put("patience", 1);
+        }
+        if (key.isArray() && key.get(1) instanceof ObjectNode config) {
+            if (!config.has("contrast_similarity")) {
+                config.put("contrast_similarity", ContrastSimilarity.DOT.name());
+            }
+            if (!config.has("sampled_negatives")) {
+                config.put("sampled_negatives", ElcRecConfig.DEFAULT_SAMPLED_NEGATIVES);
+            }
         }
         return OfflineJson.compactJson(key);
     }

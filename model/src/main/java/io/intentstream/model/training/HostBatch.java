@@ -11,7 +11,8 @@ import java.util.SplittableRandom;
 /**
  * Everything a step needs from the host, prepared in Java and packed into one int64 array so that a step
  * crosses to the device exactly once: the input ids, the two augmented views, the flat positions that have a
- * target, the targets there and (for the BCE loss) one negative each.
+ * target, the targets there, and the negatives: one per position for the BCE loss, one sample shared by the batch
+ * for the sampled softmax.
  */
 public final class HostBatch {
 
@@ -20,15 +21,17 @@ public final class HostBatch {
     private final int targetCount;
     private final boolean withViews;
     private final boolean withNegatives;
+    private final int sharedNegativeCount;
     private final long[] packed;
 
     private HostBatch(int batchSize, int sequenceLength, int targetCount, boolean withViews, boolean withNegatives,
-            long[] packed) {
+            int sharedNegativeCount, long[] packed) {
         this.batchSize = batchSize;
         this.sequenceLength = sequenceLength;
         this.targetCount = targetCount;
         this.withViews = withViews;
         this.withNegatives = withNegatives;
+        this.sharedNegativeCount = sharedNegativeCount;
         this.packed = packed;
     }
 
@@ -36,10 +39,13 @@ public final class HostBatch {
      * Draws the views (when {@code augmentations} is not null) and then the negatives from {@code random}, in
      * that order, so the same generator state always gives the same batch.
      *
-     * @param lossType SOFTMAX_CE stores target columns (row - 1, the index among rows 1..live) and no negatives
+     * @param lossType SOFTMAX_CE stores target columns (row - 1, the index among rows 1..live) and no negatives;
+     *     SAMPLED_SOFTMAX stores target rows and {@code sampledNegatives} rows drawn uniformly from 1..live, or, when
+     *     the live rows are no more than that, is prepared as SOFTMAX_CE (the whole catalogue is the better sample)
+     * @param sampledNegatives the sample size of SAMPLED_SOFTMAX, ignored by the other losses
      */
-    public static HostBatch prepare(SequenceBatch batch, NextItemLossType lossType, Augmentations augmentations,
-            SplittableRandom random) {
+    public static HostBatch prepare(SequenceBatch batch, NextItemLossType lossType, int sampledNegatives,
+            Augmentations augmentations, SplittableRandom random) {
         int[][] inputs = batch.inputs();
         int[][] targets = batch.targets();
         int b = inputs.length;
@@ -63,13 +69,15 @@ public final class HostBatch {
                 }
             }
         }
+        int live = batch.liveItemRows();
         boolean bce = lossType == NextItemLossType.BCE_ONE_NEGATIVE;
-        long[] negatives = bce
-                ? NegativeSampler.sample(inputs, targets, positions, t, batch.liveItemRows(), random)
-                : null;
+        boolean sampled = lossType == NextItemLossType.SAMPLED_SOFTMAX && live > sampledNegatives;
+        long[] negatives = bce ? NegativeSampler.sample(inputs, targets, positions, t, live, random) : null;
+        long[] shared = sampled ? random.longs(sampledNegatives, 1, live + 1L).toArray() : new long[0];
+        boolean targetsAsRows = bce || sampled;
 
         int viewLength = views == null ? 0 : 2 * b * t;
-        long[] packed = new long[b * t + viewLength + count * (bce ? 3 : 2)];
+        long[] packed = new long[b * t + viewLength + count * (bce ? 3 : 2) + shared.length];
         int offset = 0;
         offset = copyRows(inputs, packed, offset);
         if (views != null) {
@@ -81,12 +89,14 @@ public final class HostBatch {
         }
         for (int p : positions) {
             int row = targets[p / t][p % t];
-            packed[offset++] = bce ? row : row - 1;
+            packed[offset++] = targetsAsRows ? row : row - 1;
         }
         if (bce) {
             System.arraycopy(negatives, 0, packed, offset, count);
+            offset += count;
         }
-        return new HostBatch(b, t, count, views != null, bce, packed);
+        System.arraycopy(shared, 0, packed, offset, shared.length);
+        return new HostBatch(b, t, count, views != null, bce, shared.length, packed);
     }
 
     public int batchSize() {
@@ -121,8 +131,13 @@ public final class HostBatch {
         offset += targetCount;
         NDArray targets = slice(all, offset, targetCount); // (N)
         offset += targetCount;
-        NDArray negatives = withNegatives ? slice(all, offset, targetCount) : null; // (N)
-        return new DeviceBatch(ids, views, positions, targets, negatives);
+        NDArray negatives = null;
+        if (withNegatives) {
+            negatives = slice(all, offset, targetCount); // (N)
+            offset += targetCount;
+        }
+        NDArray sharedNegatives = sharedNegativeCount > 0 ? slice(all, offset, sharedNegativeCount) : null; // (S)
+        return new DeviceBatch(ids, views, positions, targets, negatives, sharedNegatives);
     }
 
     /**
@@ -131,10 +146,12 @@ public final class HostBatch {
      * @param ids (B, T) input rows
      * @param views (2B, T) first views then second views, or null without contrast
      * @param positions (N) flat positions b*T+t that have a target
-     * @param targets (N) target rows (BCE) or target columns row-1 (softmax)
+     * @param targets (N) target rows (BCE, sampled softmax) or target columns row-1 (full softmax)
      * @param negatives (N) negative rows (BCE) or null
+     * @param sharedNegatives (S) the batch's negative rows (sampled softmax) or null
      */
-    public record DeviceBatch(NDArray ids, NDArray views, NDArray positions, NDArray targets, NDArray negatives) {}
+    public record DeviceBatch(NDArray ids, NDArray views, NDArray positions, NDArray targets, NDArray negatives,
+            NDArray sharedNegatives) {}
 
     private static NDArray slice(NDArray all, int offset, int length) {
         return all.get(new NDIndex("{}:{}", offset, offset + length));

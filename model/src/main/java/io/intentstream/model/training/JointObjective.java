@@ -96,6 +96,11 @@ public final class JointObjective {
             return NextItemLoss.binaryCrossEntropy(hidden, Rows.gather(table, batch.targets()),
                     Rows.gather(table, batch.negatives()));
         }
+        if (batch.sharedNegatives() != null) {
+            return NextItemLoss.sampledSoftmaxCrossEntropy(hidden, Rows.gather(table, batch.targets()),
+                    Rows.gather(table, batch.sharedNegatives()), batch.targets(), batch.sharedNegatives());
+        }
+        // Full softmax, also for SAMPLED_SOFTMAX when the catalogue is no larger than its sample (HostBatch).
         NDArray candidates = table.get(new NDIndex("1:{}", liveItemRows + 1)); // (live, D)
         return NextItemLoss.softmaxCrossEntropy(hidden, candidates, batch.targets());
     }

@@ -4,6 +4,7 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.index.NDIndex;
 import ai.djl.nn.Activation;
 import io.intentstream.model.tensor.Scalars;
+import java.util.function.Function;
 
 /**
  * The two next-item objectives (spec §2), computed only at the N positions that have a target: the caller
@@ -48,15 +49,56 @@ public final class NextItemLoss {
      * @param targetColumns (N) int64 index of each true next item within {@code candidates}
      */
     public static NDArray softmaxCrossEntropy(NDArray hidden, NDArray candidates, NDArray targetColumns) {
-        long n = hidden.getShape().get(0);
-        long rowsPerBlock = Math.max(1, BLOCK_ELEMENTS / candidates.getShape().get(0));
         NDArray candidatesT = candidates.transpose(); // (D, R)
+        return meanNegativeLogLikelihood(hidden.getShape().get(0), candidates.getShape().get(0), rows -> {
+            NDArray logits = hidden.get(rows).matMul(candidatesT); // (n_b, R)
+            return logits.logSoftmax(-1).gather(targetColumns.get(rows).reshape(-1, 1), 1); // (n_b, 1)
+        });
+    }
+
+    /**
+     * Softmax cross-entropy of each position's true next item against one sample of negatives shared by all
+     * positions, averaged over positions; in row blocks as {@link #softmaxCrossEntropy}. A sampled row that is a
+     * position's own target would count the target against itself, so it is pushed out of that position's
+     * softmax. The sample is uniform, so the log-Q correction of sampled softmax is one constant for every logit
+     * and cancels.
+     *
+     * @param hidden (N, D) encoder outputs at positions with a target
+     * @param positives (N, D) embeddings of the true next items
+     * @param negatives (S, D) embeddings of the sampled rows
+     * @param targetRows (N) int64 row of each true next item
+     * @param negativeRows (S) int64 row of each sampled item
+     */
+    public static NDArray sampledSoftmaxCrossEntropy(NDArray hidden, NDArray positives, NDArray negatives,
+            NDArray targetRows, NDArray negativeRows) {
+        NDArray negativesT = negatives.transpose(); // (D, S)
+        NDArray sampled = negativeRows.reshape(1, -1); // (1, S)
+        return meanNegativeLogLikelihood(hidden.getShape().get(0), 1 + negatives.getShape().get(0), rows -> {
+            NDArray h = hidden.get(rows); // (n_b, D)
+            NDArray positiveLogits = h.mul(positives.get(rows)).sum(new int[] {-1}, true); // (n_b, 1)
+            NDArray hits = targetRows.get(rows).reshape(-1, 1).eq(sampled)
+                    .toType(h.getDataType(), false); // (n_b, S) 1 where the sample drew the target
+            // A finite offset, not -inf: 0 * inf would be NaN where there is no hit; exp(-1e9) is exactly 0.
+            NDArray negativeLogits = h.matMul(negativesT).sub(hits.mul(Scalars.like(h, ACCIDENTAL_HIT_OFFSET)));
+            NDArray logits = positiveLogits.concat(negativeLogits, 1); // (n_b, 1 + S), the target in column 0
+            return logits.logSoftmax(-1).get(new NDIndex(":, 0")); // (n_b)
+        });
+    }
+
+    /** Subtracted from a sampled negative's logit when it is the position's own target. */
+    static final float ACCIDENTAL_HIT_OFFSET = 1e9f;
+
+    /**
+     * {@code -mean} over N positions of the per-position log-likelihoods {@code blockLogLikelihoods} returns for
+     * row blocks of at most {@link #BLOCK_ELEMENTS} / {@code columns} rows.
+     */
+    private static NDArray meanNegativeLogLikelihood(long n, long columns,
+            Function<NDIndex, NDArray> blockLogLikelihoods) {
+        long rowsPerBlock = Math.max(1, BLOCK_ELEMENTS / columns);
         NDArray total = null;
         for (long start = 0; start < n; start += rowsPerBlock) {
             NDIndex rows = new NDIndex("{}:{}", start, Math.min(n, start + rowsPerBlock));
-            NDArray logits = hidden.get(rows).matMul(candidatesT); // (n_b, R)
-            NDArray picked = logits.logSoftmax(-1).gather(targetColumns.get(rows).reshape(-1, 1), 1); // (n_b, 1)
-            NDArray blockSum = picked.sum();
+            NDArray blockSum = blockLogLikelihoods.apply(rows).sum();
             total = total == null ? blockSum : total.add(blockSum);
         }
         return total.div(Scalars.like(total, -n)); // ()

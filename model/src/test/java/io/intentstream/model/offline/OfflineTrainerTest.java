@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import io.intentstream.model.ContrastSimilarity;
 import io.intentstream.model.Device;
 import io.intentstream.model.ElcRecConfig;
 import io.intentstream.model.ElcRecModel;
@@ -216,6 +217,30 @@ class OfflineTrainerTest {
         Files.writeString(state, withPatience);
 
         TrainingReport continued = new OfflineTrainer(settings(2, older), config, data,
+                new PrintWriter(new StringWriter()), System.err).resume();
+
+        assertThat(continued.epochsRun()).isEqualTo(2);
+    }
+
+    @Test
+    void resumesARunStartedBeforeTheContrastSimilarityAndTheSampledSoftmaxExisted() throws IOException {
+        // Runs of that time trained with the dot-product contrast, the only one there was.
+        ElcRecConfig dotContrast = config.toBuilder().contrastSimilarity(ContrastSimilarity.DOT).build();
+        Path older = dir.resolve("before-new-settings");
+        new OfflineTrainer(settings(1, older), dotContrast, data, new PrintWriter(new StringWriter()), System.err)
+                .run();
+        Path state = older.resolve("trainer-state.json");
+        String current = Files.readString(state);
+        String withoutNewSettings = current.replace(
+                ",\\\"contrast_similarity\\\":\\\"DOT\\\",\\\"sampled_negatives\\\":1024}", "}");
+        assertThat(withoutNewSettings).isNotEqualTo(current);
+        Files.writeString(state, withoutNewSettings);
+
+        assertThatThrownBy(() -> new OfflineTrainer(settings(2, older), config, data,
+                new PrintWriter(new StringWriter()), System.err).resume())
+                .as("resumed with the cosine contrast")
+                .isInstanceOf(OfflineTrainer.RunConflict.class);
+        TrainingReport continued = new OfflineTrainer(settings(2, older), dotContrast, data,
                 new PrintWriter(new StringWriter()), System.err).resume();
 
         assertThat(continued.epochsRun()).isEqualTo(2);
