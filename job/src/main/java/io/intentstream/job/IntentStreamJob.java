@@ -76,6 +76,7 @@ public final class IntentStreamJob {
     private final Sink<IntentAssignment> intentSink;
     private final Sink<Recommendation> recommendationSink;
     private final Sink<DeadLetter> deadLetterSink;
+    private boolean trainOnly;
 
     /**
      * @param options the job's settings ({@link IntentStreamOptions}); validated here
@@ -92,6 +93,16 @@ public final class IntentStreamJob {
         this.intentSink = Objects.requireNonNull(intentSink, "intentSink");
         this.recommendationSink = Objects.requireNonNull(recommendationSink, "recommendationSink");
         this.deadLetterSink = Objects.requireNonNull(deadLetterSink, "deadLetterSink");
+    }
+
+    /**
+     * Builds the training operator {@link IntentTrainingOperator#trainOnly train-only}: the model trains exactly as
+     * otherwise, but no event is scored, so the intents and recommendations streams stay empty (dead letters still
+     * flow). For runs whose outputs nobody reads: the non-final epochs of a replay.
+     */
+    public IntentStreamJob trainOnly() {
+        this.trainOnly = true;
+        return this;
     }
 
     /** The job with the Kafka source and sinks described by {@code options}. */
@@ -132,17 +143,20 @@ public final class IntentStreamJob {
         DataStream<DeadLetter> deadLetters = interactions.getSideOutput(DeadLetterRouter.DEAD_LETTERS)
                 .union(sequences.getSideOutput(UserHistoryFunction.DUPLICATES));
 
+        IntentTrainingOperator training = new IntentTrainingOperator(IntentStreamOptions.modelConfig(options),
+                options.get(IntentStreamOptions.BATCH_SIZE),
+                options.get(IntentStreamOptions.MAX_BATCH_WAIT),
+                options.get(IntentStreamOptions.MAX_BATCH_EVENT_TIME_SPAN),
+                options.get(IntentStreamOptions.TOP_N),
+                options.get(IntentStreamOptions.CENTRE_WARM_UP))
+                .withModelExchange(ModelExchange.from(options))
+                .withMetrics(TrainingMetrics.Settings.from(options))
+                .withTrainingFraction(options.get(IntentStreamOptions.TRAINING_FRACTION));
+        if (trainOnly) {
+            training.trainOnly();
+        }
         SingleOutputStreamOperator<IntentAssignment> intents = sequences
-                .transform("Train and score ELCRec", new AvroTypeInfo<>(IntentAssignment.class),
-                        new IntentTrainingOperator(IntentStreamOptions.modelConfig(options),
-                                options.get(IntentStreamOptions.BATCH_SIZE),
-                                options.get(IntentStreamOptions.MAX_BATCH_WAIT),
-                                options.get(IntentStreamOptions.MAX_BATCH_EVENT_TIME_SPAN),
-                                options.get(IntentStreamOptions.TOP_N),
-                                options.get(IntentStreamOptions.CENTRE_WARM_UP))
-                                .withModelExchange(ModelExchange.from(options))
-                                .withMetrics(TrainingMetrics.Settings.from(options))
-                                .withTrainingFraction(options.get(IntentStreamOptions.TRAINING_FRACTION)))
+                .transform("Train and score ELCRec", new AvroTypeInfo<>(IntentAssignment.class), training)
                 .uid(Uids.TRAINING)
                 .setParallelism(1)
                 .setMaxParallelism(1);

@@ -72,7 +72,9 @@ import org.apache.kafka.common.serialization.ByteArrayDeserializer;
  * <p>Epochs are consecutive bounded runs of the same job over the same file. The model carries over (each run
  * exports its final snapshot and the next one starts from it, {@link ModelExchange}); the per-user histories do
  * not, since every epoch replays every user from their first item. Only the final epoch's outputs are written to
- * the output topics, unless all are asked for.
+ * the output topics, unless all are asked for; the other epochs train without scoring at all
+ * ({@link IntentStreamJob#trainOnly}: no top-N over the items, no prequential ranking), so they cost the training
+ * steps alone and leave exactly the model a scoring epoch would.
  *
  * <p>A benchmark file is replayed in the layout of offline training: one embedding row per benchmark item, row n
  * for {@code item-n} ({@link BenchmarkItems}), the centres set by k-means on every training sequence before the
@@ -242,6 +244,7 @@ public final class ReplayRunner implements AutoCloseable {
         long trainSteps = 0;
         Double loss = null;
         List<Double> epochSeconds = new ArrayList<>();
+        List<Long> epochEventsAnswered = new ArrayList<>();
         long jobsStarted = System.nanoTime();
         String previous = initial;
         for (int epoch = 1; epoch <= settings.epochs(); epoch++) {
@@ -263,12 +266,14 @@ public final class ReplayRunner implements AutoCloseable {
             epochSeconds.add(seconds);
             Long steps = result.getAccumulatorResult(IntentTrainingOperator.TRAIN_STEPS_ACCUMULATOR);
             Double lastLoss = result.getAccumulatorResult(IntentTrainingOperator.LOSS_ACCUMULATOR);
+            Long answered = result.getAccumulatorResult(IntentTrainingOperator.EVENTS_OUT_ACCUMULATOR);
+            epochEventsAnswered.add(answered == null ? 0 : answered);
             trainSteps += steps == null ? 0 : steps;
             if (lastLoss != null && !lastLoss.isNaN()) {
                 loss = lastLoss;
             }
-            progress.accept(String.format("Epoch %d done in %.1f s: %d train steps, loss %s", epoch, seconds,
-                    steps == null ? 0 : steps, lastLoss));
+            progress.accept(String.format("Epoch %d done in %.1f s: %d train steps, loss %s, %d events answered",
+                    epoch, seconds, steps == null ? 0 : steps, lastLoss, answered == null ? 0 : answered));
             previous = exportDirectory.toString();
         }
         double jobSeconds = (System.nanoTime() - jobsStarted) / 1e9;
@@ -324,6 +329,7 @@ public final class ReplayRunner implements AutoCloseable {
                 loss,
                 epochEvents / jobSeconds,
                 epochSeconds,
+                epochEventsAnswered,
                 model.version(),
                 Long.toHexString(model.checksum()),
                 exportedTo,
@@ -466,7 +472,11 @@ public final class ReplayRunner implements AutoCloseable {
         if (liveStart != null) {
             source = ReplaySources.backfillThenLive(source, ReplaySources.kafkaLive(options, liveStart));
         }
-        new IntentStreamJob(options, source, intents, recommendations, deadLetters).build(env);
+        IntentStreamJob job = new IntentStreamJob(options, source, intents, recommendations, deadLetters);
+        if (!emit) {
+            job.trainOnly(); // nobody reads this epoch's answers: skip scoring them, train the same
+        }
+        job.build(env);
         JobClient jobClient = resources.submit(env, IntentStreamJob.JOB_NAME + "-replay");
         try {
             if (liveStart != null && settings.thenLive().runFor() != null) {

@@ -23,6 +23,8 @@ import com.fasterxml.jackson.annotation.JsonInclude;
  * @param loss the last training loss
  * @param eventsPerSecond {@code eventsIn * epochs} over the jobs' run time (from submission to finish)
  * @param epochSeconds run time of each epoch's job
+ * @param epochEventsAnswered events the training operator answered (intent + recommendation) in each epoch: 0 in
+ *     the epochs whose outputs are not written (they train without scoring), all events in the others
  * @param modelVersion the final model's version
  * @param modelChecksum the final model's checksum (hex)
  * @param exportedTo the snapshot directory written by {@code --export} (a path, or the URI on another file
@@ -47,6 +49,7 @@ public record ReplaySummary(
         Double loss,
         double eventsPerSecond,
         List<Double> epochSeconds,
+        List<Long> epochEventsAnswered,
         long modelVersion,
         String modelChecksum,
         String exportedTo,

@@ -53,6 +53,9 @@ import java.util.List;
  * a hash of their id chooses ({@link EventSample}); the batches are cut as above, every event is still answered by
  * the batch's scoring pass, and the choice depends on the ids alone, so replays and restores stay bit-identical.
  *
+ * <p>A {@link #trainOnly} operator forms the same batches and takes the same steps, but skips the scoring pass and
+ * the prequential ranking and emits nothing: the model ends bit-identical, for runs whose outputs nobody reads.
+ *
  * <p>Runs with parallelism 1 (one model). Everything needed to continue after a failure is operator state: the
  * model snapshot (parameters, Adam moments, step, RNG, version, item index), the buffered events, and the centre
  * warm-up sequences. {@link #initializeState} restores them before any model is created, so a restored job never
@@ -80,6 +83,8 @@ public final class IntentTrainingOperator extends AbstractStreamOperator<IntentA
     public static final String RESTORED_MODEL_CHECKSUM_ACCUMULATOR = "intent-stream.restored-model-checksum";
     /** Events whose (history, item) pair went into a training step. */
     public static final String TRAINED_EVENTS_ACCUMULATOR = "intent-stream.trained-events";
+    /** Events answered (one intent and one recommendation each); none in a {@link #trainOnly} run. */
+    public static final String EVENTS_OUT_ACCUMULATOR = "intent-stream.events-out";
     /** Events answered by the forward pass alone: not chosen by training.fraction, or nothing to train on. */
     public static final String SCORED_ONLY_EVENTS_ACCUMULATOR = "intent-stream.scored-only-events";
     /** Prequential evaluation over the whole run (not the moving window): events scored, hits@10, NDCG@10 sum. */
@@ -101,6 +106,8 @@ public final class IntentTrainingOperator extends AbstractStreamOperator<IntentA
 
     private TrainingMetrics.Settings metricsSettings = TrainingMetrics.Settings.DEFAULTS;
     private EventSample trainingSample = EventSample.training(1.0);
+    /** False in a train-only run: no scoring pass, no prequential ranking, nothing emitted. */
+    private boolean answersEvents = true;
     private transient TrainingMetrics trainingMetrics;
 
     private transient OnlineTrainer trainer;
@@ -132,6 +139,7 @@ public final class IntentTrainingOperator extends AbstractStreamOperator<IntentA
     private transient Counter snapshotsReused;
     private transient LongCounter trainedEvents;
     private transient LongCounter scoredOnlyEvents;
+    private transient LongCounter answeredEvents;
     private transient LongCounter prequentialScored;
     private transient LongCounter prequentialHits;
     private transient org.apache.flink.api.common.accumulators.DoubleCounter prequentialNdcgSum;
@@ -177,6 +185,17 @@ public final class IntentTrainingOperator extends AbstractStreamOperator<IntentA
      */
     public IntentTrainingOperator withTrainingFraction(double fraction) {
         this.trainingSample = EventSample.training(fraction);
+        return this;
+    }
+
+    /**
+     * Trains exactly as it would otherwise (same batches, same steps, same model), but answers no event: no
+     * scoring pass (the top-N over all items), no prequential ranking, no intents and no recommendations. For runs
+     * whose outputs nobody reads, such as the non-final epochs of a replay, where scoring would cost time for
+     * nothing.
+     */
+    public IntentTrainingOperator trainOnly() {
+        this.answersEvents = false;
         return this;
     }
 
@@ -296,6 +315,8 @@ public final class IntentTrainingOperator extends AbstractStreamOperator<IntentA
         prequentialNdcgSum = new org.apache.flink.api.common.accumulators.DoubleCounter();
         getRuntimeContext().addAccumulator(TRAINED_EVENTS_ACCUMULATOR, trainedEvents);
         getRuntimeContext().addAccumulator(SCORED_ONLY_EVENTS_ACCUMULATOR, scoredOnlyEvents);
+        answeredEvents = new LongCounter();
+        getRuntimeContext().addAccumulator(EVENTS_OUT_ACCUMULATOR, answeredEvents);
         getRuntimeContext().addAccumulator(PREQUENTIAL_SCORED_ACCUMULATOR, prequentialScored);
         getRuntimeContext().addAccumulator(PREQUENTIAL_HITS_ACCUMULATOR, prequentialHits);
         getRuntimeContext().addAccumulator(PREQUENTIAL_NDCG_SUM_ACCUMULATOR, prequentialNdcgSum);
@@ -377,15 +398,21 @@ public final class IntentTrainingOperator extends AbstractStreamOperator<IntentA
         buffer = new ArrayList<>(batchSize);
         flushDeadline = Long.MAX_VALUE;
 
-        Instant emitTime = Instant.ofEpochMilli(getProcessingTimeService().getCurrentProcessingTime());
-        PrequentialEvaluator.Result tested = trainingMetrics.beforeTraining(trainer, batch);
-        prequentialScored.add((long) tested.scored());
-        prequentialHits.add((long) tested.hits());
-        prequentialNdcgSum.add(tested.ndcgSum());
-        OnlineTrainer.BatchOutcome outcome = trainer.process(batch, topN, emitTime, trainingSample);
+        OnlineTrainer.BatchOutcome outcome;
+        if (answersEvents) {
+            Instant emitTime = Instant.ofEpochMilli(getProcessingTimeService().getCurrentProcessingTime());
+            PrequentialEvaluator.Result tested = trainingMetrics.beforeTraining(trainer, batch);
+            prequentialScored.add((long) tested.scored());
+            prequentialHits.add((long) tested.hits());
+            prequentialNdcgSum.add(tested.ndcgSum());
+            outcome = trainer.process(batch, topN, emitTime, trainingSample);
+            scoredOnlyEvents.add((long) (batch.size() - outcome.trainingSamples()));
+        } else {
+            outcome = trainer.train(batch, trainingSample);
+        }
         trainingMetrics.afterBatch(outcome);
         trainedEvents.add((long) outcome.trainingSamples());
-        scoredOnlyEvents.add((long) (batch.size() - outcome.trainingSamples()));
+        answeredEvents.add((long) outcome.intents().size());
 
         batchSizes.update(batch.size());
         if (outcome.trained()) {
@@ -397,7 +424,7 @@ public final class IntentTrainingOperator extends AbstractStreamOperator<IntentA
             }
             lossAccumulator.add((double) lastLoss.total());
         }
-        for (int i = 0; i < batch.size(); i++) {
+        for (int i = 0; i < outcome.intents().size(); i++) { // all of the batch's events, or none (train-only)
             long timestamp = batch.get(i).eventTime;
             output.collect(new StreamRecord<>(outcome.intents().get(i), timestamp));
             output.collect(RECOMMENDATIONS, new StreamRecord<>(outcome.recommendations().get(i), timestamp));

@@ -141,6 +141,20 @@ public final class OnlineTrainer implements AutoCloseable {
      * event of the batch.
      */
     public BatchOutcome process(List<SequenceEvent> events, int topN, Instant emitTime, EventSample training) {
+        return process(events, topN, emitTime, training, true);
+    }
+
+    /**
+     * The training half of {@link #process(List, int, Instant, EventSample)} alone: the same item-index updates,
+     * centre warm-up and training step, so the model ends exactly as there, but no scoring pass; the outcome has
+     * no intents and no recommendations. For batches whose outputs nobody reads (the non-final epochs of a replay).
+     */
+    public BatchOutcome train(List<SequenceEvent> events, EventSample training) {
+        return process(events, 1, null, training, false);
+    }
+
+    private BatchOutcome process(List<SequenceEvent> events, int topN, Instant emitTime, EventSample training,
+            boolean score) {
         if (events.isEmpty()) {
             throw new IllegalArgumentException("a batch needs at least one event");
         }
@@ -202,6 +216,9 @@ public final class OnlineTrainer implements AutoCloseable {
             trainNanos = System.nanoTime() - start;
         }
 
+        if (!score) {
+            return new BatchOutcome(List.of(), List.of(), step, trainNanos, trainable.size(), trainedEventIds);
+        }
         int liveRows = index.liveRows();
         // A frozen model with an empty index (fraction 0 without an initial model) still assigns intents; it
         // ranks one row, which recommendedItems drops as not live, so its recommendations are empty.

@@ -122,7 +122,9 @@ public final class TrainingMetrics {
         List<IntentAssignment> intents = outcome.intents();
         eventsOut.inc(intents.size());
         trainingSamples.inc(outcome.trainingSamples());
-        eventsScoredOnly.inc(intents.size() - outcome.trainingSamples());
+        if (!intents.isEmpty()) { // a train-only batch answers no event, so none is answered by scoring alone
+            eventsScoredOnly.inc(intents.size() - outcome.trainingSamples());
+        }
         int[] clusters = new int[intents.size()];
         for (int i = 0; i < clusters.length; i++) {
             clusters[i] = intents.get(i).getClusterId();

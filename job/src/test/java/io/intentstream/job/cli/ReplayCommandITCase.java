@@ -84,6 +84,8 @@ class ReplayCommandITCase {
         assertThat(s.get("holdout").asBoolean()).isTrue();
         assertThat(s.get("events_in").asLong()).isEqualTo(heldOutEvents);
         assertThat(s.get("intents_out").asLong()).isEqualTo(heldOutEvents); // final epoch only
+        // The first epoch only trained: its operator scored and answered nothing; the last one answered every event.
+        assertThat(s.get("epoch_events_answered")).extracting(JsonNode::asLong).containsExactly(0L, heldOutEvents);
         assertThat(s.get("recommendations_out").asLong()).isEqualTo(heldOutEvents);
         assertThat(s.get("dead_letters").asLong()).isZero();
         assertThat(s.get("events_per_second").asDouble()).isPositive();
