@@ -1,13 +1,14 @@
 package io.intentstream.job.cli;
 
+import io.intentstream.job.replay.FileSystemModelExport;
 import io.intentstream.model.ModelSnapshot;
 import io.intentstream.model.export.BenchmarkItems;
-import io.intentstream.model.export.ModelExport;
 import io.intentstream.model.offline.BenchmarkDataset;
 import io.intentstream.model.offline.OfflineEvaluation;
 import io.intentstream.model.offline.OfflineJson;
 import java.io.IOException;
 import java.io.PrintWriter;
+import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
@@ -36,19 +37,22 @@ public final class EvaluateCommand implements Callable<Integer> {
     @Mixin
     BenchmarkDataOption data;
 
-    @Option(names = "--model", required = true, paramLabel = "PATH",
+    @Option(names = "--model", required = true, paramLabel = "PATH|URI",
             description = "A model snapshot file (e.g. OUT/best-model.bin), a snapshot directory, or an export "
-                    + "directory (its newest snapshot).")
-    Path model;
+                    + "directory (its newest snapshot whose manifest commits it); local, or a Flink file system URI "
+                    + "such as s3://bucket/models (its plugin in ./plugins), read as the job reads model.init-path.")
+    String model;
 
     @Option(names = "--out", paramLabel = "FILE", description = "Also write the metrics JSON to this file.")
     Path out;
 
     @Override
     public Integer call() throws IOException {
-        if (!Files.exists(model)) {
+        if (!FileSystemModelExport.isUri(model) && !Files.exists(Path.of(model))) {
             throw new ParameterException(spec.commandLine(), "--model file not found: " + model);
         }
+        FlinkFileSystems.initialize();
+        FlinkFileSystems.requireReachable(spec, "--model", model);
         BenchmarkDataset dataset = data.read();
         ModelSnapshot snapshot = readSnapshot();
         OfflineEvaluation.Report report;
@@ -71,9 +75,12 @@ public final class EvaluateCommand implements Callable<Integer> {
     private ModelSnapshot readSnapshot() {
         ModelSnapshot snapshot;
         try {
-            snapshot = ModelExport.load(model).snapshot();
+            snapshot = FileSystemModelExport.load(model).snapshot();
         } catch (IllegalArgumentException e) {
             throw new ParameterException(spec.commandLine(), "--model " + e.getMessage(), e);
+        } catch (UncheckedIOException e) {
+            throw new ParameterException(spec.commandLine(), "--model " + model + " cannot be read: "
+                    + e.getCause().getMessage(), e);
         }
         if (!BenchmarkItems.rowsAreItemIds(snapshot)) {
             // A stream's item index hands rows out in order of arrival; scoring it by benchmark ids would compare

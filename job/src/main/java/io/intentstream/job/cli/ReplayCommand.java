@@ -15,6 +15,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.Callable;
 
+import org.apache.flink.configuration.Configuration;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
@@ -131,10 +132,24 @@ public final class ReplayCommand implements Callable<Integer> {
         if (initModel != null && !FileSystemModelExport.isUri(initModel) && !Files.exists(Path.of(initModel))) {
             throw new ParameterException(spec.commandLine(), "--init-model " + initModel + " does not exist");
         }
+        Configuration jobOptions;
+        try {
+            jobOptions = JobSettingsArguments.parse(jobSettings);
+        } catch (IllegalArgumentException e) {
+            throw new ParameterException(spec.commandLine(), e.getMessage(), e);
+        }
+        // The job runs in this JVM: its export and warm start use the file systems loaded here.
+        FlinkFileSystems.initialize(jobOptions);
+        if (export != null) {
+            FlinkFileSystems.requireReachable(spec, "--export", export);
+        }
+        if (initModel != null) {
+            FlinkFileSystems.requireReachable(spec, "--init-model", initModel);
+        }
         ReplayRunner.Settings settings;
         try {
             settings = new ReplayRunner.Settings(data, epochs, holdout, emitAllEpochs, export, exportRetention,
-                    initModel, bootstrapServers, JobSettingsArguments.parse(jobSettings), timeout,
+                    initModel, bootstrapServers, jobOptions, timeout,
                     activeUsers.value(),
                     kafkaFrom, kafkaTo, thenLive(thenLive, liveFrom, liveFor));
         } catch (IllegalArgumentException e) {

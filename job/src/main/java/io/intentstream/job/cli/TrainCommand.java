@@ -1,5 +1,6 @@
 package io.intentstream.job.cli;
 
+import io.intentstream.job.replay.FileSystemModelExport;
 import io.intentstream.model.ContrastSimilarity;
 import io.intentstream.model.Device;
 import io.intentstream.model.ElcRecConfig;
@@ -139,10 +140,11 @@ public final class TrainCommand implements Callable<Integer> {
     @Option(names = "--no-progress", description = "Do not draw the per-epoch progress bar on stderr.")
     boolean noProgress;
 
-    @Option(names = "--export", paramLabel = "DIR",
-            description = "Also leave the best model in DIR as a versioned snapshot (model.bin + manifest.json with "
-                    + "the test metrics), the format `replay --init-model` and the job's model.init-path read.")
-    Path export;
+    @Option(names = "--export", paramLabel = "DIR|URI",
+            description = "Also leave the best model there as a versioned snapshot (model.bin + manifest.json with "
+                    + "the test metrics), the format `replay --init-model` and the job's model.init-path read: a "
+                    + "directory, or a Flink file system URI such as s3://bucket/models (its plugin in ./plugins).")
+    String export;
 
     @Option(names = "--export-retention", paramLabel = "K", defaultValue = "5",
             description = "Snapshots kept in the --export directory (default: ${DEFAULT-VALUE}).")
@@ -164,6 +166,10 @@ public final class TrainCommand implements Callable<Integer> {
         }
         if (Files.exists(out) && !Files.isDirectory(out)) {
             throw new ParameterException(spec.commandLine(), "--out " + out + " exists and is not a directory");
+        }
+        if (export != null) {
+            FlinkFileSystems.initialize();
+            FlinkFileSystems.requireReachable(spec, "--export", export);
         }
         BenchmarkDataset dataset = data.read();
         ElcRecConfig config = modelConfig(settings, dataset.itemCount());
@@ -187,7 +193,7 @@ public final class TrainCommand implements Callable<Integer> {
     }
 
     /** Writes best-model.bin as a snapshot of {@code --export}, with the run's test metrics in its manifest. */
-    private Path exportBest(Path bestModel, TrainingReport report) {
+    private String exportBest(Path bestModel, TrainingReport report) {
         ModelSnapshot best = ModelExport.load(bestModel).snapshot();
         Map<String, Double> metrics = new LinkedHashMap<>();
         metrics.put("epochs", (double) report.epochsRun());
@@ -203,8 +209,8 @@ public final class TrainCommand implements Callable<Integer> {
             metrics.put("valid_ndcg20", report.bestValid().ndcg20());
         }
         // The identity item index makes the snapshot a stream's as well: the job's item-<n> is row n.
-        return new ModelExport(export, exportRetention).write(BenchmarkItems.withIdentityIndexIfMissing(best),
-                "train", metrics);
+        return FlinkFileSystems.display(new FileSystemModelExport(export, exportRetention)
+                .write(BenchmarkItems.withIdentityIndexIfMissing(best), "train", metrics));
     }
 
     private ElcRecConfig modelConfig(TrainingSettings settings, int itemCount) {

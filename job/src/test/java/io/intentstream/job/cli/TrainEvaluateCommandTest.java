@@ -16,6 +16,7 @@ import java.util.Random;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import io.intentstream.job.replay.NoRenameFileSystem;
 import picocli.CommandLine;
 
 class TrainEvaluateCommandTest {
@@ -88,6 +89,55 @@ class TrainEvaluateCommandTest {
                 out.resolve("best-model.bin").toString());
         assertThat(mismatch.exitCode()).isEqualTo(CommandLine.ExitCode.USAGE);
         assertThat(mismatch.err()).contains("the model was trained for 40 items but " + otherCatalogue + " has 45");
+    }
+
+    @Test
+    void trainExportsToFileSystemUrisWithoutRenamingAndEvaluateScoresTheSnapshotFromThere() throws IOException {
+        Path out = dir.resolve("exporting");
+        Path local = dir.resolve("export-file");
+        String fileUri = local.toUri().toString();
+        String storeUri = NoRenameFileSystem.uri(dir.resolve("export-store"));
+        ObjectMapper json = new ObjectMapper();
+        String[] options = {"--data", data.toString(), "--preset", "beauty", "--epochs", "1", "--seed", "5",
+            "--batch-size", "32", "--clusters", "4", "--max-length", "8", "--hidden-size", "16", "--device", "cpu",
+            "--no-progress"};
+
+        Run toFile = run(new TrainCommand(), concat(options, "--out", out.toString(), "--export", fileUri));
+        assertThat(toFile.exitCode()).as(toFile.err()).isZero();
+        assertThat(toFile.out()).contains("best model exported to " + local + "/snapshot-");
+        // The store refuses every rename: the export commits with its manifest, written last, as the job's does.
+        Run toStore = run(new TrainCommand(), concat(options, "--out", out.toString(), "--resume", "--export",
+                storeUri));
+        assertThat(toStore.exitCode()).as(toStore.err()).isZero();
+        assertThat(toStore.out()).containsPattern("best model exported to norename:/*"
+                + java.util.regex.Pattern.quote(dir.resolve("export-store") + "/snapshot-"));
+
+        JsonNode test = json.readTree(out.resolve("results.json").toFile()).get("test");
+        assertThat(test).isNotNull();
+        for (String model : List.of(fileUri, storeUri, local.toString())) {
+            Run evaluate = run(new EvaluateCommand(), "--data", data.toString(), "--model", model);
+            assertThat(evaluate.exitCode()).as(model + ": " + evaluate.err()).isZero();
+            assertThat(json.readTree(evaluate.out()).get("test")).as(model).isEqualTo(test);
+        }
+    }
+
+    @Test
+    void aModelLocationWithoutItsFileSystemIsAUsageErrorBeforeAnyTraining() {
+        Path out = dir.resolve("never-trained");
+        Run train = run(new TrainCommand(), "--data", data.toString(), "--preset", "beauty", "--out",
+                out.toString(), "--export", "nosuchfs://bucket/models");
+        assertThat(train.exitCode()).isEqualTo(CommandLine.ExitCode.USAGE);
+        assertThat(train.err()).contains("--export nosuchfs://bucket/models: ", "'nosuchfs'");
+        assertThat(Files.exists(out)).isFalse();
+
+        Run evaluate = run(new EvaluateCommand(), "--data", data.toString(), "--model", "nosuchfs://bucket/models");
+        assertThat(evaluate.exitCode()).isEqualTo(CommandLine.ExitCode.USAGE);
+        assertThat(evaluate.err()).contains("--model nosuchfs://bucket/models: ", "'nosuchfs'");
+
+        Run absent = run(new EvaluateCommand(), "--data", data.toString(), "--model",
+                dir.resolve("no-such-export").toUri().toString());
+        assertThat(absent.exitCode()).isEqualTo(CommandLine.ExitCode.USAGE);
+        assertThat(absent.err()).contains("No model snapshot at", "it does not exist");
     }
 
     @Test
