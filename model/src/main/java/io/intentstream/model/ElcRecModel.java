@@ -18,6 +18,7 @@ import io.intentstream.model.cluster.NearestCentre;
 import io.intentstream.model.cluster.UnitRows;
 import io.intentstream.model.encoder.ElcRecNetwork;
 import io.intentstream.model.training.AdamOptimizer;
+import io.intentstream.model.training.ExactBytes;
 import io.intentstream.model.training.GradMode;
 import io.intentstream.model.training.HostBatch;
 import io.intentstream.model.training.JointObjective;
@@ -403,13 +404,19 @@ public final class ElcRecModel implements AutoCloseable {
     public synchronized ModelSnapshot snapshot() {
         ensureOpen();
         try {
-            ByteArrayOutputStream parameterBytes = new ByteArrayOutputStream();
+            // Sized exactly and filled from the engine's memory directly: this runs on the streaming job's
+            // operator thread at every checkpoint (ExactBytes).
+            int size = 4 + 4;
+            for (int i = 0; i < parameterArrays.size(); i++) {
+                size += ExactBytes.utfSize(parameterNames.get(i)) + TensorCodec.encodedSize(parameterArrays.get(i));
+            }
+            ExactBytes parameterBytes = new ExactBytes(size);
             try (DataOutputStream out = new DataOutputStream(parameterBytes)) {
                 out.writeInt(PARAMETER_FORMAT);
                 out.writeInt(parameterArrays.size());
                 for (int i = 0; i < parameterArrays.size(); i++) {
                     out.writeUTF(parameterNames.get(i));
-                    TensorCodec.write(out, parameterArrays.get(i));
+                    TensorCodec.write(out, parameterBytes, parameterArrays.get(i));
                 }
             }
             ByteArrayOutputStream randomBytes = new ByteArrayOutputStream();
@@ -418,7 +425,7 @@ public final class ElcRecModel implements AutoCloseable {
                 out.writeLong(randomDraws);
             }
             return new ModelSnapshot(config, version, optimizer.stepCount(), centresInitialised,
-                    parameterBytes.toByteArray(), optimizer.encodeState(), randomBytes.toByteArray(), new byte[0]);
+                    parameterBytes.bytes(), optimizer.encodeState(), randomBytes.toByteArray(), new byte[0]);
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }

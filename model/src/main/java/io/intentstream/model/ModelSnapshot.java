@@ -1,5 +1,6 @@
 package io.intentstream.model;
 
+import io.intentstream.model.training.ExactBytes;
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.DataInputStream;
@@ -55,10 +56,12 @@ public record ModelSnapshot(
 
     public byte[] toBytes() {
         try {
-            ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+            byte[] encodedConfig = serialise(config);
+            // Exactly sized: the model's ~10 MB are copied once, not through a growing buffer (checkpoints).
+            ExactBytes bytes = new ExactBytes(4 + 8 + 8 + 1 + 5 * 4 + encodedConfig.length + parameters.length
+                    + optimizerState.length + rngState.length + itemIndex.length);
             try (DataOutputStream out = new DataOutputStream(bytes)) {
                 out.writeInt(FORMAT_VERSION);
-                byte[] encodedConfig = serialise(config);
                 writeBlock(out, encodedConfig);
                 out.writeLong(version);
                 out.writeLong(stepCount);
@@ -68,7 +71,7 @@ public record ModelSnapshot(
                 writeBlock(out, rngState);
                 writeBlock(out, itemIndex);
             }
-            return bytes.toByteArray();
+            return bytes.bytes();
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }

@@ -7,7 +7,6 @@ import ai.djl.ndarray.types.Shape;
 import ai.djl.pytorch.engine.PtNDArray;
 import ai.djl.pytorch.jni.JniUtils;
 import java.io.ByteArrayInputStream;
-import java.io.ByteArrayOutputStream;
 import java.io.DataInputStream;
 import java.io.DataOutputStream;
 import java.io.IOException;
@@ -108,18 +107,23 @@ public final class AdamOptimizer implements AutoCloseable {
     /** Step count, then per parameter its name and both moments' raw bytes. */
     public byte[] encodeState() {
         try {
-            ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+            int size = 4 + 8 + 4;
+            for (int i = 0; i < parameters.size(); i++) {
+                size += ExactBytes.utfSize(names.get(i)) + TensorCodec.encodedSize(firstMoments.get(i))
+                        + TensorCodec.encodedSize(secondMoments.get(i));
+            }
+            ExactBytes bytes = new ExactBytes(size);
             try (DataOutputStream out = new DataOutputStream(bytes)) {
                 out.writeInt(STATE_FORMAT);
                 out.writeLong(stepCount);
                 out.writeInt(parameters.size());
                 for (int i = 0; i < parameters.size(); i++) {
                     out.writeUTF(names.get(i));
-                    TensorCodec.write(out, firstMoments.get(i));
-                    TensorCodec.write(out, secondMoments.get(i));
+                    TensorCodec.write(out, bytes, firstMoments.get(i));
+                    TensorCodec.write(out, bytes, secondMoments.get(i));
                 }
             }
-            return bytes.toByteArray();
+            return bytes.bytes();
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }

@@ -21,15 +21,39 @@ public final class TensorCodec {
     private TensorCodec() {}
 
     public static void write(DataOutputStream out, NDArray array) throws IOException {
+        writeHeader(out, array);
+        byte[] data = array.toByteArray();
+        out.writeInt(data.length);
+        out.write(data);
+    }
+
+    /**
+     * {@link #write(DataOutputStream, NDArray)} with the array's bytes copied from the engine's memory straight into
+     * {@code sink}, the stream {@code out} writes to (DataOutputStream does not buffer, so both can be used in
+     * turn). Same bytes, one copy fewer and no temporary array.
+     */
+    public static void write(DataOutputStream out, ExactBytes sink, NDArray array) throws IOException {
+        writeHeader(out, array);
+        // A direct view of a contiguous CPU tensor's memory (parameters and moments are), else DJL's copy.
+        ByteBuffer data = array.toByteBuffer(true);
+        out.writeInt(data.remaining());
+        sink.write(data);
+    }
+
+    /** Bytes that {@link #write} writes for {@code array}. */
+    public static int encodedSize(NDArray array) {
+        long bytes = array.size() * array.getDataType().getNumOfBytes();
+        return Math.toIntExact(ExactBytes.utfSize(array.getDataType().name()) + 4
+                + 8L * array.getShape().dimension() + 4 + bytes);
+    }
+
+    private static void writeHeader(DataOutputStream out, NDArray array) throws IOException {
         out.writeUTF(array.getDataType().name());
         long[] dims = array.getShape().getShape();
         out.writeInt(dims.length);
         for (long dim : dims) {
             out.writeLong(dim);
         }
-        byte[] data = array.toByteArray();
-        out.writeInt(data.length);
-        out.write(data);
     }
 
     /** Reads one array written by {@link #write} into {@code target}; call with autograd disabled. */
