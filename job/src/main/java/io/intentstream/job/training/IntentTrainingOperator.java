@@ -114,6 +114,8 @@ public final class IntentTrainingOperator extends AbstractStreamOperator<IntentA
     private transient List<SequenceEvent> buffer;
     /** Processing time by which the current buffer must be flushed; Long.MAX_VALUE when the buffer is empty. */
     private transient long flushDeadline;
+    /** System.nanoTime() when the current buffer's first event arrived (for the batch's wait time). */
+    private transient long bufferStartNanos;
     private transient Watermark heldWatermark;
 
     private transient ListState<byte[]> modelState;
@@ -326,6 +328,7 @@ public final class IntentTrainingOperator extends AbstractStreamOperator<IntentA
         }
         if (!buffer.isEmpty()) {
             // Restored events get a fresh wait: the time they waited before the failure is not known here.
+            bufferStartNanos = System.nanoTime();
             scheduleFlush(getProcessingTimeService().getCurrentProcessingTime());
         }
     }
@@ -346,6 +349,7 @@ public final class IntentTrainingOperator extends AbstractStreamOperator<IntentA
             flush();
         }
         if (buffer.isEmpty()) {
+            bufferStartNanos = System.nanoTime();
             scheduleFlush(getProcessingTimeService().getCurrentProcessingTime());
         }
         buffer.add(element.getValue());
@@ -397,19 +401,27 @@ public final class IntentTrainingOperator extends AbstractStreamOperator<IntentA
         List<SequenceEvent> batch = buffer;
         buffer = new ArrayList<>(batchSize);
         flushDeadline = Long.MAX_VALUE;
+        BatchTimingEvent timing = new BatchTimingEvent();
+        timing.begin();
+        long flushStart = System.nanoTime();
 
         OnlineTrainer.BatchOutcome outcome;
+        PrequentialEvaluator.Result tested = PrequentialEvaluator.Result.NONE;
+        long processStart;
         if (answersEvents) {
             Instant emitTime = Instant.ofEpochMilli(getProcessingTimeService().getCurrentProcessingTime());
-            PrequentialEvaluator.Result tested = trainingMetrics.beforeTraining(trainer, batch);
+            tested = trainingMetrics.beforeTraining(trainer, batch);
             prequentialScored.add((long) tested.scored());
             prequentialHits.add((long) tested.hits());
             prequentialNdcgSum.add(tested.ndcgSum());
+            processStart = System.nanoTime();
             outcome = trainer.process(batch, topN, emitTime, trainingSample);
             scoredOnlyEvents.add((long) (batch.size() - outcome.trainingSamples()));
         } else {
+            processStart = System.nanoTime();
             outcome = trainer.train(batch, trainingSample);
         }
+        long processNanos = System.nanoTime() - processStart;
         trainingMetrics.afterBatch(outcome);
         trainedEvents.add((long) outcome.trainingSamples());
         answeredEvents.add((long) outcome.intents().size());
@@ -424,10 +436,22 @@ public final class IntentTrainingOperator extends AbstractStreamOperator<IntentA
             }
             lossAccumulator.add((double) lastLoss.total());
         }
+        long emitStart = System.nanoTime();
         for (int i = 0; i < outcome.intents().size(); i++) { // all of the batch's events, or none (train-only)
             long timestamp = batch.get(i).eventTime;
             output.collect(new StreamRecord<>(outcome.intents().get(i), timestamp));
             output.collect(RECOMMENDATIONS, new StreamRecord<>(outcome.recommendations().get(i), timestamp));
+        }
+        if (timing.shouldCommit()) {
+            timing.events = batch.size();
+            timing.trainedEvents = outcome.trainingSamples();
+            timing.prequentialEvents = tested.scored();
+            timing.waitNanos = flushStart - bufferStartNanos;
+            timing.prequentialNanos = processStart - flushStart;
+            timing.stepNanos = outcome.trainNanos();
+            timing.scoringNanos = processNanos - outcome.trainNanos();
+            timing.emitNanos = System.nanoTime() - emitStart;
+            timing.commit();
         }
         if (heldWatermark != null) {
             Watermark release = heldWatermark;
@@ -449,6 +473,8 @@ public final class IntentTrainingOperator extends AbstractStreamOperator<IntentA
     @Override
     public void snapshotState(StateSnapshotContext context) throws Exception {
         super.snapshotState(context);
+        SnapshotTimingEvent timing = new SnapshotTimingEvent();
+        timing.begin();
         long start = System.nanoTime();
         OnlineTrainer.EncodedSnapshot encoded = trainer.encodedSnapshot();
         if (encoded.reused()) {
@@ -460,6 +486,13 @@ public final class IntentTrainingOperator extends AbstractStreamOperator<IntentA
         checksumState.update(List.of(encoded.checksum()));
         bufferState.update(buffer);
         warmUpState.update(trainer.warmUpSequences());
+        if (timing.shouldCommit()) {
+            timing.checkpointId = context.getCheckpointId();
+            timing.modelVersion = encoded.version();
+            timing.reused = encoded.reused();
+            timing.bytes = encoded.bytes().length;
+            timing.commit();
+        }
     }
 
     @Override
