@@ -22,8 +22,12 @@ import io.intentstream.model.ElcRecConfig;
  *   <li>Inference ({@code ElcRecModel.score}): the encoder in evaluation mode, the nearest and runner-up centre
  *       of the pooled embedding (2·B·k·d) and the scores of every live item for the last position
  *       (2·B·d·live).</li>
- *   <li>Next-item training (contrasts and cluster loss off): encoder forward and backward, and the BCE's two dot
- *       products (one positive, one negative item) per trained position, 2·2·d each.</li>
+ *   <li>Next-item training (contrasts and cluster loss off): encoder forward and backward, and the loss: with
+ *       BCE two dot products (one positive, one negative item) per trained position, 2·2·d each; with the softmax
+ *       cross-entropy (the non-reference presets) the logits of every trained position against every item row,
+ *       2·positions·d·items, forward and backward. (Before 2026-11-27 the count used the BCE term for both
+ *       losses, which left the cross-entropy's logits out: the beauty preset's step was under-counted by
+ *       1.19 GFLOP, 22% of the next-item step and 6% of the full one.)</li>
  *   <li>The full objective adds: the two augmented views encoded as one batch of 2B (forward and backward), the
  *       nearest centre of every view position (2·2B·T·k·d, no gradient) and of every pooled original
  *       (2·B·k·d), the sequence contrast's (2B, T·d) x (T·d, 2B) similarity (with gradient), and the intent
@@ -55,7 +59,12 @@ public final class StepFlops {
     /** FLOPs of a next-item-only training step (forward and backward) with {@code trainedPositions} targets. */
     public static double nextItemStep(ElcRecConfig config, int batch, int trainedPositions) {
         double d = config.hiddenSize();
-        return 3 * encoderForward(config, batch) + 3 * (2.0 * 2 * d * trainedPositions);
+        double loss = switch (config.nextItemLoss()) {
+            case BCE_ONE_NEGATIVE -> 2.0 * 2 * d * trainedPositions;
+            // Every trained position against every item row: (positions, d)·(d, items).
+            case SOFTMAX_CE -> 2.0 * trainedPositions * d * config.itemCount();
+        };
+        return 3 * encoderForward(config, batch) + 3 * loss;
     }
 
     /** FLOPs of a training step of the whole ELCRec objective (forward and backward). */
