@@ -8,6 +8,7 @@ import io.intentstream.model.Device;
 import io.intentstream.model.ElcRecConfig;
 import io.intentstream.model.bench.MatmulPeak;
 import io.intentstream.model.bench.StepBenchmark;
+import io.intentstream.model.bench.StepGemms;
 import io.intentstream.model.bench.StepMode;
 import io.intentstream.model.bench.Timings;
 import io.intentstream.model.training.TorchThreads;
@@ -37,6 +38,9 @@ public final class BenchmarkHarness {
     public static final double GOAL_STEP_VS_PEAK = 0.40;
     /** Goals: end to end reaches this share of the bare step's sequences per second. */
     public static final double GOAL_E2E_VS_STEP = 0.70;
+    /** Time spent timing each of the full step's products alone (StepGemms). */
+    private static final Duration GEMM_BUDGET_EACH = Duration.ofMillis(300);
+
     /** Goals: p99 latency at 50% load below this. */
     public static final double GOAL_P99_MILLIS = 500;
 
@@ -123,13 +127,52 @@ public final class BenchmarkHarness {
                     result.sequencesPerSecond(), result.gflops(), result.timings().runs()));
         }
 
+        progress.accept("Timing the full step's matrix products at their own shapes");
+        List<StepGemms.Measured> gemms = StepGemms.measure(
+                StepGemms.fullStep(settings.stepConfig(), settings.stepBatch()), 3,
+                settings.quick() ? Duration.ZERO : GEMM_BUDGET_EACH);
+        progress.accept(String.format(Locale.ROOT, "  products alone at the step's shapes: %.1f GFLOP/s",
+                StepGemms.ceiling(gemms)));
+
         progress.accept("Running the job end to end");
         EndToEndBenchmark.Result e2e;
         try (EndToEndBenchmark benchmark = new EndToEndBenchmark(settings.endToEnd(), progress)) {
             e2e = benchmark.run();
         }
         double[] loadAfter = loadAverage();
-        return document(settings, matmul, steps, e2e, loadBefore, loadAfter, (System.nanoTime() - started) / 1e9);
+        ObjectNode document = document(settings, matmul, steps, e2e, loadBefore, loadAfter,
+                (System.nanoTime() - started) / 1e9);
+        putGemms(document, gemms, matmul, steps.get(StepMode.FULL));
+        return document;
+    }
+
+    /**
+     * The full step's products timed alone at their shapes: what each reaches, and the rate the step would reach
+     * if only its products took time, against the square peak and against the step itself.
+     */
+    static void putGemms(ObjectNode document, List<StepGemms.Measured> gemms, Timings matmul,
+            StepBenchmark.Result full) {
+        var products = document.putArray("step_products");
+        double seconds = 0;
+        for (StepGemms.Measured m : gemms) {
+            StepGemms.Product p = m.product();
+            ObjectNode node = products.addObject();
+            node.put("name", p.name());
+            node.put("batch", p.batch());
+            node.put("m", p.m());
+            node.put("k", p.k());
+            node.put("n", p.n());
+            node.put("per_step", p.perStep());
+            node.put("gflops", m.timings().gflops());
+            node.put("ms_per_step", m.secondsPerStep() * 1e3);
+            seconds += m.secondsPerStep();
+        }
+        double ceiling = StepGemms.ceiling(gemms);
+        document.put("step_products_gflops", ceiling);
+        document.put("step_products_ms", seconds * 1e3);
+        ObjectNode ratios = (ObjectNode) document.get("ratios");
+        ratios.put("step_products_vs_peak", ceiling / matmul.gflops());
+        ratios.put("full_step_vs_step_products", full.gflops() / ceiling);
     }
 
     static ObjectNode document(Settings settings, Timings matmul, Map<StepMode, StepBenchmark.Result> steps,
@@ -178,16 +221,7 @@ public final class BenchmarkHarness {
         e2eNode.put("items", settings.endToEnd().items());
         var loads = e2eNode.putArray("loads");
         for (EndToEndBenchmark.LoadPoint p : e2e.loads()) {
-            ObjectNode node = loads.addObject();
-            node.put("load_fraction", p.loadFraction());
-            node.put("target_events_per_second", p.targetEventsPerSecond());
-            node.put("input_events_per_second", p.inputEventsPerSecond());
-            node.put("events", p.events());
-            node.put("p50", p.p50());
-            node.put("p90", p.p90());
-            node.put("p99", p.p99());
-            node.put("max", p.max());
-            node.put("mean_event_to_emit_ms", p.meanPipelineMillis());
+            loads.add(loadNode(p));
         }
         ObjectNode latency = root.putObject("latency_ms");
         e2e.loads().stream().filter(p -> p.loadFraction() == 0.5).findFirst().ifPresent(p -> {
@@ -232,6 +266,25 @@ public final class BenchmarkHarness {
         putLoad(machine, "load_average_after", loadAfter);
         root.put("elapsed_seconds", elapsedSeconds);
         return root;
+    }
+
+    /** One load phase's latencies as JSON (milliseconds). */
+    static ObjectNode loadNode(EndToEndBenchmark.LoadPoint p) {
+        ObjectNode node = JSON.createObjectNode();
+        node.put("load_fraction", p.loadFraction());
+        node.put("target_events_per_second", p.targetEventsPerSecond());
+        node.put("input_events_per_second", p.inputEventsPerSecond());
+        node.put("events", p.events());
+        node.put("p50", p.p50());
+        node.put("p90", p.p90());
+        node.put("p99", p.p99());
+        node.put("max", p.max());
+        node.put("mean_event_to_emit_ms", p.meanPipelineMillis());
+        node.put("event_to_flush_p50", p.toFlushP50());
+        node.put("event_to_flush_p99", p.toFlushP99());
+        node.put("flush_to_arrival_p50", p.afterFlushP50());
+        node.put("flush_to_arrival_p99", p.afterFlushP99());
+        return node;
     }
 
     public static void write(ObjectNode document, Path file) throws IOException {

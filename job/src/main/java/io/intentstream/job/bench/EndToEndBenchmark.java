@@ -75,10 +75,28 @@ public final class EndToEndBenchmark implements AutoCloseable {
      * @param phase how long each load phase writes
      * @param loadFractions fractions of the sustained rate to measure latency at
      * @param timeout how long any phase may take to be answered completely
+     * @param referenceEventsPerSecond the rate the load fractions apply to; NaN: this run's own sustained rate.
+     *     Curves over a setting (max wait) give every point the same reference, so that "50%" is one input rate.
      */
     public record Settings(Configuration jobOptions, int users, int items, int backlogEvents, Duration phase,
-            List<Double> loadFractions, Duration timeout, int partitions, long seed) {
+            List<Double> loadFractions, Duration timeout, int partitions, long seed, double referenceEventsPerSecond) {
+
+        public Settings(Configuration jobOptions, int users, int items, int backlogEvents, Duration phase,
+                List<Double> loadFractions, Duration timeout, int partitions, long seed) {
+            this(jobOptions, users, items, backlogEvents, phase, loadFractions, timeout, partitions, seed, Double.NaN);
+        }
+
+        /** These settings with other job options and load fractions of {@code eventsPerSecond} (NaN: own rate). */
+        public Settings with(Configuration options, double eventsPerSecond) {
+            return new Settings(options, users, items, backlogEvents, phase, loadFractions, timeout, partitions, seed,
+                    eventsPerSecond);
+        }
+
         public Settings {
+            if (!Double.isNaN(referenceEventsPerSecond) && !(referenceEventsPerSecond > 0)) {
+                throw new IllegalArgumentException(
+                        "referenceEventsPerSecond must be positive or NaN, got " + referenceEventsPerSecond);
+            }
             Objects.requireNonNull(jobOptions, "jobOptions");
             if (users < 1 || items < 2 || backlogEvents < 1 || partitions < 1) {
                 throw new IllegalArgumentException("users, backlogEvents and partitions must be positive and items "
@@ -96,9 +114,14 @@ public final class EndToEndBenchmark implements AutoCloseable {
         }
     }
 
-    /** Latency at one input rate, in milliseconds from send to arrival at the consumer. */
+    /**
+     * Latency at one input rate, in milliseconds from send to arrival at the consumer, and its two parts: from
+     * send to the training operator's flush of the event's batch (Kafka source, user history, the batch's wait:
+     * the intent's emit time) and from there to arrival (prequential pass, step, scoring, sink, Kafka, reader).
+     */
     public record LoadPoint(double loadFraction, double targetEventsPerSecond, double inputEventsPerSecond,
-            int events, double p50, double p90, double p99, double max, double meanPipelineMillis) {}
+            int events, double p50, double p90, double p99, double max, double meanPipelineMillis,
+            double toFlushP50, double toFlushP99, double afterFlushP50, double afterFlushP99) {}
 
     /**
      * @param sustainedEventsPerSecond intents per second while draining the backlog
@@ -164,11 +187,13 @@ public final class EndToEndBenchmark implements AutoCloseable {
         double sustained = sustainedRate(recorder.since(0));
         progress.accept(String.format("Backlog answered in %.1f s; sustained %.1f events/s", backlogSeconds,
                 sustained));
+        double reference = Double.isNaN(settings.referenceEventsPerSecond())
+                ? sustained : settings.referenceEventsPerSecond();
 
         List<LoadPoint> loads = new ArrayList<>();
         try (KafkaProducer<String, byte[]> producer = producer(broker.bootstrapServers())) {
             for (double fraction : settings.loadFractions()) {
-                loads.add(loadPhase(fraction, sustained, events, producer, input, recorder, reader, jobResult));
+                loads.add(loadPhase(fraction, reference, events, producer, input, recorder, reader, jobResult));
             }
         }
         reader.rethrowFailure();
@@ -202,21 +227,25 @@ public final class EndToEndBenchmark implements AutoCloseable {
         rethrowSendFailure();
         double inputRate = count / Math.max(1e-9, (System.nanoTime() - start) / 1e9);
         awaitArrivals(recorder, reader, jobResult, before + count, "the " + phase + " phase");
-        long[] latencies = recorder.since(before).stream()
+        List<LatencyRecorder.Arrival> answered = recorder.since(before).stream()
                 .filter(a -> a.eventId().startsWith(phase + "-"))
-                .mapToLong(LatencyRecorder.Arrival::latencyMillis)
-                .toArray();
-        double pipeline = recorder.since(before).stream()
-                .filter(a -> a.eventId().startsWith(phase + "-"))
-                .mapToLong(a -> a.emitTimeMillis() - a.eventTimeMillis())
-                .average().orElse(Double.NaN);
-        long[] sorted = LatencyRecorder.sorted(latencies);
-        LoadPoint point = new LoadPoint(fraction, rate, inputRate, latencies.length,
+                .toList();
+        long[] sorted = LatencyRecorder.sorted(
+                answered.stream().mapToLong(LatencyRecorder.Arrival::latencyMillis).toArray());
+        long[] toFlush = LatencyRecorder.sorted(
+                answered.stream().mapToLong(a -> a.emitTimeMillis() - a.eventTimeMillis()).toArray());
+        long[] afterFlush = LatencyRecorder.sorted(
+                answered.stream().mapToLong(a -> a.arrivalMillis() - a.emitTimeMillis()).toArray());
+        double pipeline = java.util.Arrays.stream(toFlush).average().orElse(Double.NaN);
+        LoadPoint point = new LoadPoint(fraction, rate, inputRate, sorted.length,
                 LatencyRecorder.percentile(sorted, 50), LatencyRecorder.percentile(sorted, 90),
                 LatencyRecorder.percentile(sorted, 99), sorted.length == 0 ? Double.NaN : sorted[sorted.length - 1],
-                pipeline);
-        progress.accept(String.format("  latency p50 %.0f ms, p99 %.0f ms (%d events)", point.p50(), point.p99(),
-                point.events()));
+                pipeline, LatencyRecorder.percentile(toFlush, 50), LatencyRecorder.percentile(toFlush, 99),
+                LatencyRecorder.percentile(afterFlush, 50), LatencyRecorder.percentile(afterFlush, 99));
+        progress.accept(String.format("  latency p50 %.0f ms, p99 %.0f ms (%d events); send to flush p50 %.0f / "
+                        + "p99 %.0f ms, flush to arrival p50 %.0f / p99 %.0f ms", point.p50(), point.p99(),
+                point.events(), point.toFlushP50(), point.toFlushP99(), point.afterFlushP50(),
+                point.afterFlushP99()));
         return point;
     }
 

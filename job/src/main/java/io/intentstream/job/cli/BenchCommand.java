@@ -2,6 +2,7 @@ package io.intentstream.job.cli;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.intentstream.job.bench.BenchmarkHarness;
+import io.intentstream.job.bench.MaxWaitCurve;
 import io.intentstream.job.bench.ScaleBenchmark;
 import io.intentstream.job.bench.TradeOffBenchmark;
 
@@ -38,6 +39,10 @@ import picocli.CommandLine.Unmatched;
                     + "events of the --data benchmark file, replayed as a stream through the job (the replay's "
                     + "interleaving) once per value, from the same initial model: events/s and prequential NDCG@10 "
                     + "and HR@10 per value, as JSON (--out) and a PNG plot (--plot).",
+            "",
+            "With --max-waits it measures the latency curve of training.max-wait instead: one end-to-end run per "
+                    + "value (backlog, then paced load at 50%% and 90%% of the first run's sustained rate), p50/p99 "
+                    + "per value and load, as JSON (--out) and a PNG plot (--plot).",
             "",
             "With --scale-users it measures how the job's memory grows with users instead: per user count, a "
                     + "synthetic stream (--events-per-user events of every user) through the job with RocksDB "
@@ -98,6 +103,10 @@ public final class BenchCommand implements Callable<Integer> {
             description = "Curves: write the plot (PNG) here. Default: the --out file with .png.")
     Path plot;
 
+    @Option(names = "--max-waits", paramLabel = "DURATION,...", split = ",",
+            description = "Latency curve over training.max-wait (ISO-8601 durations), e.g. PT0.02S,PT0.05S,PT0.2S.")
+    List<Duration> maxWaits = new ArrayList<>();
+
     @Option(names = "--scale-users", paramLabel = "N,N,...", split = ",",
             description = "Scale run: synthetic user counts, e.g. 10000,1000000.")
     List<Integer> scaleUsers = new ArrayList<>();
@@ -122,9 +131,14 @@ public final class BenchCommand implements Callable<Integer> {
         require(trainingFractions.isEmpty() || batchSizes.isEmpty(),
                 "give one curve at a time: --training-fractions or --batch-sizes");
         if (!scaleUsers.isEmpty()) {
-            require(trainingFractions.isEmpty() && batchSizes.isEmpty(),
-                    "--scale-users is a run of its own: not with --training-fractions or --batch-sizes");
+            require(trainingFractions.isEmpty() && batchSizes.isEmpty() && maxWaits.isEmpty(),
+                    "--scale-users is a run of its own: not with --training-fractions, --batch-sizes or --max-waits");
             return scale(options);
+        }
+        if (!maxWaits.isEmpty()) {
+            require(trainingFractions.isEmpty() && batchSizes.isEmpty(),
+                    "--max-waits is a run of its own: not with --training-fractions or --batch-sizes");
+            return maxWaitCurve(options);
         }
         if (!trainingFractions.isEmpty()) {
             return curve(options, TradeOffBenchmark.Knob.TRAINING_FRACTION, trainingFractions);
@@ -200,6 +214,44 @@ public final class BenchCommand implements Callable<Integer> {
                             ? Long.toString((long) value) : Double.toString(value),
                     point.get("events_per_second").asDouble(), point.get("prequential_ndcg10").asDouble(),
                     point.get("prequential_hr10").asDouble(), point.get("trained_events").asLong());
+        }
+        o.println("Results written to " + out.toAbsolutePath() + ", plot to " + png.toAbsolutePath());
+        o.flush();
+        return 0;
+    }
+
+    private int maxWaitCurve(Configuration options) throws Exception {
+        MaxWaitCurve.Settings settings;
+        try {
+            BenchmarkHarness.Settings harness = quick
+                    ? BenchmarkHarness.Settings.quick(options, timeout)
+                    : BenchmarkHarness.Settings.standard(options, backlog, phase, timeout);
+            settings = new MaxWaitCurve.Settings(harness.endToEnd(), maxWaits);
+        } catch (IllegalArgumentException e) {
+            throw new ParameterException(spec.commandLine(), e.getMessage(), e);
+        }
+        PrintWriter err = spec.commandLine().getErr();
+        if (IntentStreamCli.logFile() != null) {
+            err.println("Logs: " + IntentStreamCli.logFile());
+        }
+        ObjectNode result = MaxWaitCurve.run(settings, line -> {
+            err.println(line);
+            err.flush();
+        });
+        Path png = plot != null ? plot : out.resolveSibling(out.getFileName().toString().replaceFirst("\\.json$", "")
+                + ".png");
+        result.put("plot", png.toAbsolutePath().toString());
+        BenchmarkHarness.write(result, out);
+        MaxWaitCurve.plot(result, png);
+        PrintWriter o = spec.commandLine().getOut();
+        o.printf(Locale.ROOT, "%-12s %12s %8s %10s %10s%n", "max wait ms", "sustained/s", "load", "p50 ms", "p99 ms");
+        for (var point : result.get("points")) {
+            for (var load : point.get("loads")) {
+                o.printf(Locale.ROOT, "%-12d %12.1f %7.0f%% %10.0f %10.0f%n", point.get("max_wait_ms").asLong(),
+                        point.get("sustained_events_per_second").asDouble(),
+                        load.get("load_fraction").asDouble() * 100, load.get("p50").asDouble(),
+                        load.get("p99").asDouble());
+            }
         }
         o.println("Results written to " + out.toAbsolutePath() + ", plot to " + png.toAbsolutePath());
         o.flush();

@@ -11,6 +11,7 @@ import java.io.StringWriter;
 import java.nio.file.Path;
 import java.util.concurrent.TimeUnit;
 
+import org.assertj.core.data.Percentage;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
@@ -77,6 +78,23 @@ class BenchCommandQuickITCase {
                 .isEqualTo(r.get("step").get("full").get("gflops").asDouble() / r.get("matmul_gflops").asDouble());
         assertThat(ratios.get("e2e_vs_step").asDouble()).isEqualTo(
                 sustained / r.get("step").get("full").get("sequences_per_second").asDouble());
+        // The full step's products timed alone at their shapes: their summed time gives the products' rate.
+        JsonNode products = r.get("step_products");
+        assertThat(products.size()).isGreaterThan(10);
+        double flops = 0;
+        double millis = 0;
+        for (JsonNode p : products) {
+            double perProduct = 2.0 * p.get("batch").asLong() * p.get("m").asLong() * p.get("k").asLong()
+                    * p.get("n").asLong();
+            flops += p.get("per_step").asInt() * perProduct;
+            millis += p.get("ms_per_step").asDouble();
+            assertThat(p.get("gflops").asDouble()).as(p.get("name").asText()).isPositive();
+        }
+        assertThat(r.get("step_products_ms").asDouble()).isCloseTo(millis, Percentage.withPercentage(1e-6));
+        assertThat(r.get("step_products_gflops").asDouble())
+                .isCloseTo(flops / (millis / 1e3) / 1e9, Percentage.withPercentage(1e-6));
+        assertThat(ratios.get("step_products_vs_peak").asDouble()).isEqualTo(
+                r.get("step_products_gflops").asDouble() / r.get("matmul_gflops").asDouble());
         assertThat(stdout.toString()).contains("Results written to");
     }
 }
