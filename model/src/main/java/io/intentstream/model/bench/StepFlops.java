@@ -25,7 +25,8 @@ import io.intentstream.model.ElcRecConfig;
  *   <li>Next-item training (contrasts and cluster loss off): encoder forward and backward, and the loss: with
  *       BCE two dot products (one positive, one negative item) per trained position, 2·2·d each; with the softmax
  *       cross-entropy (the non-reference presets) the logits of every trained position against every item row,
- *       2·positions·d·items, forward and backward. (Before 2026-11-27 the count used the BCE term for both
+ *       2·positions·d·items, forward and backward; with the sampled softmax against the S sampled rows and the
+ *       position's own target, 2·positions·d·(S + 1). (Before 2026-11-27 the count used the BCE term for both
  *       losses, which left the cross-entropy's logits out: the beauty preset's step was under-counted by
  *       1.19 GFLOP, 22% of the next-item step and 6% of the full one.)</li>
  *   <li>The full objective adds: the two augmented views encoded as one batch of 2B (forward and backward), the
@@ -63,6 +64,11 @@ public final class StepFlops {
             case BCE_ONE_NEGATIVE -> 2.0 * 2 * d * trainedPositions;
             // Every trained position against every item row: (positions, d)·(d, items).
             case SOFTMAX_CE -> 2.0 * trainedPositions * d * config.itemCount();
+            // Against the shared sample (positions, d)·(d, S) and its own target; the whole catalogue when it is
+            // no larger than the sample.
+            case SAMPLED_SOFTMAX -> config.itemCount() <= config.sampledNegatives()
+                    ? 2.0 * trainedPositions * d * config.itemCount()
+                    : 2.0 * trainedPositions * d * config.sampledNegatives() + 2.0 * trainedPositions * d;
         };
         return 3 * encoderForward(config, batch) + 3 * loss;
     }

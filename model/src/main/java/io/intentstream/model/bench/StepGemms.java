@@ -6,7 +6,6 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import io.intentstream.model.ElcRecConfig;
-import io.intentstream.model.NextItemLossType;
 import io.intentstream.model.training.TorchThreads;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -45,7 +44,8 @@ public final class StepGemms {
 
     /**
      * The products of a full step on {@code batch} sequences, trained at the last position only (as the online
-     * trainer does); with the softmax cross-entropy, the (batch, d)·(d, items) logits too.
+     * trainer does); with a softmax cross-entropy, its (batch, d)·(d, items or sample) logits too. (BCE's two dot
+     * products per position are not matrix products and are left out.)
      */
     public static List<Product> fullStep(ElcRecConfig config, int batch) {
         long t = config.maxSequenceLength();
@@ -65,8 +65,18 @@ public final class StepGemms {
             withGradient(products, "feed-forward expand" + of, 1, sequences * t, d, 4 * d, layers);
             withGradient(products, "feed-forward contract" + of, 1, sequences * t, 4 * d, d, layers);
         }
-        if (config.nextItemLoss() == NextItemLossType.SOFTMAX_CE) {
-            withGradient(products, "next-item logits", 1, batch, d, items, 1);
+        switch (config.nextItemLoss()) {
+            case SOFTMAX_CE -> withGradient(products, "next-item logits", 1, batch, d, items, 1);
+            case SAMPLED_SOFTMAX -> {
+                if (items <= config.sampledNegatives()) {
+                    withGradient(products, "next-item logits", 1, batch, d, items, 1);
+                } else {
+                    withGradient(products, "next-item sampled logits", 1, batch, d, config.sampledNegatives(), 1);
+                    // The positive logits are row-wise dot products: counted as a batch of (1, d)·(d, 1).
+                    withGradient(products, "next-item positive logits", batch, 1, d, 1, 1);
+                }
+            }
+            case BCE_ONE_NEGATIVE -> { }
         }
         products.add(new Product("nearest centre per view position", 1, 2L * batch * t, d, k, 1));
         products.add(new Product("nearest centre per sequence", 1, batch, d, k, 1));

@@ -46,7 +46,8 @@ class StepFlopsTest {
     @Test
     void theStepsProductShapesAddUpToItsAnalyticCount() {
         for (ElcRecConfig config : new ElcRecConfig[] {BEAUTY, BEAUTY.toBuilder().fusion(Fusion.CONCAT).layers(2)
-                .nextItemLoss(NextItemLossType.BCE_ONE_NEGATIVE).build()}) {
+                .nextItemLoss(NextItemLossType.BCE_ONE_NEGATIVE).build(),
+                BEAUTY.toBuilder().nextItemLoss(NextItemLossType.SAMPLED_SOFTMAX).sampledNegatives(1_000).build()}) {
             double products = StepGemms.fullStep(config, 256).stream()
                     .mapToDouble(p -> p.perStep() * p.flops()).sum();
             double bceDots = config.nextItemLoss() == NextItemLossType.BCE_ONE_NEGATIVE ? 3 * 2.0 * 2 * 64 * 256 : 0;
