@@ -403,32 +403,55 @@ public final class ElcRecModel implements AutoCloseable {
     /** The complete state, enough to continue training bit-exactly in a fresh instance. */
     public synchronized ModelSnapshot snapshot() {
         ensureOpen();
-        try {
-            // Sized exactly and filled from the engine's memory directly: this runs on the streaming job's
-            // operator thread at every checkpoint (ExactBytes).
-            int size = 4 + 4;
-            for (int i = 0; i < parameterArrays.size(); i++) {
-                size += ExactBytes.utfSize(parameterNames.get(i)) + TensorCodec.encodedSize(parameterArrays.get(i));
-            }
-            ExactBytes parameterBytes = new ExactBytes(size);
-            try (DataOutputStream out = new DataOutputStream(parameterBytes)) {
-                out.writeInt(PARAMETER_FORMAT);
-                out.writeInt(parameterArrays.size());
-                for (int i = 0; i < parameterArrays.size(); i++) {
-                    out.writeUTF(parameterNames.get(i));
-                    TensorCodec.write(out, parameterBytes, parameterArrays.get(i));
-                }
-            }
-            ByteArrayOutputStream randomBytes = new ByteArrayOutputStream();
-            try (DataOutputStream out = new DataOutputStream(randomBytes)) {
-                out.writeInt(RANDOM_STATE_FORMAT);
-                out.writeLong(randomDraws);
-            }
-            return new ModelSnapshot(config, version, optimizer.stepCount(), centresInitialised,
-                    parameterBytes.bytes(), optimizer.encodeState(), randomBytes.toByteArray(), new byte[0]);
+        ExactBytes parameterBytes = new ExactBytes(parametersSize());
+        try (DataOutputStream out = new DataOutputStream(parameterBytes)) {
+            writeParameters(out, parameterBytes);
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
+        return new ModelSnapshot(config, version, optimizer.stepCount(), centresInitialised,
+                parameterBytes.bytes(), optimizer.encodeState(), randomState(), new byte[0]);
+    }
+
+    /**
+     * {@code snapshot().withItemIndex(itemIndex).toBytes()} and its checksum, encoded into one exactly sized array
+     * that is filled straight from the engine's memory: a streaming job does this on its operator thread at every
+     * checkpoint, where the separate parameter and optimiser arrays (and the copy that joins them) cost time and,
+     * being large, old-generation garbage collections.
+     */
+    public synchronized ModelSnapshot.Encoded encodedSnapshot(byte[] itemIndex) {
+        ensureOpen();
+        return ModelSnapshot.encode(config, version, optimizer.stepCount(), centresInitialised,
+                parametersSize(), this::writeParameters, optimizer.encodedStateSize(), optimizer::writeState,
+                randomState(), itemIndex);
+    }
+
+    private int parametersSize() {
+        int size = 4 + 4;
+        for (int i = 0; i < parameterArrays.size(); i++) {
+            size += ExactBytes.utfSize(parameterNames.get(i)) + TensorCodec.encodedSize(parameterArrays.get(i));
+        }
+        return size;
+    }
+
+    private void writeParameters(DataOutputStream out, ExactBytes sink) throws IOException {
+        out.writeInt(PARAMETER_FORMAT);
+        out.writeInt(parameterArrays.size());
+        for (int i = 0; i < parameterArrays.size(); i++) {
+            out.writeUTF(parameterNames.get(i));
+            TensorCodec.write(out, sink, parameterArrays.get(i));
+        }
+    }
+
+    private byte[] randomState() {
+        ByteArrayOutputStream randomBytes = new ByteArrayOutputStream(12);
+        try (DataOutputStream out = new DataOutputStream(randomBytes)) {
+            out.writeInt(RANDOM_STATE_FORMAT);
+            out.writeLong(randomDraws);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        return randomBytes.toByteArray();
     }
 
     @Override

@@ -55,23 +55,63 @@ public record ModelSnapshot(
     }
 
     public byte[] toBytes() {
+        return encode(config, version, stepCount, centresInitialised, parameters.length,
+                (out, sink) -> out.write(parameters), optimizerState.length, (out, sink) -> out.write(optimizerState),
+                rngState, itemIndex).bytes();
+    }
+
+    /**
+     * An encoded snapshot ({@link #toBytes()}) with its identity.
+     *
+     * @param bytes the encoding
+     * @param version the model version
+     * @param checksum {@link #checksum()} of the encoded snapshot
+     */
+    public record Encoded(byte[] bytes, long version, long checksum) {}
+
+    /** Writes one block's content to {@code out}, which writes to {@code sink}. */
+    @FunctionalInterface
+    public interface BlockWriter {
+        void write(DataOutputStream out, ExactBytes sink) throws IOException;
+    }
+
+    /**
+     * The {@link #toBytes()} encoding of a snapshot whose parameter and optimiser blocks are written in place by
+     * their owners (no intermediate arrays), and its {@link #checksum()} over those two blocks.
+     *
+     * @param parametersSize bytes {@code parameters} writes; the optimiser's likewise
+     */
+    public static Encoded encode(ElcRecConfig config, long version, long stepCount, boolean centresInitialised,
+            int parametersSize, BlockWriter parameters, int optimizerStateSize, BlockWriter optimizerState,
+            byte[] rngState, byte[] itemIndex) {
         try {
             byte[] encodedConfig = serialise(config);
-            // Exactly sized: the model's ~10 MB are copied once, not through a growing buffer (checkpoints).
-            ExactBytes bytes = new ExactBytes(4 + 8 + 8 + 1 + 5 * 4 + encodedConfig.length + parameters.length
-                    + optimizerState.length + rngState.length + itemIndex.length);
+            int parametersAt = 4 + 4 + encodedConfig.length + 8 + 8 + 1 + 4;
+            int optimizerAt = parametersAt + parametersSize + 4;
+            // Exactly sized: the model's ~10 MB are copied once, from the engine into this array.
+            ExactBytes bytes = new ExactBytes(optimizerAt + optimizerStateSize + 4 + rngState.length + 4
+                    + itemIndex.length);
             try (DataOutputStream out = new DataOutputStream(bytes)) {
                 out.writeInt(FORMAT_VERSION);
                 writeBlock(out, encodedConfig);
                 out.writeLong(version);
                 out.writeLong(stepCount);
                 out.writeBoolean(centresInitialised);
-                writeBlock(out, parameters);
-                writeBlock(out, optimizerState);
+                out.writeInt(parametersSize);
+                parameters.write(out, bytes);
+                out.writeInt(optimizerStateSize);
+                optimizerState.write(out, bytes);
                 writeBlock(out, rngState);
                 writeBlock(out, itemIndex);
             }
-            return bytes.bytes();
+            if (bytes.size() != optimizerAt + optimizerStateSize + 4 + rngState.length + 4 + itemIndex.length) {
+                throw new IllegalStateException("a snapshot block wrote another size than it announced");
+            }
+            byte[] encoded = bytes.bytes();
+            CRC32C crc = new CRC32C();
+            crc.update(encoded, parametersAt, parametersSize);
+            crc.update(encoded, optimizerAt, optimizerStateSize);
+            return new Encoded(encoded, version, crc.getValue());
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }

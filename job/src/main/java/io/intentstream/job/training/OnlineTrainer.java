@@ -355,8 +355,10 @@ public final class OnlineTrainer implements AutoCloseable {
         if (encoded != null && encodedAtChange == changes) {
             return new EncodedSnapshot(encoded.bytes(), encoded.checksum(), encoded.version(), true);
         }
-        ModelSnapshot snapshot = model.snapshot().withItemIndex(index.toBytes());
-        encoded = new EncodedSnapshot(snapshot.toBytes(), snapshot.checksum(), snapshot.version(), false);
+        // One array, filled from the engine directly: a checkpoint runs this on the operator thread, and the
+        // separate parameter and optimiser arrays of model.snapshot() cost old-generation collections there.
+        ModelSnapshot.Encoded snapshot = model.encodedSnapshot(index.toBytes());
+        encoded = new EncodedSnapshot(snapshot.bytes(), snapshot.checksum(), snapshot.version(), false);
         encodedAtChange = changes;
         return encoded;
     }

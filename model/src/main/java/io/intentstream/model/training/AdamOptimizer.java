@@ -106,26 +106,37 @@ public final class AdamOptimizer implements AutoCloseable {
 
     /** Step count, then per parameter its name and both moments' raw bytes. */
     public byte[] encodeState() {
-        try {
-            int size = 4 + 8 + 4;
-            for (int i = 0; i < parameters.size(); i++) {
-                size += ExactBytes.utfSize(names.get(i)) + TensorCodec.encodedSize(firstMoments.get(i))
-                        + TensorCodec.encodedSize(secondMoments.get(i));
-            }
-            ExactBytes bytes = new ExactBytes(size);
-            try (DataOutputStream out = new DataOutputStream(bytes)) {
-                out.writeInt(STATE_FORMAT);
-                out.writeLong(stepCount);
-                out.writeInt(parameters.size());
-                for (int i = 0; i < parameters.size(); i++) {
-                    out.writeUTF(names.get(i));
-                    TensorCodec.write(out, bytes, firstMoments.get(i));
-                    TensorCodec.write(out, bytes, secondMoments.get(i));
-                }
-            }
-            return bytes.bytes();
+        ExactBytes bytes = new ExactBytes(encodedStateSize());
+        try (DataOutputStream out = new DataOutputStream(bytes)) {
+            writeState(out, bytes);
         } catch (IOException e) {
             throw new UncheckedIOException(e);
+        }
+        return bytes.bytes();
+    }
+
+    /** Bytes {@link #encodeState()} returns. */
+    public int encodedStateSize() {
+        int size = 4 + 8 + 4;
+        for (int i = 0; i < parameters.size(); i++) {
+            size += ExactBytes.utfSize(names.get(i)) + TensorCodec.encodedSize(firstMoments.get(i))
+                    + TensorCodec.encodedSize(secondMoments.get(i));
+        }
+        return size;
+    }
+
+    /**
+     * Writes what {@link #encodeState()} returns to {@code out}, which writes to {@code sink}: for encoders that
+     * place the state inside a larger array without a copy of their own.
+     */
+    public void writeState(DataOutputStream out, ExactBytes sink) throws IOException {
+        out.writeInt(STATE_FORMAT);
+        out.writeLong(stepCount);
+        out.writeInt(parameters.size());
+        for (int i = 0; i < parameters.size(); i++) {
+            out.writeUTF(names.get(i));
+            TensorCodec.write(out, sink, firstMoments.get(i));
+            TensorCodec.write(out, sink, secondMoments.get(i));
         }
     }
 
