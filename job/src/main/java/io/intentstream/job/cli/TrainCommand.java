@@ -140,6 +140,10 @@ public final class TrainCommand implements Callable<Integer> {
     @Option(names = "--no-progress", description = "Do not draw the per-epoch progress bar on stderr.")
     boolean noProgress;
 
+    @Option(names = "--no-test", description = "End without reading the test split (screens and tuning, which must "
+            + "choose on validation alone); the finished run's --resume without it reads the test split once.")
+    boolean noTest;
+
     @Option(names = "--export", paramLabel = "DIR|URI",
             description = "Also leave the best model there as a versioned snapshot (model.bin + manifest.json with "
                     + "the test metrics), the format `replay --init-model` and the job's model.init-path read: a "
@@ -176,6 +180,9 @@ public final class TrainCommand implements Callable<Integer> {
 
         PrintWriter log = spec.commandLine().getOut();
         OfflineTrainer trainer = new OfflineTrainer(settings, config, dataset, log, System.err);
+        if (noTest) {
+            trainer.withoutTest();
+        }
         TrainingReport report;
         try {
             report = resume ? trainer.resume() : trainer.run();

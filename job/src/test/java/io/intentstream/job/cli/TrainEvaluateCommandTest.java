@@ -253,10 +253,12 @@ class TrainEvaluateCommandTest {
         Run sampled = run(new TrainCommand(), "--data", data.toString(), "--preset", "beauty", "--epochs", "1",
                 "--out", sampledOut.toString(), "--batch-size", "32", "--clusters", "4", "--max-length", "8",
                 "--hidden-size", "16", "--device", "cpu", "--no-progress", "--loss", "sampled",
-                "--sampled-negatives", "5");
+                "--sampled-negatives", "5", "--no-test");
         assertThat(sampled.exitCode()).as(sampled.err()).isZero();
-        JsonNode sampledConfig = new ObjectMapper().readTree(sampledOut.resolve("results.json").toFile())
-                .get("config");
+        assertThat(sampled.out()).contains("test split not read");
+        JsonNode sampledResults = new ObjectMapper().readTree(sampledOut.resolve("results.json").toFile());
+        assertThat(sampledResults.get("test").isNull()).as("--no-test").isTrue();
+        JsonNode sampledConfig = sampledResults.get("config");
         assertThat(sampledConfig.get("next_item_loss").asText()).isEqualTo("SAMPLED_SOFTMAX");
         assertThat(sampledConfig.get("sampled_negatives").asInt()).isEqualTo(5);
 

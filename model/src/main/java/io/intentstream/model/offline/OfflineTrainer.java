@@ -62,6 +62,7 @@ public final class OfflineTrainer {
     private long startNanos;
     /** Wall time of the epochs before a resume. */
     private double earlierSeconds;
+    private boolean readsTest = true;
 
     /**
      * @param config the model configuration; normally {@code settings.modelConfig(data.itemCount())}, smaller in tests
@@ -80,6 +81,15 @@ public final class OfflineTrainer {
         this.log = log;
         this.progressOut = progressOut;
         this.earlyStopping = new EarlyStopping(settings.patience());
+    }
+
+    /**
+     * Ends the run without reading the test split, for screens and tuning, where settings must be chosen on
+     * validation alone. Resuming the finished run later without this reads the test split once.
+     */
+    public OfflineTrainer withoutTest() {
+        readsTest = false;
+        return this;
     }
 
     public Path resultsFile() {
@@ -221,6 +231,12 @@ public final class OfflineTrainer {
             }
         }
 
+        if (!readsTest) {
+            log.printf(Locale.ROOT, "best epoch %d; test split not read (resume the run to read it once)%n",
+                    earlyStopping.bestEpoch());
+            log.flush();
+            return writeProgress(status, null);
+        }
         ProtocolMetrics test = testBest(data.testSplit(maxLength));
         log.printf(Locale.ROOT, "best epoch %d; test reference_protocol %s; strict_protocol %s%n",
                 earlyStopping.bestEpoch(), describe(test.reference()), describe(test.strict()));

@@ -247,6 +247,25 @@ class OfflineTrainerTest {
     }
 
     @Test
+    void aScreenWithoutTestLeavesTheTestSplitUnreadUntilTheFinishedRunIsResumed() throws IOException {
+        Path screen = dir.resolve("screen");
+        StringWriter out = new StringWriter();
+        TrainingReport screened = new OfflineTrainer(settings(1, screen), config, data, new PrintWriter(out),
+                System.err).withoutTest().run();
+
+        assertThat(screened.test()).isNull();
+        assertThat(OfflineJson.mapper().readTree(screen.resolve("results.json").toFile()).get("test").isNull())
+                .isTrue();
+        assertThat(out.toString()).contains("test split not read").doesNotContain("test reference_protocol");
+
+        TrainingReport tested = new OfflineTrainer(settings(1, screen), config, data,
+                new PrintWriter(new StringWriter()), System.err).resume();
+        assertThat(tested.epochsRun()).as("no further training").isEqualTo(1);
+        assertThat(tested.test()).isNotNull();
+        assertThat(tested.test().reference().users()).isEqualTo(data.userCount());
+    }
+
+    @Test
     void refusesToOverwriteARunOrToResumeItWithOtherSettings() throws IOException {
         assertThatThrownBy(() -> new OfflineTrainer(settings(3, dir.resolve("run")), config, data,
                 new PrintWriter(new StringWriter()), System.err).run())
