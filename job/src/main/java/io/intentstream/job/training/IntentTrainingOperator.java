@@ -106,6 +106,7 @@ public final class IntentTrainingOperator extends AbstractStreamOperator<IntentA
 
     private TrainingMetrics.Settings metricsSettings = TrainingMetrics.Settings.DEFAULTS;
     private EventSample trainingSample = EventSample.training(1.0);
+    private boolean answerBeforeStep;
     /** False in a train-only run: no scoring pass, no prequential ranking, nothing emitted. */
     private boolean answersEvents = true;
     private transient TrainingMetrics trainingMetrics;
@@ -198,6 +199,16 @@ public final class IntentTrainingOperator extends AbstractStreamOperator<IntentA
      */
     public IntentTrainingOperator trainOnly() {
         this.answersEvents = false;
+        return this;
+    }
+
+    /**
+     * With {@code true}, every batch is answered (scored and emitted) with the model as it is before the batch's
+     * step, and then trained on ({@link OnlineTrainer#answerThenTrain}): the step leaves the events' latency path,
+     * and their answers come from a model one step older. {@code false} (the default) trains first.
+     */
+    public IntentTrainingOperator withAnswerBeforeStep(boolean answerFirst) {
+        this.answerBeforeStep = answerFirst;
         return this;
     }
 
@@ -407,6 +418,7 @@ public final class IntentTrainingOperator extends AbstractStreamOperator<IntentA
 
         OnlineTrainer.BatchOutcome outcome;
         PrequentialEvaluator.Result tested = PrequentialEvaluator.Result.NONE;
+        long[] emitNanos = {0};
         long processStart;
         if (answersEvents) {
             Instant emitTime = Instant.ofEpochMilli(getProcessingTimeService().getCurrentProcessingTime());
@@ -415,7 +427,15 @@ public final class IntentTrainingOperator extends AbstractStreamOperator<IntentA
             prequentialHits.add((long) tested.hits());
             prequentialNdcgSum.add(tested.ndcgSum());
             processStart = System.nanoTime();
-            outcome = trainer.process(batch, topN, emitTime, trainingSample);
+            if (answerBeforeStep) {
+                outcome = trainer.answerThenTrain(batch, topN, emitTime, trainingSample, answers -> {
+                    long start = System.nanoTime();
+                    emit(batch, answers.intents(), answers.recommendations());
+                    emitNanos[0] = System.nanoTime() - start;
+                });
+            } else {
+                outcome = trainer.process(batch, topN, emitTime, trainingSample);
+            }
             scoredOnlyEvents.add((long) (batch.size() - outcome.trainingSamples()));
         } else {
             processStart = System.nanoTime();
@@ -436,11 +456,10 @@ public final class IntentTrainingOperator extends AbstractStreamOperator<IntentA
             }
             lossAccumulator.add((double) lastLoss.total());
         }
-        long emitStart = System.nanoTime();
-        for (int i = 0; i < outcome.intents().size(); i++) { // all of the batch's events, or none (train-only)
-            long timestamp = batch.get(i).eventTime;
-            output.collect(new StreamRecord<>(outcome.intents().get(i), timestamp));
-            output.collect(RECOMMENDATIONS, new StreamRecord<>(outcome.recommendations().get(i), timestamp));
+        if (!(answersEvents && answerBeforeStep)) {
+            long emitStart = System.nanoTime();
+            emit(batch, outcome.intents(), outcome.recommendations()); // all of the batch's events, or none
+            emitNanos[0] = System.nanoTime() - emitStart;
         }
         if (timing.shouldCommit()) {
             timing.events = batch.size();
@@ -449,8 +468,8 @@ public final class IntentTrainingOperator extends AbstractStreamOperator<IntentA
             timing.waitNanos = flushStart - bufferStartNanos;
             timing.prequentialNanos = processStart - flushStart;
             timing.stepNanos = outcome.trainNanos();
-            timing.scoringNanos = processNanos - outcome.trainNanos();
-            timing.emitNanos = System.nanoTime() - emitStart;
+            timing.scoringNanos = processNanos - outcome.trainNanos() - (answerBeforeStep ? emitNanos[0] : 0);
+            timing.emitNanos = emitNanos[0];
             timing.commit();
         }
         if (heldWatermark != null) {
@@ -460,6 +479,14 @@ public final class IntentTrainingOperator extends AbstractStreamOperator<IntentA
         }
         modelExchange.afterBatch(() -> trainer.encodedSnapshot().bytes(), exportMetrics(),
                 getProcessingTimeService().getCurrentProcessingTime());
+    }
+
+    private void emit(List<SequenceEvent> batch, List<IntentAssignment> intents, List<Recommendation> recommendations) {
+        for (int i = 0; i < intents.size(); i++) {
+            long timestamp = batch.get(i).eventTime;
+            output.collect(new StreamRecord<>(intents.get(i), timestamp));
+            output.collect(RECOMMENDATIONS, new StreamRecord<>(recommendations.get(i), timestamp));
+        }
     }
 
     /** What an exported snapshot's manifest records about the run so far. */

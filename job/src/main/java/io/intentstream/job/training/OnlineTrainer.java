@@ -141,7 +141,7 @@ public final class OnlineTrainer implements AutoCloseable {
      * event of the batch.
      */
     public BatchOutcome process(List<SequenceEvent> events, int topN, Instant emitTime, EventSample training) {
-        return process(events, topN, emitTime, training, true);
+        return process(events, topN, emitTime, training, true, null);
     }
 
     /**
@@ -150,11 +150,26 @@ public final class OnlineTrainer implements AutoCloseable {
      * no intents and no recommendations. For batches whose outputs nobody reads (the non-final epochs of a replay).
      */
     public BatchOutcome train(List<SequenceEvent> events, EventSample training) {
-        return process(events, 1, null, training, false);
+        return process(events, 1, null, training, false, null);
+    }
+
+    /** A batch's answers, one intent and one recommendation per event, in the batch's order. */
+    public record Answers(List<IntentAssignment> intents, List<Recommendation> recommendations) {}
+
+    /**
+     * Answers every event first, with the model as it is before this batch's step (the same model the
+     * prequential evaluation tests), hands the answers to {@code beforeStep}, and then trains on the batch: the
+     * step is off the answers' latency path. The model ends exactly as after
+     * {@link #process(List, int, Instant, EventSample)}; the answers differ from that method's by one step
+     * (their model version is one lower when the batch trains).
+     */
+    public BatchOutcome answerThenTrain(List<SequenceEvent> events, int topN, Instant emitTime, EventSample training,
+            java.util.function.Consumer<Answers> beforeStep) {
+        return process(events, topN, emitTime, training, true, java.util.Objects.requireNonNull(beforeStep));
     }
 
     private BatchOutcome process(List<SequenceEvent> events, int topN, Instant emitTime, EventSample training,
-            boolean score) {
+            boolean score, java.util.function.Consumer<Answers> answerBeforeStep) {
         if (events.isEmpty()) {
             throw new IllegalArgumentException("a batch needs at least one event");
         }
@@ -203,6 +218,11 @@ public final class OnlineTrainer implements AutoCloseable {
                 trainedEventIds.add(events.get(i).eventId);
             }
         }
+        Answers answers = null;
+        if (answerBeforeStep != null) {
+            answers = answer(events, windows, currentFingerprints, topN, emitTime);
+            answerBeforeStep.accept(answers);
+        }
         if (!trainable.isEmpty()) {
             int[][] inputs = new int[trainable.size()][];
             int[][] targets = new int[trainable.size()][maxLength];
@@ -219,6 +239,17 @@ public final class OnlineTrainer implements AutoCloseable {
         if (!score) {
             return new BatchOutcome(List.of(), List.of(), step, trainNanos, trainable.size(), trainedEventIds);
         }
+        if (answers == null) {
+            answers = answer(events, windows, currentFingerprints, topN, emitTime);
+        }
+        return new BatchOutcome(answers.intents(), answers.recommendations(), step, trainNanos, trainable.size(),
+                trainedEventIds);
+    }
+
+    /** One scoring pass of the model as it is now over the batch's windows, as output records. */
+    private Answers answer(List<SequenceEvent> events, int[][] windows, long[] currentFingerprints, int topN,
+            Instant emitTime) {
+        int n = events.size();
         int liveRows = index.liveRows();
         // A frozen model with an empty index (fraction 0 without an initial model) still assigns intents; it
         // ranks one row, which recommendedItems drops as not live, so its recommendations are empty.
@@ -249,7 +280,7 @@ public final class OnlineTrainer implements AutoCloseable {
                             liveRows, topN))
                     .build());
         }
-        return new BatchOutcome(intents, recommendations, step, trainNanos, trainable.size(), trainedEventIds);
+        return new Answers(intents, recommendations);
     }
 
     /**
