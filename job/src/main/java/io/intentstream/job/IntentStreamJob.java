@@ -151,7 +151,8 @@ public final class IntentStreamJob {
                 options.get(IntentStreamOptions.CENTRE_WARM_UP))
                 .withModelExchange(ModelExchange.from(options))
                 .withMetrics(TrainingMetrics.Settings.from(options))
-                .withTrainingFraction(options.get(IntentStreamOptions.TRAINING_FRACTION));
+                .withTrainingFraction(options.get(IntentStreamOptions.TRAINING_FRACTION))
+                .withAnswerBeforeStep(options.get(IntentStreamOptions.ANSWER_BEFORE_STEP));
         if (trainOnly) {
             training.trainOnly();
         }

@@ -151,6 +151,14 @@ public final class IntentStreamOptions {
                     + "step then has about this share of training.batch-size samples. 0 only scores: the model and "
                     + "its item index never change (pair it with model.init-path to serve a trained snapshot).");
 
+    public static final ConfigOption<Boolean> ANSWER_BEFORE_STEP = ConfigOptions.key("training.answer-before-step")
+            .booleanType()
+            .defaultValue(false)
+            .withDescription("Answer each batch (intents and recommendations, emitted at once) with the model as it "
+                    + "is before the batch's training step, then train on it: the step leaves the interactions' "
+                    + "latency path, and answers come from a model one step older (predict, then learn). false "
+                    + "trains first and answers with the model that has just learnt from the batch.");
+
     public static final ConfigOption<Integer> CENTRE_WARM_UP = ConfigOptions.key("training.centre-warm-up")
             .intType()
             .defaultValue(1024)
