@@ -17,6 +17,8 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
 import java.util.concurrent.Callable;
@@ -60,8 +62,9 @@ public final class ReportCommand implements Callable<Integer> {
     @Option(names = "--demo", paramLabel = "FILE", description = "Summary JSON of a demo run (--summary).")
     Path demo;
 
-    @Option(names = "--bench", paramLabel = "FILE", description = "JSON written by bench --out.")
-    Path bench;
+    @Option(names = "--bench", paramLabel = "FILE", description = "JSON written by bench --out (the harness, a "
+            + "--training-fractions/--batch-sizes or a --max-waits curve); repeat it for several.")
+    List<Path> bench = new ArrayList<>();
 
     @Option(names = "--intents-from", paramLabel = "HOST:PORT",
             description = "Kafka bootstrap servers to read a sample of the intents topic from.")
@@ -92,7 +95,7 @@ public final class ReportCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        require(train != null || replay != null || demo != null || bench != null || intentsFrom != null
+        require(train != null || replay != null || demo != null || !bench.isEmpty() || intentsFrom != null
                 || model != null, "give at least one of --train, --replay, --demo, --bench, --intents-from, --model");
         require((model == null) == (data == null), "--model and --data go together");
         require(sample >= 1, "--sample must be at least 1, got " + sample);
@@ -101,8 +104,8 @@ public final class ReportCommand implements Callable<Integer> {
         if (train != null) {
             page.training(readJson(train, "--train"));
         }
-        if (bench != null) {
-            page.benchmark(readJson(bench, "--bench"));
+        for (Path file : bench) {
+            page.benchmark(readJson(file, "--bench"));
         }
         JsonNode demoSummary = demo == null ? null : readJson(demo, "--demo");
         if (intentsFrom != null) {

@@ -88,11 +88,15 @@ public final class ReportPage {
     }
 
     /**
-     * The benchmark JSON: rates side by side, the ratios and goals, and latency against input rate; or, for the
-     * JSON of a trade-off curve ({@code bench --training-fractions} or {@code --batch-sizes}), events/s and the
-     * prequential metrics against the setting it varied.
+     * The benchmark JSON: rates side by side, the ratios and goals, latency against input rate and the full step's
+     * products at their shapes; or, for the JSON of a trade-off curve ({@code bench --training-fractions} or
+     * {@code --batch-sizes}), events/s and the prequential metrics against the setting it varied; or, for
+     * {@code bench --max-waits}, latency against the max wait. Call once per JSON.
      */
     public ReportPage benchmark(JsonNode bench) {
+        if (MAX_WAIT_KNOB.equals(bench.path("knob").asText()) && bench.path("points").isArray()) {
+            return maxWaitCurve(bench);
+        }
         if (bench.path("knob").isTextual() && bench.path("points").isArray()) {
             return tradeOff(bench);
         }
@@ -128,6 +132,64 @@ public final class ReportPage {
             lines("bench-latency", "Event-to-intent latency against input rate", "input events/s", "ms", rates,
                     latency);
         }
+        stepProducts(bench);
+        return this;
+    }
+
+    /** The knob of a {@code bench --max-waits} curve. */
+    private static final String MAX_WAIT_KNOB = "training.max-wait";
+
+    /**
+     * The full step's matrix products timed alone at their shapes ({@code step_products} of the harness JSON), as
+     * GFLOP/s per product next to the square peak.
+     */
+    private void stepProducts(JsonNode bench) {
+        JsonNode products = bench.path("step_products");
+        if (!products.isArray() || products.isEmpty()) {
+            return;
+        }
+        List<String> names = new ArrayList<>(List.of("square peak " + bench.path("matmul").path("size").asInt()));
+        List<Double> gflops = new ArrayList<>(List.of(bench.path("matmul_gflops").asDouble()));
+        for (JsonNode p : products) {
+            names.add(String.format(Locale.ROOT, "%s %s(%d×%d)·(%d×%d)", p.path("name").asText(),
+                    p.path("batch").asLong() > 1 ? p.path("batch").asLong() + "× " : "", p.path("m").asLong(),
+                    p.path("k").asLong(), p.path("k").asLong(), p.path("n").asLong()));
+            gflops.add(p.path("gflops").asDouble());
+        }
+        sections.add(String.format(Locale.ROOT, "<p>The full step's matrix products alone at their own shapes: "
+                        + "%.1f GFLOP/s over %.0f ms per step (%.2f of the square peak); the whole step reaches "
+                        + "%.2f of that.</p>", bench.path("step_products_gflops").asDouble(),
+                bench.path("step_products_ms").asDouble(), bench.path("ratios").path("step_products_vs_peak")
+                        .asDouble(), bench.path("ratios").path("full_step_vs_step_products").asDouble()));
+        bars("bench-products", "GFLOP/s of the full step's products at their shapes", "GFLOP/s", names, gflops);
+    }
+
+    /** {@code bench --max-waits}: p50 and p99 latency against the max wait, per load. */
+    private ReportPage maxWaitCurve(JsonNode curve) {
+        List<Double> waits = new ArrayList<>();
+        Map<String, List<Double>> latency = new java.util.LinkedHashMap<>();
+        StringBuilder rows = new StringBuilder("<table><tr><th>max wait (ms)</th><th>sustained events/s</th>"
+                + "<th>load</th><th>input events/s</th><th>p50 ms</th><th>p99 ms</th></tr>");
+        for (JsonNode point : curve.path("points")) {
+            waits.add(point.path("max_wait_ms").asDouble());
+            for (JsonNode load : point.path("loads")) {
+                String at = String.format(Locale.ROOT, " at %.0f%%", 100 * load.path("load_fraction").asDouble());
+                latency.computeIfAbsent("p50" + at, k -> new ArrayList<>()).add(load.path("p50").asDouble());
+                latency.computeIfAbsent("p99" + at, k -> new ArrayList<>()).add(load.path("p99").asDouble());
+                rows.append(String.format(Locale.ROOT, "<tr><td>%d</td><td>%.1f</td><td>%.0f%%</td><td>%.1f</td>"
+                                + "<td>%.0f</td><td>%.0f</td></tr>", point.path("max_wait_ms").asLong(),
+                        point.path("sustained_events_per_second").asDouble(),
+                        100 * load.path("load_fraction").asDouble(), load.path("input_events_per_second").asDouble(),
+                        load.path("p50").asDouble(), load.path("p99").asDouble()));
+            }
+        }
+        rows.append("</table>");
+        sections.add(String.format(Locale.ROOT, "<h2>Latency against %s</h2><p>One end-to-end run per value, "
+                        + "batch size %d, loads as fractions of %.1f events/s (the first run's sustained rate).</p>",
+                MAX_WAIT_KNOB, curve.path("batch_size").asInt(),
+                curve.path("reference_events_per_second").asDouble()) + rows);
+        lines("max-wait-latency", "Event-to-intent latency against " + MAX_WAIT_KNOB, "max wait (ms)", "ms", waits,
+                latency);
         return this;
     }
 

@@ -48,7 +48,9 @@ import picocli.CommandLine;
 class ReportCommandBrowserITCase {
 
     private static final List<String> CHARTS = List.of("train-loss", "train-validation", "bench-gflops",
-            "bench-throughput", "bench-latency", "cluster-sizes", "cluster-occupancy", "embedding-projection");
+            "bench-throughput", "bench-latency", "bench-products", "tradeoff-training-fraction-rate",
+            "tradeoff-training-fraction-quality", "max-wait-latency", "cluster-sizes", "cluster-occupancy",
+            "embedding-projection");
     private static final int USERS_EMBEDDED = 60;
 
     @Test
@@ -60,6 +62,8 @@ class ReportCommandBrowserITCase {
 
         Path train = write(dir.resolve("results.json"), TRAIN_RESULTS);
         Path bench = write(dir.resolve("bench.json"), BENCH);
+        Path fractions = write(dir.resolve("fractions.json"), FRACTION_CURVE);
+        Path maxWaits = write(dir.resolve("max-waits.json"), MAX_WAIT_CURVE);
         Path demo = write(dir.resolve("demo.json"), DEMO);
         Path data = benchmarkFile(dir.resolve("data.txt"));
         Path model = dir.resolve("model.bin");
@@ -77,7 +81,7 @@ class ReportCommandBrowserITCase {
             cli.setErr(new PrintWriter(err));
             cli.setOut(new PrintWriter(new StringWriter()));
             int code = cli.execute("report", "--out", html.toString(), "--train", train.toString(), "--bench",
-                    bench.toString(), "--demo", demo.toString(), "--intents-from", broker.bootstrapServers(),
+                    bench.toString(), "--bench", fractions.toString(), "--bench", maxWaits.toString(), "--demo", demo.toString(), "--intents-from", broker.bootstrapServers(),
                     "--model", model.toString(), "--data", data.toString(), "--users",
                     Integer.toString(USERS_EMBEDDED));
             assertThat(code).as(err.toString()).isZero();
@@ -233,9 +237,39 @@ class ReportCommandBrowserITCase {
               {"load_fraction":0.5,"input_events_per_second":205,"p50":180,"p90":260,"p99":340},
               {"load_fraction":0.9,"input_events_per_second":369,"p50":420,"p90":700,"p99":990}]},
              "latency_ms":{"p50":180,"p99":340},
-             "ratios":{"full_step_vs_peak":0.45,"e2e_vs_step":0.59},
+             "matmul":{"size":2048},
+             "step_products":[
+              {"name":"query/key/value (B)","batch":1,"m":12800,"k":64,"n":192,"per_step":1,"gflops":40.1},
+              {"name":"attention scores (B)","batch":512,"m":50,"k":32,"n":50,"per_step":1,"gflops":8.3},
+              {"name":"sequence contrast","batch":1,"m":512,"k":3200,"n":512,"per_step":1,"gflops":95.0}],
+             "step_products_gflops":61.0,"step_products_ms":180.0,
+             "ratios":{"full_step_vs_peak":0.45,"e2e_vs_step":0.59,"step_products_vs_peak":0.51,
+               "full_step_vs_step_products":0.89},
              "goals":{"full_step_vs_peak_met":true,"e2e_vs_step_met":false,"p99_met":true},
              "machine":{"processors":2}}
+            """;
+
+    private static final String FRACTION_CURVE = """
+            {"knob":"training.fraction","events":20000,"data":"Beauty.txt","points":[
+              {"training.fraction":0,"events_per_second":1244,"prequential_ndcg10":0.0003,"prequential_hr10":0.0007,
+               "trained_events":0,"load_average_after":[9.5]},
+              {"training.fraction":0.5,"events_per_second":537,"prequential_ndcg10":0.0008,"prequential_hr10":0.0016,
+               "trained_events":9309,"load_average_after":[11.7]},
+              {"training.fraction":1,"events_per_second":257,"prequential_ndcg10":0.0011,"prequential_hr10":0.0022,
+               "trained_events":18352,"load_average_after":[13.5]}]}
+            """;
+
+    private static final String MAX_WAIT_CURVE = """
+            {"knob":"training.max-wait","batch_size":256,"reference_events_per_second":580,"points":[
+              {"max_wait_ms":20,"sustained_events_per_second":580,"loads":[
+                {"load_fraction":0.5,"input_events_per_second":290,"p50":300,"p99":700},
+                {"load_fraction":0.9,"input_events_per_second":522,"p50":2500,"p99":4000}]},
+              {"max_wait_ms":50,"sustained_events_per_second":575,"loads":[
+                {"load_fraction":0.5,"input_events_per_second":290,"p50":350,"p99":650},
+                {"load_fraction":0.9,"input_events_per_second":522,"p50":900,"p99":1300}]},
+              {"max_wait_ms":200,"sustained_events_per_second":578,"loads":[
+                {"load_fraction":0.5,"input_events_per_second":290,"p50":1268,"p99":1955},
+                {"load_fraction":0.9,"input_events_per_second":522,"p50":10046,"p99":15137}]}]}
             """;
 
     private static final String DEMO = """
