@@ -234,9 +234,7 @@ public final class IntentTrainingOperator extends AbstractStreamOperator<IntentA
         flushDeadline = Long.MAX_VALUE;
         byte[] snapshot = null;
         if (context.isRestored()) {
-            for (byte[] stored : modelState.get()) {
-                snapshot = stored;
-            }
+            snapshot = StateChunks.join(modelState.get());
             for (SequenceEvent event : bufferState.get()) {
                 buffer.add(event);
             }
@@ -509,7 +507,7 @@ public final class IntentTrainingOperator extends AbstractStreamOperator<IntentA
         } else {
             snapshotEncodeMillis.update((System.nanoTime() - start) / 1_000_000);
         }
-        modelState.update(List.of(encoded.bytes()));
+        modelState.update(StateChunks.split(encoded.bytes()));
         checksumState.update(List.of(encoded.checksum()));
         bufferState.update(buffer);
         warmUpState.update(trainer.warmUpSequences());
