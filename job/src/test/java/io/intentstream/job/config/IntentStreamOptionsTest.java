@@ -186,7 +186,7 @@ class IntentStreamOptionsTest {
             assertThat(IntentStreamOptions.descriptionText(option)).as(option.key()).isNotBlank();
             assertThat(help).contains("--" + option.key());
         });
-        assertThat(help).contains("--training.max-wait (default 200 ms)");
+        assertThat(help).contains("--training.max-wait (default 50 ms)");
     }
 
     private static void assertInvalid(String key, String value, String message) {
