@@ -13,6 +13,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.Callable;
+import java.util.function.Consumer;
 
 import org.apache.flink.configuration.Configuration;
 import picocli.CommandLine.Command;
@@ -150,15 +151,7 @@ public final class BenchCommand implements Callable<Integer> {
         BenchmarkHarness.Settings settings = quick
                 ? BenchmarkHarness.Settings.quick(options, timeout)
                 : BenchmarkHarness.Settings.standard(options, backlog, phase, timeout);
-        PrintWriter err = spec.commandLine().getErr();
-        if (IntentStreamCli.logFile() != null) {
-            err.println("Logs: " + IntentStreamCli.logFile());
-        }
-        ObjectNode result = BenchmarkHarness.run(settings, line -> {
-            err.println(line);
-            err.flush();
-        });
-        BenchmarkHarness.write(result, out);
+        ObjectNode result = runAndWrite(progress -> BenchmarkHarness.run(settings, progress), null);
         PrintWriter o = spec.commandLine().getOut();
         o.printf(Locale.ROOT, "matmul peak          %.1f GFLOP/s%n", result.get("matmul_gflops").asDouble());
         for (String mode : List.of("inference", "next_item", "full")) {
@@ -192,19 +185,7 @@ public final class BenchCommand implements Callable<Integer> {
         } catch (IllegalArgumentException e) {
             throw new ParameterException(spec.commandLine(), e.getMessage(), e);
         }
-        PrintWriter err = spec.commandLine().getErr();
-        if (IntentStreamCli.logFile() != null) {
-            err.println("Logs: " + IntentStreamCli.logFile());
-        }
-        ObjectNode result = TradeOffBenchmark.run(settings, line -> {
-            err.println(line);
-            err.flush();
-        });
-        Path png = plot != null ? plot : out.resolveSibling(out.getFileName().toString().replaceFirst("\\.json$", "")
-                + ".png");
-        result.put("plot", png.toAbsolutePath().toString());
-        BenchmarkHarness.write(result, out);
-        TradeOffBenchmark.plot(result, png);
+        ObjectNode result = runAndWrite(progress -> TradeOffBenchmark.run(settings, progress), TradeOffBenchmark::plot);
         PrintWriter o = spec.commandLine().getOut();
         o.printf(Locale.ROOT, "%-20s %12s %12s %10s %10s%n", knob.key(), "events/s", "NDCG@10", "HR@10", "trained");
         for (var point : result.get("points")) {
@@ -215,7 +196,7 @@ public final class BenchCommand implements Callable<Integer> {
                     point.get("events_per_second").asDouble(), point.get("prequential_ndcg10").asDouble(),
                     point.get("prequential_hr10").asDouble(), point.get("trained_events").asLong());
         }
-        o.println("Results written to " + out.toAbsolutePath() + ", plot to " + png.toAbsolutePath());
+        o.println("Results written to " + out.toAbsolutePath() + ", plot to " + plotPath().toAbsolutePath());
         o.flush();
         return 0;
     }
@@ -230,19 +211,7 @@ public final class BenchCommand implements Callable<Integer> {
         } catch (IllegalArgumentException e) {
             throw new ParameterException(spec.commandLine(), e.getMessage(), e);
         }
-        PrintWriter err = spec.commandLine().getErr();
-        if (IntentStreamCli.logFile() != null) {
-            err.println("Logs: " + IntentStreamCli.logFile());
-        }
-        ObjectNode result = MaxWaitCurve.run(settings, line -> {
-            err.println(line);
-            err.flush();
-        });
-        Path png = plot != null ? plot : out.resolveSibling(out.getFileName().toString().replaceFirst("\\.json$", "")
-                + ".png");
-        result.put("plot", png.toAbsolutePath().toString());
-        BenchmarkHarness.write(result, out);
-        MaxWaitCurve.plot(result, png);
+        ObjectNode result = runAndWrite(progress -> MaxWaitCurve.run(settings, progress), MaxWaitCurve::plot);
         PrintWriter o = spec.commandLine().getOut();
         o.printf(Locale.ROOT, "%-12s %12s %8s %10s %10s%n", "max wait ms", "sustained/s", "load", "p50 ms", "p99 ms");
         for (var point : result.get("points")) {
@@ -253,7 +222,7 @@ public final class BenchCommand implements Callable<Integer> {
                         load.get("p99").asDouble());
             }
         }
-        o.println("Results written to " + out.toAbsolutePath() + ", plot to " + png.toAbsolutePath());
+        o.println("Results written to " + out.toAbsolutePath() + ", plot to " + plotPath().toAbsolutePath());
         o.flush();
         return 0;
     }
@@ -265,15 +234,7 @@ public final class BenchCommand implements Callable<Integer> {
         } catch (IllegalArgumentException e) {
             throw new ParameterException(spec.commandLine(), e.getMessage(), e);
         }
-        PrintWriter err = spec.commandLine().getErr();
-        if (IntentStreamCli.logFile() != null) {
-            err.println("Logs: " + IntentStreamCli.logFile());
-        }
-        ObjectNode result = ScaleBenchmark.run(settings, line -> {
-            err.println(line);
-            err.flush();
-        });
-        BenchmarkHarness.write(result, out);
+        ObjectNode result = runAndWrite(progress -> ScaleBenchmark.run(settings, progress), null);
         PrintWriter o = spec.commandLine().getOut();
         o.printf(Locale.ROOT, "%10s %10s %10s %14s %14s %12s %12s %12s %6s%n", "users", "events/s", "heap MiB",
                 "heap max MiB", "RocksDB B/user", "ckpt B/user", "history keys", "seen keys", "load");
@@ -289,6 +250,47 @@ public final class BenchCommand implements Callable<Integer> {
         o.println("Results written to " + out.toAbsolutePath());
         o.flush();
         return 0;
+    }
+
+    /** A benchmark run that reports its progress line by line. */
+    @FunctionalInterface
+    private interface Benchmark {
+        ObjectNode run(Consumer<String> progress) throws Exception;
+    }
+
+    /** Draws a benchmark's result as a PNG. */
+    @FunctionalInterface
+    private interface Plotter {
+        void plot(ObjectNode result, Path png) throws Exception;
+    }
+
+    /**
+     * Runs {@code benchmark} with its progress on stderr and writes its JSON to --out; with a {@code plotter}, also its
+     * plot to {@link #plotPath()}, which the JSON names.
+     */
+    private ObjectNode runAndWrite(Benchmark benchmark, Plotter plotter) throws Exception {
+        PrintWriter err = spec.commandLine().getErr();
+        if (IntentStreamCli.logFile() != null) {
+            err.println("Logs: " + IntentStreamCli.logFile());
+        }
+        ObjectNode result = benchmark.run(line -> {
+            err.println(line);
+            err.flush();
+        });
+        if (plotter != null) {
+            result.put("plot", plotPath().toAbsolutePath().toString());
+        }
+        BenchmarkHarness.write(result, out);
+        if (plotter != null) {
+            plotter.plot(result, plotPath());
+        }
+        return result;
+    }
+
+    /** --plot, or --out's name with .png for .json. */
+    private Path plotPath() {
+        return plot != null ? plot : out.resolveSibling(out.getFileName().toString().replaceFirst("\\.json$", "")
+                + ".png");
     }
 
     private void require(boolean condition, String message) {
