@@ -89,8 +89,8 @@ public record ModelSnapshot(
             int parametersAt = 4 + 4 + encodedConfig.length + 8 + 8 + 1 + 4;
             int optimizerAt = parametersAt + parametersSize + 4;
             // Exactly sized: the model's ~10 MB are copied once, from the engine into this array.
-            ExactBytes bytes = new ExactBytes(optimizerAt + optimizerStateSize + 4 + rngState.length + 4
-                    + itemIndex.length);
+            int size = optimizerAt + optimizerStateSize + 4 + rngState.length + 4 + itemIndex.length;
+            ExactBytes bytes = new ExactBytes(size);
             try (DataOutputStream out = new DataOutputStream(bytes)) {
                 out.writeInt(FORMAT_VERSION);
                 writeBlock(out, encodedConfig);
@@ -104,7 +104,7 @@ public record ModelSnapshot(
                 writeBlock(out, rngState);
                 writeBlock(out, itemIndex);
             }
-            if (bytes.size() != optimizerAt + optimizerStateSize + 4 + rngState.length + 4 + itemIndex.length) {
+            if (bytes.size() != size) {
                 throw new IllegalStateException("a snapshot block wrote another size than it announced");
             }
             byte[] encoded = bytes.bytes();

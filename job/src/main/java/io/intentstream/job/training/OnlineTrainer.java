@@ -22,7 +22,9 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashSet;
 import java.util.List;
+import java.util.Objects;
 import java.util.Set;
+import java.util.function.Consumer;
 
 /**
  * The streaming use of one {@link ElcRecModel}: turns a batch of {@link SequenceEvent}s into one training step
@@ -164,12 +166,12 @@ public final class OnlineTrainer implements AutoCloseable {
      * (their model version is one lower when the batch trains).
      */
     public BatchOutcome answerThenTrain(List<SequenceEvent> events, int topN, Instant emitTime, EventSample training,
-            java.util.function.Consumer<Answers> beforeStep) {
-        return process(events, topN, emitTime, training, true, java.util.Objects.requireNonNull(beforeStep));
+            Consumer<Answers> beforeStep) {
+        return process(events, topN, emitTime, training, true, Objects.requireNonNull(beforeStep));
     }
 
     private BatchOutcome process(List<SequenceEvent> events, int topN, Instant emitTime, EventSample training,
-            boolean score, java.util.function.Consumer<Answers> answerBeforeStep) {
+            boolean score, Consumer<Answers> answerBeforeStep) {
         if (events.isEmpty()) {
             throw new IllegalArgumentException("a batch needs at least one event");
         }
