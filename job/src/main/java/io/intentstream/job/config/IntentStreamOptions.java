@@ -154,7 +154,7 @@ public final class IntentStreamOptions {
 
     public static final ConfigOption<Boolean> ANSWER_BEFORE_STEP = ConfigOptions.key("training.answer-before-step")
             .booleanType()
-            .defaultValue(false)
+            .defaultValue(true)
             .withDescription("Answer each batch (intents and recommendations, emitted at once) with the model as it "
                     + "is before the batch's training step, then train on it: the step leaves the interactions' "
                     + "latency path, and answers come from a model one step older (predict, then learn). false "
