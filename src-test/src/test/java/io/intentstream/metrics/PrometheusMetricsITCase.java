@@ -138,7 +138,11 @@ class PrometheusMetricsITCase {
             String scrape = last;
             // "name{" so that trainingSamples is not found by way of trainingSamplesPerSecond.
             missing = DOCUMENTED.stream().filter(name -> !scrape.contains(OPERATOR + name + "{")).toList();
-            boolean scored = value(scrape, "prequentialScored", "").orElse(0.0) > 0;
+            // One scrape reads the gauges one after another while the job runs, so the counter can already count
+            // the first scored batch while a gauge read a moment earlier was still NaN: wait for all three.
+            boolean scored = value(scrape, "prequentialScored", "").orElse(0.0) > 0
+                    && value(scrape, "prequentialHitRate10", "").isPresent()
+                    && value(scrape, "prequentialNdcg10", "").isPresent();
             boolean deadLetters = value(scrape, "reason_deadLetters", "reason=\"UNDECODABLE\"").orElse(0.0) > 0;
             if (missing.isEmpty() && scored && deadLetters) {
                 return scrape;
