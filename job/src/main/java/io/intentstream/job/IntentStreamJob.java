@@ -33,6 +33,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
+import java.util.OptionalDouble;
 
 /**
  * The intent-stream pipeline: Kafka interactions, per-user histories, online ELCRec training and scoring, and
@@ -152,7 +153,9 @@ public final class IntentStreamJob {
                 .withModelExchange(ModelExchange.from(options))
                 .withMetrics(TrainingMetrics.Settings.from(options))
                 .withTrainingFraction(options.get(IntentStreamOptions.TRAINING_FRACTION))
-                .withAnswerBeforeStep(options.get(IntentStreamOptions.ANSWER_BEFORE_STEP));
+                .withAnswerBeforeStep(options.get(IntentStreamOptions.ANSWER_BEFORE_STEP))
+                .withOnlineLearningRate(options.getOptional(IntentStreamOptions.ONLINE_LEARNING_RATE)
+                        .map(OptionalDouble::of).orElse(OptionalDouble.empty()));
         if (trainOnly) {
             training.trainOnly();
         }

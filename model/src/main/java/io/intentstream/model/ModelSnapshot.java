@@ -41,6 +41,15 @@ public record ModelSnapshot(
 
     private static final int FORMAT_VERSION = 1;
 
+    /**
+     * The same model with Adam's learning rate replaced, for continuing it at another rate (fine-tuning a trained
+     * snapshot online). The rate is a setting, not state: parameters, moments and the checksum stay the same.
+     */
+    public ModelSnapshot withLearningRate(float learningRate) {
+        return new ModelSnapshot(config.toBuilder().learningRate(learningRate).build(), version, stepCount,
+                centresInitialised, parameters, optimizerState, rngState, itemIndex);
+    }
+
     public ModelSnapshot withItemIndex(byte[] encodedItemIndex) {
         return new ModelSnapshot(config, version, stepCount, centresInitialised, parameters, optimizerState,
                 rngState, encodedItemIndex);

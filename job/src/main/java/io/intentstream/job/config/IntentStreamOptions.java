@@ -152,6 +152,15 @@ public final class IntentStreamOptions {
                     + "step then has about this share of training.batch-size samples. 0 only scores: the model and "
                     + "its item index never change (pair it with model.init-path to serve a trained snapshot).");
 
+    public static final ConfigOption<Double> ONLINE_LEARNING_RATE = ConfigOptions.key("training.learning-rate")
+            .doubleType()
+            .noDefaultValue()
+            .withDescription("Adam's learning rate for the job's training steps, in place of the model's own: "
+                    + "model.learning-rate for a fresh model, the rate stored in the snapshot for model.init-path "
+                    + "or a restored checkpoint. Unset keeps the model's. A trained snapshot replayed at the "
+                    + "offline rate (1e-3) on small online batches loses quality (docs/results.md, \"Training "
+                    + "fraction\"): lower it to fine-tune a trained model.");
+
     public static final ConfigOption<Boolean> ANSWER_BEFORE_STEP = ConfigOptions.key("training.answer-before-step")
             .booleanType()
             .defaultValue(true)
@@ -460,6 +469,8 @@ public final class IntentStreamOptions {
         requirePositive(configuration, MAX_EVENT_TIME_AHEAD);
         requireAtLeast(configuration, MAX_ID_LENGTH, 1);
         requirePositive(configuration, DUPLICATE_RETENTION);
+        configuration.getOptional(ONLINE_LEARNING_RATE).ifPresent(rate -> check(rate > 0 && Double.isFinite(rate),
+                ONLINE_LEARNING_RATE, "must be a positive number, got " + rate));
         double trainingFraction = configuration.get(TRAINING_FRACTION);
         check(trainingFraction >= 0 && trainingFraction <= 1, TRAINING_FRACTION,
                 "must be between 0 and 1, got " + trainingFraction);

@@ -29,6 +29,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.OptionalDouble;
 
 /**
  * Trains the ELCRec model online and scores every interaction with it: the single place where the model lives.
@@ -107,6 +108,8 @@ public final class IntentTrainingOperator extends AbstractStreamOperator<IntentA
     private TrainingMetrics.Settings metricsSettings = TrainingMetrics.Settings.DEFAULTS;
     private EventSample trainingSample = EventSample.training(1.0);
     private boolean answerBeforeStep;
+    /** Adam's rate for this job's steps whatever the model's own; NaN keeps the model's (config or snapshot). */
+    private double onlineLearningRate = Double.NaN;
     /** False in a train-only run: no scoring pass, no prequential ranking, nothing emitted. */
     private boolean answersEvents = true;
     private transient TrainingMetrics trainingMetrics;
@@ -212,10 +215,34 @@ public final class IntentTrainingOperator extends AbstractStreamOperator<IntentA
         return this;
     }
 
+    /**
+     * Steps at {@code learningRate} whether the model is fresh, an initial snapshot (model.init-path) or restored
+     * from a checkpoint, instead of the rate the model carries; empty keeps that rate.
+     */
+    public IntentTrainingOperator withOnlineLearningRate(OptionalDouble learningRate) {
+        learningRate.ifPresent(rate -> {
+            if (!(rate > 0 && Double.isFinite(rate))) {
+                throw new IllegalArgumentException("learning rate must be a positive number, got " + rate);
+            }
+        });
+        this.onlineLearningRate = learningRate.orElse(Double.NaN);
+        return this;
+    }
+
+    private OptionalDouble onlineLearningRate() {
+        return Double.isNaN(onlineLearningRate) ? OptionalDouble.empty() : OptionalDouble.of(onlineLearningRate);
+    }
+
     /** Prequential sampling and metric windows (TrainingMetrics); the defaults when not called. */
     public IntentTrainingOperator withMetrics(TrainingMetrics.Settings settings) {
         this.metricsSettings = java.util.Objects.requireNonNull(settings, "settings");
         return this;
+    }
+
+    private ElcRecConfig withOnlineLearningRate(ElcRecConfig config) {
+        return Double.isNaN(onlineLearningRate)
+                ? config
+                : config.toBuilder().learningRate((float) onlineLearningRate).build();
     }
 
     @Override
@@ -245,10 +272,10 @@ public final class IntentTrainingOperator extends AbstractStreamOperator<IntentA
             List<int[]> warmUp = new ArrayList<>();
             warmUpState.get().forEach(warmUp::add);
             long start = System.nanoTime();
-            trainer = OnlineTrainer.restore(snapshot, warmUp, warmUpSize, gpu);
+            trainer = OnlineTrainer.restore(snapshot, warmUp, warmUpSize, gpu, onlineLearningRate());
             restoreMillis = (System.nanoTime() - start) / 1_000_000;
             verifyRestoredChecksum();
-            if (!trainer.config().equals(modelConfig)) {
+            if (!trainer.config().equals(withOnlineLearningRate(modelConfig))) {
                 LOG.warn("Restored model keeps its own configuration {}; the configured one {} is ignored until "
                         + "the job starts without state", trainer.config(), modelConfig);
             }
@@ -258,8 +285,8 @@ public final class IntentTrainingOperator extends AbstractStreamOperator<IntentA
         } else {
             byte[] initial = modelExchange.initialSnapshot();
             trainer = initial == null
-                    ? OnlineTrainer.create(modelConfig, warmUpSize, gpu)
-                    : OnlineTrainer.restore(initial, List.of(), warmUpSize, gpu);
+                    ? OnlineTrainer.create(withOnlineLearningRate(modelConfig), warmUpSize, gpu)
+                    : OnlineTrainer.restore(initial, List.of(), warmUpSize, gpu, onlineLearningRate());
             if (initial != null) {
                 LOG.info("Started from model version {} (checksum {}) with {} items", trainer.modelVersion(),
                         Long.toHexString(trainer.checksum()), trainer.itemIndex().size());

@@ -23,6 +23,7 @@ import java.util.Arrays;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Objects;
+import java.util.OptionalDouble;
 import java.util.Set;
 import java.util.function.Consumer;
 
@@ -99,7 +100,19 @@ public final class OnlineTrainer implements AutoCloseable {
 
     /** {@link #restore(byte[], List, int)} with the model on CUDA device {@code gpuIndex} if it runs on a GPU. */
     public static OnlineTrainer restore(byte[] snapshot, List<int[]> warmUp, int warmUpSize, int gpuIndex) {
-        ModelSnapshot decoded = ModelSnapshot.fromBytes(snapshot);
+        return restore(snapshot, warmUp, warmUpSize, gpuIndex, OptionalDouble.empty());
+    }
+
+    /**
+     * {@link #restore(byte[], List, int, int)}, its optimiser stepping at {@code learningRate} when present instead of
+     * the rate stored in the snapshot.
+     */
+    public static OnlineTrainer restore(
+            byte[] snapshot, List<int[]> warmUp, int warmUpSize, int gpuIndex, OptionalDouble learningRate) {
+        ModelSnapshot stored = ModelSnapshot.fromBytes(snapshot);
+        ModelSnapshot decoded = learningRate.isPresent()
+                ? stored.withLearningRate((float) learningRate.getAsDouble())
+                : stored;
         requireWarmUp(warmUpSize, decoded.config());
         ItemIndex index = decoded.itemIndex().length == 0
                 ? new ItemIndex(decoded.config().itemCount())

@@ -161,6 +161,15 @@ class IntentStreamOptionsTest {
     }
 
     @Test
+    void theOnlineLearningRateIsUnsetByDefaultAndMustBePositive() {
+        assertThat(IntentStreamOptions.validate(IntentStreamOptions.fromArgs())
+                .getOptional(IntentStreamOptions.ONLINE_LEARNING_RATE)).isEmpty();
+        assertThat(IntentStreamOptions.validate(IntentStreamOptions.fromArgs("--training.learning-rate", "1e-4"))
+                .get(IntentStreamOptions.ONLINE_LEARNING_RATE)).isEqualTo(1e-4);
+        assertInvalid("--training.learning-rate", "0", "Option training.learning-rate must be a positive number, got 0.0");
+    }
+
+    @Test
     void warmUpMustCoverEveryCentre() {
         assertThatThrownBy(() -> IntentStreamOptions.validate(IntentStreamOptions.fromArgs(
                 "--model.clusters", "64", "--training.centre-warm-up", "10")))
