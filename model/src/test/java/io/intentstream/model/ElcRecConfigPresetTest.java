@@ -6,7 +6,6 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
-import org.junit.jupiter.params.provider.ValueSource;
 
 class ElcRecConfigPresetTest {
 
@@ -29,16 +28,18 @@ class ElcRecConfigPresetTest {
     }
 
     @ParameterizedTest
-    @ValueSource(strings = {"beauty", "sports", "toys", "yelp"})
-    void datasetPresetsChangeOnlyTheLossAndTheContrastOfTheirReference(String dataset) {
+    @CsvSource({"beauty, 0.1", "sports, 1", "toys, 1", "yelp, 0.1"})
+    void datasetPresetsChangeOnlyTheLossTheContrastAndBeautysAlphaOfTheirReference(String dataset, float alpha) {
         ElcRecConfig tuned = ElcRecConfig.preset(dataset, 100);
         ElcRecConfig reference = ElcRecConfig.preset(dataset + "-reference", 100);
 
         assertThat(tuned.nextItemLoss()).isEqualTo(NextItemLossType.SOFTMAX_CE);
         assertThat(tuned.contrastSimilarity()).isEqualTo(ContrastSimilarity.COSINE);
         assertThat(tuned.temperature()).isEqualTo(0.2f);
+        assertThat(tuned.clusterLossWeight()).isEqualTo(alpha);
         assertThat(tuned.toBuilder().nextItemLoss(reference.nextItemLoss())
-                .contrastSimilarity(reference.contrastSimilarity()).temperature(reference.temperature()).build())
+                .contrastSimilarity(reference.contrastSimilarity()).temperature(reference.temperature())
+                .clusterLossWeight(reference.clusterLossWeight()).build())
                 .isEqualTo(reference);
     }
 

@@ -204,8 +204,8 @@ public final class IntentStreamOptions {
             .stringType()
             .defaultValue("beauty")
             .withDescription("Hyper-parameter preset: a dataset (cross-entropy, cosine contrast at 0.2, the paper's k, "
-                    + "alpha, fusion and layers) or NAME-reference (the paper's settings as they are): one of "
-                    + String.join(", ", ElcRecConfig.PRESETS) + ".");
+                    + "alpha, fusion and layers, except Beauty's alpha: 0.1, chosen on validation) or NAME-reference "
+                    + "(the paper's settings as they are): one of " + String.join(", ", ElcRecConfig.PRESETS) + ".");
 
     public static final ConfigOption<Integer> CLUSTERS = ConfigOptions.key("model.clusters")
             .intType()
@@ -254,8 +254,8 @@ public final class IntentStreamOptions {
     public static final ConfigOption<Float> CLUSTER_LOSS_WEIGHT = ConfigOptions.key("model.cluster-loss-weight")
             .floatType()
             .noDefaultValue()
-            .withDescription("alpha, the weight of the cluster loss; unset uses the preset's (beauty 10, sports and "
-                    + "toys 1, yelp 0.1). 0 leaves the centres to the intent contrast.");
+            .withDescription("alpha, the weight of the cluster loss; unset uses the preset's (beauty 0.1, beauty-reference 10, "
+                    + "sports and toys 1, yelp 0.1). 0 leaves the centres to the intent contrast.");
 
     public static final ConfigOption<Float> SEQUENCE_CONTRAST_WEIGHT = ConfigOptions.key("model.sequence-contrast-weight")
             .floatType()
