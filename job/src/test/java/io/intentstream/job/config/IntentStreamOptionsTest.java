@@ -83,12 +83,15 @@ class IntentStreamOptionsTest {
     }
 
     @Test
-    void lossWeightsDefaultToTheReferenceAndCanBeSetOrRejected() {
+    void lossWeightsDefaultToThePresetsAndCanBeSetOrRejected() {
         Configuration c = new Configuration();
-        ElcRecConfig reference = IntentStreamOptions.modelConfig(c);
-        assertThat(reference.clusterLossWeight()).as("beauty's alpha").isEqualTo(10f);
-        assertThat(reference.sequenceContrastWeight()).isEqualTo(0.1f);
-        assertThat(reference.intentContrastWeight()).isEqualTo(0.1f);
+        ElcRecConfig preset = IntentStreamOptions.modelConfig(c);
+        assertThat(preset.clusterLossWeight()).as("the beauty preset's alpha").isEqualTo(0.1f);
+        assertThat(preset.sequenceContrastWeight()).isEqualTo(0.1f);
+        assertThat(preset.intentContrastWeight()).isEqualTo(0.1f);
+        Configuration reference = new Configuration();
+        reference.set(IntentStreamOptions.PRESET, "beauty-reference");
+        assertThat(IntentStreamOptions.modelConfig(reference).clusterLossWeight()).as("the paper's alpha").isEqualTo(10f);
 
         c.set(IntentStreamOptions.CLUSTER_LOSS_WEIGHT, 0f);
         c.set(IntentStreamOptions.SEQUENCE_CONTRAST_WEIGHT, 0f);
