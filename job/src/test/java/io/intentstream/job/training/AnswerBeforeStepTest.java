@@ -1,12 +1,14 @@
 package io.intentstream.job.training;
 
+import static io.intentstream.job.training.TinyTrainingModel.BATCH;
+import static io.intentstream.job.training.TinyTrainingModel.T;
+import static io.intentstream.job.training.TinyTrainingModel.TOP_N;
+import static io.intentstream.job.training.TinyTrainingModel.WARM_UP;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.intentstream.avro.IntentAssignment;
 import io.intentstream.avro.Recommendation;
 import io.intentstream.job.history.SequenceEvent;
-import io.intentstream.model.Device;
-import io.intentstream.model.ElcRecConfig;
 
 import java.time.Duration;
 import java.time.Instant;
@@ -20,25 +22,15 @@ import org.junit.jupiter.api.Test;
 /**
  * training.answer-before-step: each batch is answered with the model before its step, the answers reach the
  * output before the step runs, and the model ends bit for bit where training first would have left it. Tiny real
- * model (d 16, k 4, T 5), as in {@link TrainingFractionTest}.
+ * model ({@link TinyTrainingModel}).
  */
 class AnswerBeforeStepTest {
-
-    private static final int T = 5;
-    private static final int BATCH = 8;
-    private static final int TOP_N = 3;
-    private static final int WARM_UP = 8;
-
-    private static ElcRecConfig tinyModel() {
-        return ElcRecConfig.builder(60).maxSequenceLength(T).hiddenSize(16).clusters(4).layers(1)
-                .device(Device.CPU).seed(7).build();
-    }
 
     @Test
     void answersComeFromTheModelBeforeTheStepAndTheModelEndsAsWhenTrainingFirst() {
         List<SequenceEvent> events = new UserWindowStream(21, 5, T).events(6 * BATCH, 0, 30);
-        try (OnlineTrainer trainFirst = OnlineTrainer.create(tinyModel(), WARM_UP);
-                OnlineTrainer answerFirst = OnlineTrainer.create(tinyModel(), WARM_UP)) {
+        try (OnlineTrainer trainFirst = OnlineTrainer.create(TinyTrainingModel.config(), WARM_UP);
+                OnlineTrainer answerFirst = OnlineTrainer.create(TinyTrainingModel.config(), WARM_UP)) {
             int trainedBatches = 0;
             for (int from = 0; from < events.size(); from += BATCH) {
                 List<SequenceEvent> batch = events.subList(from, from + BATCH);
@@ -77,7 +69,7 @@ class AnswerBeforeStepTest {
     @Test
     void theOperatorEmitsEveryEventOnceWithThePreStepModelVersion() throws Exception {
         List<SequenceEvent> events = new UserWindowStream(22, 5, T).events(3 * BATCH, 0, 30);
-        IntentTrainingOperator operator = new IntentTrainingOperator(tinyModel(), BATCH, Duration.ofMinutes(10),
+        IntentTrainingOperator operator = new IntentTrainingOperator(TinyTrainingModel.config(), BATCH, Duration.ofMinutes(10),
                 Duration.ofDays(1), TOP_N, WARM_UP).withAnswerBeforeStep(true);
         try (var harness = new OneInputStreamOperatorTestHarness<SequenceEvent, IntentAssignment>(operator)) {
             harness.setup();

@@ -1,11 +1,13 @@
 package io.intentstream.job.training;
 
+import static io.intentstream.job.training.TinyTrainingModel.BATCH;
+import static io.intentstream.job.training.TinyTrainingModel.T;
+import static io.intentstream.job.training.TinyTrainingModel.TOP_N;
+import static io.intentstream.job.training.TinyTrainingModel.WARM_UP;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.intentstream.job.history.SequenceEvent;
-import io.intentstream.model.Device;
-import io.intentstream.model.ElcRecConfig;
 
 import java.time.Duration;
 import java.time.Instant;
@@ -16,26 +18,15 @@ import org.junit.jupiter.api.Test;
 
 /**
  * training.learning-rate: a trained snapshot continues with the same parameters and Adam moments but steps at the
- * job's rate, and the rate is then stored with the model. Tiny real model (d 16, k 4, T 5), as in
- * {@link AnswerBeforeStepTest}.
+ * job's rate, and the rate is then stored with the model. Tiny real model ({@link TinyTrainingModel}).
  */
 class OnlineLearningRateTest {
-
-    private static final int T = 5;
-    private static final int BATCH = 8;
-    private static final int TOP_N = 3;
-    private static final int WARM_UP = 8;
-
-    private static ElcRecConfig tinyModel() {
-        return ElcRecConfig.builder(60).maxSequenceLength(T).hiddenSize(16).clusters(4).layers(1)
-                .device(Device.CPU).seed(7).build();
-    }
 
     @Test
     void aRestoredModelStepsAtTheGivenRateFromTheSameState() {
         List<SequenceEvent> events = new UserWindowStream(23, 5, T).events(6 * BATCH, 0, 30);
         byte[] trained;
-        try (OnlineTrainer trainer = OnlineTrainer.create(tinyModel(), WARM_UP)) {
+        try (OnlineTrainer trainer = OnlineTrainer.create(TinyTrainingModel.config(), WARM_UP)) {
             for (int from = 0; from < 5 * BATCH; from += BATCH) {
                 trainer.process(events.subList(from, from + BATCH), TOP_N, Instant.EPOCH);
             }
@@ -71,7 +62,7 @@ class OnlineLearningRateTest {
 
     @Test
     void theOperatorRefusesARateThatIsNotPositive() {
-        IntentTrainingOperator operator = new IntentTrainingOperator(tinyModel(), BATCH, Duration.ofMinutes(10),
+        IntentTrainingOperator operator = new IntentTrainingOperator(TinyTrainingModel.config(), BATCH, Duration.ofMinutes(10),
                 Duration.ofDays(1), TOP_N, WARM_UP);
         assertThatThrownBy(() -> operator.withOnlineLearningRate(OptionalDouble.of(0)))
                 .isInstanceOf(IllegalArgumentException.class)

@@ -1,10 +1,14 @@
 package io.intentstream.job.training;
 
+import static io.intentstream.job.training.TinyTrainingModel.BATCH;
+import static io.intentstream.job.training.TinyTrainingModel.ITEMS;
+import static io.intentstream.job.training.TinyTrainingModel.K;
+import static io.intentstream.job.training.TinyTrainingModel.T;
+import static io.intentstream.job.training.TinyTrainingModel.TOP_N;
+import static io.intentstream.job.training.TinyTrainingModel.WARM_UP;
 import io.intentstream.avro.IntentAssignment;
 import io.intentstream.avro.Recommendation;
 import io.intentstream.job.history.SequenceEvent;
-import io.intentstream.model.Device;
-import io.intentstream.model.ElcRecConfig;
 import org.apache.flink.api.common.accumulators.Accumulator;
 import org.apache.flink.runtime.checkpoint.OperatorSubtaskState;
 import org.apache.flink.streaming.api.operators.AbstractStreamOperator;
@@ -24,28 +28,16 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 /**
  * training.fraction: the model trains on the events a hash of their id chooses and scores every event; 0 leaves the
- * model untouched. Tiny real model (d 16, k 4, T 5), as in {@link IntentTrainingOperatorTest}.
+ * model untouched. Tiny real model ({@link TinyTrainingModel}).
  */
 class TrainingFractionTest {
-
-    private static final int T = 5;
-    private static final int K = 4;
-    private static final int BATCH = 8;
-    private static final int TOP_N = 3;
-    private static final int WARM_UP = 8;
-    private static final int ITEMS = 60;
 
     private final List<OneInputStreamOperatorTestHarness<SequenceEvent, IntentAssignment>> harnesses =
             new ArrayList<>();
 
-    private static ElcRecConfig tinyModel() {
-        return ElcRecConfig.builder(ITEMS).maxSequenceLength(T).hiddenSize(16).clusters(K).layers(1)
-                .device(Device.CPU).seed(7).build();
-    }
-
     private OneInputStreamOperatorTestHarness<SequenceEvent, IntentAssignment> harness(Double fraction)
             throws Exception {
-        IntentTrainingOperator operator = new IntentTrainingOperator(tinyModel(), BATCH, Duration.ofMinutes(10),
+        IntentTrainingOperator operator = new IntentTrainingOperator(TinyTrainingModel.config(), BATCH, Duration.ofMinutes(10),
                 Duration.ofDays(1), TOP_N, WARM_UP);
         if (fraction != null) {
             operator.withTrainingFraction(fraction);
@@ -140,7 +132,7 @@ class TrainingFractionTest {
     @Test
     void fractionZeroWithoutAnInitialModelKeepsTheFreshModelAndStillAnswersEveryEvent() throws Exception {
         long fresh;
-        try (OnlineTrainer untouched = OnlineTrainer.create(tinyModel(), WARM_UP)) {
+        try (OnlineTrainer untouched = OnlineTrainer.create(TinyTrainingModel.config(), WARM_UP)) {
             fresh = untouched.checksum();
         }
         var harness = openHarness(0.0);
@@ -175,7 +167,7 @@ class TrainingFractionTest {
         List<String> trained = new ArrayList<>();
         long steps = 0;
         long batchesWithAChosenEvent = 0;
-        try (OnlineTrainer trainer = OnlineTrainer.create(tinyModel(), WARM_UP)) {
+        try (OnlineTrainer trainer = OnlineTrainer.create(TinyTrainingModel.config(), WARM_UP)) {
             for (int from = 0; from < events.size(); from += BATCH) {
                 List<SequenceEvent> batch = events.subList(from, from + BATCH);
                 long versionBefore = trainer.modelVersion();
