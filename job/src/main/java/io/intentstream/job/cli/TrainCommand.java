@@ -111,7 +111,8 @@ public final class TrainCommand implements Callable<Integer> {
     Float learningRate;
 
     @Option(names = "--cluster-loss-weight", paramLabel = "ALPHA",
-            description = "Override the preset's cluster-loss weight alpha (beauty 0.1, beauty-reference 10, sports and toys 1, yelp 0.1).")
+            description = "Override the preset's cluster-loss weight alpha (beauty 0.1, beauty-reference 10, "
+                    + "sports and toys 1, yelp 0.1).")
     Float clusterLossWeight;
 
     @Option(names = "--sequence-contrast-weight", paramLabel = "W",

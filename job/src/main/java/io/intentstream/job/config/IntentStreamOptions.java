@@ -254,8 +254,9 @@ public final class IntentStreamOptions {
     public static final ConfigOption<Float> CLUSTER_LOSS_WEIGHT = ConfigOptions.key("model.cluster-loss-weight")
             .floatType()
             .noDefaultValue()
-            .withDescription("alpha, the weight of the cluster loss; unset uses the preset's (beauty 0.1, beauty-reference 10, "
-                    + "sports and toys 1, yelp 0.1). 0 leaves the centres to the intent contrast.");
+            .withDescription("alpha, the weight of the cluster loss; unset uses the preset's (beauty 0.1, "
+                    + "beauty-reference 10, sports and toys 1, yelp 0.1). 0 leaves the centres to the intent "
+                    + "contrast.");
 
     public static final ConfigOption<Float> SEQUENCE_CONTRAST_WEIGHT = ConfigOptions.key("model.sequence-contrast-weight")
             .floatType()

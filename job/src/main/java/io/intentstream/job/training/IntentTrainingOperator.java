@@ -239,7 +239,7 @@ public final class IntentTrainingOperator extends AbstractStreamOperator<IntentA
         return this;
     }
 
-    private ElcRecConfig withOnlineLearningRate(ElcRecConfig config) {
+    private ElcRecConfig atOnlineLearningRate(ElcRecConfig config) {
         return Double.isNaN(onlineLearningRate)
                 ? config
                 : config.toBuilder().learningRate((float) onlineLearningRate).build();
@@ -275,7 +275,7 @@ public final class IntentTrainingOperator extends AbstractStreamOperator<IntentA
             trainer = OnlineTrainer.restore(snapshot, warmUp, warmUpSize, gpu, onlineLearningRate());
             restoreMillis = (System.nanoTime() - start) / 1_000_000;
             verifyRestoredChecksum();
-            if (!trainer.config().equals(withOnlineLearningRate(modelConfig))) {
+            if (!trainer.config().equals(atOnlineLearningRate(modelConfig))) {
                 LOG.warn("Restored model keeps its own configuration {}; the configured one {} is ignored until "
                         + "the job starts without state", trainer.config(), modelConfig);
             }
@@ -285,7 +285,7 @@ public final class IntentTrainingOperator extends AbstractStreamOperator<IntentA
         } else {
             byte[] initial = modelExchange.initialSnapshot();
             trainer = initial == null
-                    ? OnlineTrainer.create(withOnlineLearningRate(modelConfig), warmUpSize, gpu)
+                    ? OnlineTrainer.create(atOnlineLearningRate(modelConfig), warmUpSize, gpu)
                     : OnlineTrainer.restore(initial, List.of(), warmUpSize, gpu, onlineLearningRate());
             if (initial != null) {
                 LOG.info("Started from model version {} (checksum {}) with {} items", trainer.modelVersion(),
