@@ -426,6 +426,32 @@ public final class ElcRecModel implements AutoCloseable {
                 randomState(), itemIndex);
     }
 
+    /**
+     * The parameters, version and centre state alone, encoded as a snapshot whose optimiser block is empty: what
+     * a training operator broadcasts to the scoring copies of its model ({@link #loadScoringSnapshot}). About a
+     * third of {@link #encodedSnapshot}'s size, since Adam's two moments per parameter stay behind.
+     */
+    public synchronized ModelSnapshot.Encoded encodedScoringSnapshot(byte[] itemIndex) {
+        ensureOpen();
+        return ModelSnapshot.encode(config, version, optimizer.stepCount(), centresInitialised,
+                parametersSize(), this::writeParameters, 0, (out, sink) -> { }, randomState(), itemIndex);
+    }
+
+    /**
+     * Takes the parameters, version and centre state of a model of the same shape from its
+     * {@link #encodedScoringSnapshot} (or a full snapshot), in place: a scoring copy follows its trainer this way
+     * without building a new network for every update. The optimiser and random state stay as they are; a model
+     * that loads scoring snapshots only scores.
+     *
+     * @throws IllegalArgumentException when the snapshot's parameters differ in name, type or shape
+     */
+    public synchronized void loadScoringSnapshot(ModelSnapshot snapshot) {
+        ensureOpen();
+        loadParameters(snapshot.parameters());
+        version = snapshot.version();
+        centresInitialised = snapshot.centresInitialised();
+    }
+
     private int parametersSize() {
         int size = 4 + 4;
         for (int i = 0; i < parameterArrays.size(); i++) {
@@ -469,7 +495,27 @@ public final class ElcRecModel implements AutoCloseable {
     }
 
     private void load(ModelSnapshot snapshot) {
-        try (DataInputStream in = new DataInputStream(new ByteArrayInputStream(snapshot.parameters()));
+        loadParameters(snapshot.parameters());
+        optimizer.restoreState(snapshot.optimizerState());
+        if (optimizer.stepCount() != snapshot.stepCount()) {
+            throw new IllegalArgumentException("snapshot step count " + snapshot.stepCount()
+                    + " disagrees with its optimiser state's " + optimizer.stepCount());
+        }
+        try (DataInputStream in = new DataInputStream(new ByteArrayInputStream(snapshot.rngState()))) {
+            int format = in.readInt();
+            if (format != RANDOM_STATE_FORMAT) {
+                throw new IllegalArgumentException("unsupported random state format " + format);
+            }
+            randomDraws = in.readLong();
+        } catch (IOException e) {
+            throw new UncheckedIOException("corrupt random state in model snapshot", e);
+        }
+        version = snapshot.version();
+        centresInitialised = snapshot.centresInitialised();
+    }
+
+    private void loadParameters(byte[] parameters) {
+        try (DataInputStream in = new DataInputStream(new ByteArrayInputStream(parameters));
                 GradMode ignored = GradMode.disabled()) {
             int format = in.readInt();
             if (format != PARAMETER_FORMAT) {
@@ -491,22 +537,6 @@ public final class ElcRecModel implements AutoCloseable {
         } catch (IOException e) {
             throw new UncheckedIOException("corrupt parameters in model snapshot", e);
         }
-        optimizer.restoreState(snapshot.optimizerState());
-        if (optimizer.stepCount() != snapshot.stepCount()) {
-            throw new IllegalArgumentException("snapshot step count " + snapshot.stepCount()
-                    + " disagrees with its optimiser state's " + optimizer.stepCount());
-        }
-        try (DataInputStream in = new DataInputStream(new ByteArrayInputStream(snapshot.rngState()))) {
-            int format = in.readInt();
-            if (format != RANDOM_STATE_FORMAT) {
-                throw new IllegalArgumentException("unsupported random state format " + format);
-            }
-            randomDraws = in.readLong();
-        } catch (IOException e) {
-            throw new UncheckedIOException("corrupt random state in model snapshot", e);
-        }
-        version = snapshot.version();
-        centresInitialised = snapshot.centresInitialised();
     }
 
     /** Encoder output in evaluation mode for a chunk of inputs; call inside a scope with autograd off. */
