@@ -4,6 +4,7 @@ import io.intentstream.avro.DeadLetter;
 import io.intentstream.avro.IntentAssignment;
 import io.intentstream.avro.Recommendation;
 import io.intentstream.job.config.IntentStreamOptions;
+import io.intentstream.job.config.ScoringMode;
 import io.intentstream.job.history.SequenceEvent;
 import io.intentstream.job.replay.ModelExchange;
 import io.intentstream.job.history.UserHistoryFunction;
@@ -12,6 +13,7 @@ import io.intentstream.job.source.DeadLetterRouter;
 import io.intentstream.job.source.InteractionRecord;
 import io.intentstream.job.source.KafkaInteractionSource;
 import io.intentstream.job.metrics.DeadLetterMetrics;
+import io.intentstream.job.training.IntentScoringOperator;
 import io.intentstream.job.training.IntentTrainingOperator;
 import io.intentstream.job.training.TrainingMetrics;
 import org.apache.flink.api.common.JobExecutionResult;
@@ -45,6 +47,14 @@ import java.util.OptionalDouble;
  *     -> intents sink, and (side output) recommendations sink
  * </pre>
  *
+ * <p>With {@code scoring.mode: SEPARATE} the training operator only trains and broadcasts model updates, and
+ * scoring operators beside the history operator answer:
+ * <pre>
+ *   user history -> training (parallelism 1) --(model updates, broadcast)--+
+ *   user history ---------------------------------------------------------+-> scoring (job parallelism)
+ *     -> intents sink, and (side output) recommendations sink
+ * </pre>
+ *
  * <p>The job receives its source and sinks, so tests can run the real pipeline with their own;
  * {@link #fromConfiguration} wires the Kafka ones and {@link #main} runs that with {@code flink run}.
  */
@@ -58,6 +68,7 @@ public final class IntentStreamJob {
         public static final String ROUTER = "dead-letter-router";
         public static final String USER_HISTORY = "user-history";
         public static final String TRAINING = "intent-training";
+        public static final String SCORING = "intent-scoring";
         public static final String INTENTS_SINK = "intents-sink";
         public static final String RECOMMENDATIONS_SINK = "recommendations-sink";
         public static final String DEAD_LETTER_SINK = "dead-letter-sink";
@@ -156,21 +167,42 @@ public final class IntentStreamJob {
                 .withAnswerBeforeStep(options.get(IntentStreamOptions.ANSWER_BEFORE_STEP))
                 .withOnlineLearningRate(options.getOptional(IntentStreamOptions.ONLINE_LEARNING_RATE)
                         .map(OptionalDouble::of).orElse(OptionalDouble.empty()));
-        if (trainOnly) {
+        boolean separateScoring = options.get(IntentStreamOptions.SCORING_MODE) == ScoringMode.SEPARATE && !trainOnly;
+        if (trainOnly || separateScoring) {
             training.trainOnly();
         }
-        SingleOutputStreamOperator<IntentAssignment> intents = sequences
-                .transform("Train and score ELCRec", new AvroTypeInfo<>(IntentAssignment.class), training)
+        if (separateScoring) {
+            training.withModelUpdates(options.get(IntentStreamOptions.SCORING_MODEL_UPDATE_INTERVAL));
+        }
+        SingleOutputStreamOperator<IntentAssignment> trained = sequences
+                .transform(separateScoring ? "Train ELCRec" : "Train and score ELCRec",
+                        new AvroTypeInfo<>(IntentAssignment.class), training)
                 .uid(Uids.TRAINING)
                 .setParallelism(1)
                 .setMaxParallelism(1);
+        SingleOutputStreamOperator<IntentAssignment> intents = trained;
+        if (separateScoring) {
+            // Forward from the history operator (same parallelism): each user's events stay on one scoring
+            // subtask, in order; every subtask gets every model update.
+            intents = sequences
+                    .connect(trained.getSideOutput(IntentTrainingOperator.MODEL_UPDATES).broadcast())
+                    .transform("Score ELCRec", new AvroTypeInfo<>(IntentAssignment.class),
+                            new IntentScoringOperator(options.get(IntentStreamOptions.BATCH_SIZE),
+                                    options.get(IntentStreamOptions.MAX_BATCH_WAIT),
+                                    options.get(IntentStreamOptions.MAX_BATCH_EVENT_TIME_SPAN),
+                                    options.get(IntentStreamOptions.TOP_N),
+                                    TrainingMetrics.Settings.from(options)))
+                    .uid(Uids.SCORING)
+                    .setParallelism(sequences.getParallelism());
+        }
         DataStream<Recommendation> recommendations = intents.getSideOutput(IntentTrainingOperator.RECOMMENDATIONS);
 
-        // Parallelism 1, chained to the training operator: several writers would interleave one user's outputs
-        // in its Kafka partition (and one writer easily keeps up with a single model).
-        intents.sinkTo(intentSink).uid(Uids.INTENTS_SINK).name("Intents").setParallelism(1);
+        // Chained to the operator that answers, with its parallelism: a user's outputs come from one subtask,
+        // so one writer per subtask keeps each user's records in order in its Kafka partition (inline: one
+        // writer, which easily keeps up with a single model).
+        intents.sinkTo(intentSink).uid(Uids.INTENTS_SINK).name("Intents").setParallelism(intents.getParallelism());
         recommendations.sinkTo(recommendationSink).uid(Uids.RECOMMENDATIONS_SINK).name("Recommendations")
-                .setParallelism(1);
+                .setParallelism(intents.getParallelism());
         // Stateless, so savepoints taken before this operator existed still restore.
         deadLetters = deadLetters.map(new DeadLetterMetrics(), new AvroTypeInfo<>(DeadLetter.class))
                 .uid(Uids.DEAD_LETTER_METRICS)

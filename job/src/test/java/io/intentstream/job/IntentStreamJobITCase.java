@@ -5,6 +5,7 @@ import io.intentstream.avro.IntentAssignment;
 import io.intentstream.avro.Interaction;
 import io.intentstream.avro.Recommendation;
 import io.intentstream.job.config.IntentStreamOptions;
+import io.intentstream.job.config.ScoringMode;
 import io.intentstream.job.demo.AvroBinary;
 import io.intentstream.job.source.InteractionRecord;
 import io.intentstream.job.testing.AvroFileSink;
@@ -18,7 +19,8 @@ import org.apache.flink.connector.datagen.source.DataGeneratorSource;
 import org.apache.flink.runtime.testutils.MiniClusterResourceConfiguration;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 import org.apache.flink.test.junit5.MiniClusterExtension;
-import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
@@ -71,10 +73,15 @@ class IntentStreamJobITCase {
         return !isGarbage(i) && i % 40 == 39;
     }
 
-    @Test
+    /** Either operator that can answer (scoring.mode) answers every valid event once. */
+    @ParameterizedTest
+    @EnumSource(ScoringMode.class)
     @Timeout(value = 5, unit = TimeUnit.MINUTES)
-    void emitsOneIntentAndRecommendationPerValidEventAndADeadLetterPerInvalidOne(@TempDir Path dir) throws Exception {
+    void emitsOneIntentAndRecommendationPerValidEventAndADeadLetterPerInvalidOne(ScoringMode scoring, @TempDir Path dir)
+            throws Exception {
         Configuration options = IntentStreamOptions.fromArgs(
+                "--scoring.mode", scoring.name(),
+                "--scoring.model-update-interval", "200 ms",
                 "--sequence.max-length", "5",
                 "--model.hidden-size", "16",
                 "--model.clusters", "4",
@@ -121,6 +128,8 @@ class IntentStreamJobITCase {
                 .filter(i -> isGarbage(i) || isBlankUser(i)).boxed().toList());
         assertThat(deadLetterRecords).allSatisfy(d -> assertThat(d.getReason()).matches("(UNDECODABLE|INVALID): .*"));
 
+        assertThat(result.<Long>getAccumulatorResult(IntentTrainingOperator.EVENTS_OUT_ACCUMULATOR))
+                .isEqualTo(validIds.size());
         long steps = result.<Long>getAccumulatorResult(IntentTrainingOperator.TRAIN_STEPS_ACCUMULATOR);
         assertThat(steps).isPositive();
         assertThat(intentRecords.stream().mapToLong(IntentAssignment::getModelVersion).max().orElseThrow())

@@ -169,6 +169,25 @@ public final class IntentStreamOptions {
                     + "latency path, and answers come from a model one step older (predict, then learn). false "
                     + "trains first and answers with the model that has just learnt from the batch.");
 
+    public static final ConfigOption<ScoringMode> SCORING_MODE = ConfigOptions.key("scoring.mode")
+            .enumType(ScoringMode.class)
+            .defaultValue(ScoringMode.INLINE)
+            .withDescription("Which operator answers the interactions. INLINE: the training operator, between its "
+                    + "steps; the answers are reproducible from the input alone (replays, backfills), and an event "
+                    + "can wait behind a training step. SEPARATE: scoring operators with the job's parallelism "
+                    + "answer with the newest model the trainer publishes (scoring.model-update-interval), so no "
+                    + "event waits for a step and latency stays low under load; answers come from a model up to one "
+                    + "interval older and depend on when the updates arrive. The model trains the same either way.");
+
+    public static final ConfigOption<Duration> SCORING_MODEL_UPDATE_INTERVAL =
+            ConfigOptions.key("scoring.model-update-interval")
+                    .durationType()
+                    .defaultValue(Duration.ofSeconds(1))
+                    .withDescription("With scoring.mode SEPARATE: how often the training operator publishes its "
+                            + "model (parameters, centres and item index, without optimiser state: about 3 MB at "
+                            + "Beauty's size) to the scoring operators, if it changed. Shorter keeps answers "
+                            + "fresher and costs a copy and a broadcast each time.");
+
     public static final ConfigOption<Integer> CENTRE_WARM_UP = ConfigOptions.key("training.centre-warm-up")
             .intType()
             .defaultValue(1024)
@@ -388,7 +407,7 @@ public final class IntentStreamOptions {
 
     private static final List<String> OWN_PREFIXES = List.of(
             "kafka.", "watermark.", "sequence.", "user-state.", "training.", "model.", "recommend.", "checkpointing.",
-            "validation.");
+            "validation.", "scoring.");
 
     /**
      * Parses {@code --key value} pairs (also {@code --key=value}) into a configuration. Keys under one of our
@@ -512,6 +531,7 @@ public final class IntentStreamOptions {
             }
         });
         requirePositive(configuration, CENTRES_INTERVAL);
+        requirePositive(configuration, SCORING_MODEL_UPDATE_INTERVAL);
         ElcRecConfig model = modelConfigUnchecked(configuration);
         check(configuration.get(CENTRE_WARM_UP) >= model.clusters(), CENTRE_WARM_UP,
                 "must be at least k (" + model.clusters() + ", from "

@@ -21,6 +21,7 @@ import org.apache.flink.runtime.state.StateSnapshotContext;
 import org.apache.flink.streaming.api.operators.AbstractStreamOperator;
 import org.apache.flink.streaming.api.operators.BoundedOneInput;
 import org.apache.flink.streaming.api.operators.OneInputStreamOperator;
+import org.apache.flink.streaming.api.operators.Output;
 import org.apache.flink.streaming.api.watermark.Watermark;
 import org.apache.flink.streaming.runtime.streamrecord.StreamRecord;
 import org.apache.flink.util.OutputTag;
@@ -37,7 +38,7 @@ import java.util.OptionalDouble;
  * <p>Buffers {@link SequenceEvent}s and hands a batch to the {@link OnlineTrainer} when it reaches the batch size,
  * before an event whose event time is {@code maxEventTimeSpan} or more after the batch's first event, when the
  * watermark passes the first event's time plus that span, when its first event has waited {@code maxWait}
- * (processing-time timer), or at the end of a bounded input. Each
+ * (processing-time timer), or at the end of a bounded input ({@link EventBatches}). Each
  * batch yields one {@link IntentAssignment} per event on the main output and one {@link Recommendation} per event
  * on {@link #RECOMMENDATIONS}, both stamped with the event's own time. Watermarks are held back while events are
  * buffered, so that downstream event time never passes an event that has not been emitted yet.
@@ -56,6 +57,8 @@ import java.util.OptionalDouble;
  *
  * <p>A {@link #trainOnly} operator forms the same batches and takes the same steps, but skips the scoring pass and
  * the prequential ranking and emits nothing: the model ends bit-identical, for runs whose outputs nobody reads.
+ * Together with {@link #withModelUpdates} it is the training half of {@code scoring.mode: separate}: it publishes
+ * versioned scoring snapshots on {@link #MODEL_UPDATES}, and {@link IntentScoringOperator}s answer the events.
  *
  * <p>Runs with parallelism 1 (one model). Everything needed to continue after a failure is operator state: the
  * model snapshot (parameters, Adam moments, step, RNG, version, item index), the buffered events, and the centre
@@ -69,6 +72,13 @@ public final class IntentTrainingOperator extends AbstractStreamOperator<IntentA
 
     public static final OutputTag<Recommendation> RECOMMENDATIONS =
             new OutputTag<>("recommendations", new AvroTypeInfo<>(Recommendation.class));
+
+    /**
+     * Scoring snapshots of the model ({@link OnlineTrainer#scoringSnapshot()}) for the scoring operator, when the
+     * trainer publishes them ({@link #withModelUpdates}).
+     */
+    public static final OutputTag<byte[]> MODEL_UPDATES =
+            new OutputTag<>("model-updates", PrimitiveArrayTypeInfo.BYTE_PRIMITIVE_ARRAY_TYPE_INFO);
 
     public static final String TRAIN_STEPS_ACCUMULATOR = "intent-stream.train-steps";
     public static final String LOSS_ACCUMULATOR = "intent-stream.loss";
@@ -115,12 +125,11 @@ public final class IntentTrainingOperator extends AbstractStreamOperator<IntentA
     private transient TrainingMetrics trainingMetrics;
 
     private transient OnlineTrainer trainer;
-    private transient List<SequenceEvent> buffer;
-    /** Processing time by which the current buffer must be flushed; Long.MAX_VALUE when the buffer is empty. */
-    private transient long flushDeadline;
-    /** System.nanoTime() when the current buffer's first event arrived (for the batch's wait time). */
-    private transient long bufferStartNanos;
-    private transient Watermark heldWatermark;
+    private transient EventBatches batches;
+    /** Publish the model on {@link #MODEL_UPDATES} this often; 0 publishes none (the trainer answers itself). */
+    private long modelUpdateIntervalMillis;
+    /** {@link OnlineTrainer#stateChanges()} at the last published model update; -1 before the first. */
+    private transient long publishedAtChange;
 
     private transient ListState<byte[]> modelState;
     private transient ListState<SequenceEvent> bufferState;
@@ -143,12 +152,10 @@ public final class IntentTrainingOperator extends AbstractStreamOperator<IntentA
     private transient LatestValueAccumulator lossAccumulator;
     private transient Histogram snapshotEncodeMillis;
     private transient Counter snapshotsReused;
+    private transient Counter modelUpdates;
     private transient LongCounter trainedEvents;
     private transient LongCounter scoredOnlyEvents;
-    private transient LongCounter answeredEvents;
-    private transient LongCounter prequentialScored;
-    private transient LongCounter prequentialHits;
-    private transient org.apache.flink.api.common.accumulators.DoubleCounter prequentialNdcgSum;
+    private transient AnswerAccumulators answerAccumulators;
     /** System.nanoTime() of this attempt's first event; 0 until then. */
     private transient long firstEventNanos;
 
@@ -233,6 +240,19 @@ public final class IntentTrainingOperator extends AbstractStreamOperator<IntentA
         return Double.isNaN(onlineLearningRate) ? OptionalDouble.empty() : OptionalDouble.of(onlineLearningRate);
     }
 
+    /**
+     * Publishes the model's scoring snapshot on {@link #MODEL_UPDATES} when the operator starts, then every
+     * {@code interval} if it changed, and at the end of a bounded input: for an {@link IntentScoringOperator} that
+     * answers the events while this operator trains ({@code scoring.mode: separate}).
+     */
+    public IntentTrainingOperator withModelUpdates(Duration interval) {
+        if (interval.isNegative() || interval.isZero()) {
+            throw new IllegalArgumentException("the model update interval must be positive, got " + interval);
+        }
+        this.modelUpdateIntervalMillis = interval.toMillis();
+        return this;
+    }
+
     /** Prequential sampling and metric windows (TrainingMetrics); the defaults when not called. */
     public IntentTrainingOperator withMetrics(TrainingMetrics.Settings settings) {
         this.metricsSettings = java.util.Objects.requireNonNull(settings, "settings");
@@ -257,14 +277,12 @@ public final class IntentTrainingOperator extends AbstractStreamOperator<IntentA
         checksumState = context.getOperatorStateStore().getListState(
                 new ListStateDescriptor<>("model-checksum", BasicTypeInfo.LONG_TYPE_INFO));
 
-        buffer = new ArrayList<>(batchSize);
-        flushDeadline = Long.MAX_VALUE;
+        batches = new EventBatches(batchSize, maxWaitMillis, maxEventTimeSpanMillis, getProcessingTimeService(),
+                this::handleBatch, super::processWatermark, () -> true);
         byte[] snapshot = null;
         if (context.isRestored()) {
             snapshot = StateChunks.join(modelState.get());
-            for (SequenceEvent event : bufferState.get()) {
-                buffer.add(event);
-            }
+            batches.restore(bufferState.get());
         }
         // The GPU Flink's external resource gave this TaskManager (device 0 without one; ignored on the CPU).
         int gpu = GpuSelection.gpuIndex(getRuntimeContext().getExternalResourceInfos(GpuSelection.RESOURCE_NAME));
@@ -281,7 +299,7 @@ public final class IntentTrainingOperator extends AbstractStreamOperator<IntentA
             }
             LOG.info("Restored model version {} (checksum {}) with {} items and {} buffered events in {} ms",
                     trainer.modelVersion(), Long.toHexString(restoredChecksums[1]), trainer.itemIndex().size(),
-                    buffer.size(), restoreMillis);
+                    batches.size(), restoreMillis);
         } else {
             byte[] initial = modelExchange.initialSnapshot();
             trainer = initial == null
@@ -327,7 +345,7 @@ public final class IntentTrainingOperator extends AbstractStreamOperator<IntentA
         getMetricGroup().gauge("itemEvictions", () -> trainer.itemIndex().evictions());
         getMetricGroup().gauge("centresInitialised", () -> trainer.centresInitialised() ? 1 : 0);
         getMetricGroup().gauge("failedCentreInitialisations", () -> trainer.failedCentreInitialisations());
-        getMetricGroup().gauge("pendingEvents", () -> buffer.size());
+        getMetricGroup().gauge("pendingEvents", () -> batches.size());
         getMetricGroup().gauge("lossTotal", () -> lastLoss == null ? Float.NaN : lastLoss.total());
         getMetricGroup().gauge("lossNextItem", () -> lastLoss == null ? Float.NaN : lastLoss.nextItem());
         getMetricGroup().gauge("lossSequenceContrast",
@@ -344,28 +362,37 @@ public final class IntentTrainingOperator extends AbstractStreamOperator<IntentA
         snapshotEncodeMillis = getMetricGroup().histogram("snapshotEncodeMillis",
                 new DescriptiveStatisticsHistogram(1_000));
         snapshotsReused = getMetricGroup().counter("snapshotsReused");
+        modelUpdates = getMetricGroup().counter("modelUpdatesPublished");
         getMetricGroup().gauge("restoreMillis", () -> restoreMillis);
         getMetricGroup().gauge("trainingFraction", () -> trainingSample.fraction());
         trainedEvents = new LongCounter();
         scoredOnlyEvents = new LongCounter();
-        prequentialScored = new LongCounter();
-        prequentialHits = new LongCounter();
-        prequentialNdcgSum = new org.apache.flink.api.common.accumulators.DoubleCounter();
         getRuntimeContext().addAccumulator(TRAINED_EVENTS_ACCUMULATOR, trainedEvents);
         getRuntimeContext().addAccumulator(SCORED_ONLY_EVENTS_ACCUMULATOR, scoredOnlyEvents);
-        answeredEvents = new LongCounter();
-        getRuntimeContext().addAccumulator(EVENTS_OUT_ACCUMULATOR, answeredEvents);
-        getRuntimeContext().addAccumulator(PREQUENTIAL_SCORED_ACCUMULATOR, prequentialScored);
-        getRuntimeContext().addAccumulator(PREQUENTIAL_HITS_ACCUMULATOR, prequentialHits);
-        getRuntimeContext().addAccumulator(PREQUENTIAL_NDCG_SUM_ACCUMULATOR, prequentialNdcgSum);
+        answerAccumulators = AnswerAccumulators.register(getRuntimeContext());
         if (restoredChecksums != null) {
             addLongAccumulator(CHECKPOINTED_MODEL_CHECKSUM_ACCUMULATOR, restoredChecksums[0]);
             addLongAccumulator(RESTORED_MODEL_CHECKSUM_ACCUMULATOR, restoredChecksums[1]);
         }
-        if (!buffer.isEmpty()) {
-            // Restored events get a fresh wait: the time they waited before the failure is not known here.
-            bufferStartNanos = System.nanoTime();
-            scheduleFlush(getProcessingTimeService().getCurrentProcessingTime());
+        batches.open();
+        publishedAtChange = -1;
+        if (modelUpdateIntervalMillis > 0) {
+            // At once: a scoring operator holds its events until it has a model.
+            getProcessingTimeService().registerTimer(
+                    getProcessingTimeService().getCurrentProcessingTime(), this::onModelUpdateTimer);
+        }
+    }
+
+    private void onModelUpdateTimer(long time) {
+        publishModelIfChanged();
+        getProcessingTimeService().registerTimer(time + modelUpdateIntervalMillis, this::onModelUpdateTimer);
+    }
+
+    private void publishModelIfChanged() {
+        if (trainer.stateChanges() != publishedAtChange) {
+            publishedAtChange = trainer.stateChanges();
+            output.collect(MODEL_UPDATES, new StreamRecord<>(trainer.scoringSnapshot()));
+            modelUpdates.inc();
         }
     }
 
@@ -381,46 +408,17 @@ public final class IntentTrainingOperator extends AbstractStreamOperator<IntentA
         if (firstEventNanos == 0) {
             firstEventNanos = System.nanoTime();
         }
-        if (!buffer.isEmpty() && element.getValue().eventTime - buffer.get(0).eventTime >= maxEventTimeSpanMillis) {
-            flush();
-        }
-        if (buffer.isEmpty()) {
-            bufferStartNanos = System.nanoTime();
-            scheduleFlush(getProcessingTimeService().getCurrentProcessingTime());
-        }
-        buffer.add(element.getValue());
-        if (buffer.size() >= batchSize) {
-            flush();
-        }
-    }
-
-    private void scheduleFlush(long now) {
-        flushDeadline = now + maxWaitMillis;
-        getProcessingTimeService().registerTimer(flushDeadline, this::onFlushTimer);
-    }
-
-    private void onFlushTimer(long time) throws Exception {
-        // A timer of a buffer that was already flushed by size finds a later (or no) deadline and does nothing.
-        if (!buffer.isEmpty() && time >= flushDeadline) {
-            flush();
-        }
+        batches.add(element.getValue());
     }
 
     @Override
     public void processWatermark(Watermark mark) throws Exception {
-        if (!buffer.isEmpty() && mark.getTimestamp() - maxEventTimeSpanMillis >= buffer.get(0).eventTime) {
-            flush();
-        }
-        if (buffer.isEmpty()) {
-            super.processWatermark(mark);
-        } else {
-            heldWatermark = mark;
-        }
+        batches.onWatermark(mark);
     }
 
     @Override
     public void endInput() throws Exception {
-        flush();
+        batches.flush();
         addLongAccumulator(ACTIVE_NANOS_ACCUMULATOR, firstEventNanos == 0 ? 0 : System.nanoTime() - firstEventNanos);
         OnlineTrainer.EncodedSnapshot last = trainer.encodedSnapshot();
         addLongAccumulator(FINAL_MODEL_CHECKSUM_ACCUMULATOR, last.checksum());
@@ -428,15 +426,12 @@ public final class IntentTrainingOperator extends AbstractStreamOperator<IntentA
         addLongAccumulator(FINAL_ITEM_COUNT_ACCUMULATOR, trainer.itemIndex().size());
         LOG.info("End of input: model version {} checksum {}", last.version(), Long.toHexString(last.checksum()));
         modelExchange.atEndOfInput(last::bytes, exportMetrics(), getProcessingTimeService().getCurrentProcessingTime());
+        if (modelUpdateIntervalMillis > 0) {
+            publishModelIfChanged();
+        }
     }
 
-    private void flush() throws Exception {
-        if (buffer.isEmpty()) {
-            return;
-        }
-        List<SequenceEvent> batch = buffer;
-        buffer = new ArrayList<>(batchSize);
-        flushDeadline = Long.MAX_VALUE;
+    private void handleBatch(List<SequenceEvent> batch, long waitNanos) throws Exception {
         BatchTimingEvent timing = new BatchTimingEvent();
         timing.begin();
         long flushStart = System.nanoTime();
@@ -448,9 +443,7 @@ public final class IntentTrainingOperator extends AbstractStreamOperator<IntentA
         if (answersEvents) {
             Instant emitTime = Instant.ofEpochMilli(getProcessingTimeService().getCurrentProcessingTime());
             tested = trainingMetrics.beforeTraining(trainer, batch);
-            prequentialScored.add((long) tested.scored());
-            prequentialHits.add((long) tested.hits());
-            prequentialNdcgSum.add(tested.ndcgSum());
+            answerAccumulators.addPrequential(tested);
             processStart = System.nanoTime();
             if (answerBeforeStep) {
                 outcome = trainer.answerThenTrain(batch, topN, emitTime, trainingSample, answers -> {
@@ -469,7 +462,7 @@ public final class IntentTrainingOperator extends AbstractStreamOperator<IntentA
         long processNanos = System.nanoTime() - processStart;
         trainingMetrics.afterBatch(outcome);
         trainedEvents.add((long) outcome.trainingSamples());
-        answeredEvents.add((long) outcome.intents().size());
+        answerAccumulators.addAnswered(outcome.intents().size());
 
         batchSizes.update(batch.size());
         if (outcome.trained()) {
@@ -490,23 +483,24 @@ public final class IntentTrainingOperator extends AbstractStreamOperator<IntentA
             timing.events = batch.size();
             timing.trainedEvents = outcome.trainingSamples();
             timing.prequentialEvents = tested.scored();
-            timing.waitNanos = flushStart - bufferStartNanos;
+            timing.waitNanos = waitNanos;
             timing.prequentialNanos = processStart - flushStart;
             timing.stepNanos = outcome.trainNanos();
             timing.scoringNanos = processNanos - outcome.trainNanos() - (answerBeforeStep ? emitNanos[0] : 0);
             timing.emitNanos = emitNanos[0];
             timing.commit();
         }
-        if (heldWatermark != null) {
-            Watermark release = heldWatermark;
-            heldWatermark = null;
-            super.processWatermark(release);
-        }
         modelExchange.afterBatch(() -> trainer.encodedSnapshot().bytes(), exportMetrics(),
                 getProcessingTimeService().getCurrentProcessingTime());
     }
 
     private void emit(List<SequenceEvent> batch, List<IntentAssignment> intents, List<Recommendation> recommendations) {
+        emit(output, batch, intents, recommendations);
+    }
+
+    /** One intent on the main output and one recommendation on {@link #RECOMMENDATIONS} per event, at its time. */
+    static void emit(Output<StreamRecord<IntentAssignment>> output, List<SequenceEvent> batch,
+            List<IntentAssignment> intents, List<Recommendation> recommendations) {
         for (int i = 0; i < intents.size(); i++) {
             long timestamp = batch.get(i).eventTime;
             output.collect(new StreamRecord<>(intents.get(i), timestamp));
@@ -536,7 +530,7 @@ public final class IntentTrainingOperator extends AbstractStreamOperator<IntentA
         }
         modelState.update(StateChunks.split(encoded.bytes()));
         checksumState.update(List.of(encoded.checksum()));
-        bufferState.update(buffer);
+        bufferState.update(batches.pending());
         warmUpState.update(trainer.warmUpSequences());
         if (timing.shouldCommit()) {
             timing.checkpointId = context.getCheckpointId();

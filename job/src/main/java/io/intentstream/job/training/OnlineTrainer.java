@@ -63,7 +63,8 @@ public final class OnlineTrainer implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(OnlineTrainer.class);
 
     private final ElcRecModel model;
-    private final ItemIndex index;
+    /** Replaced as a whole when a scoring copy follows its trainer ({@link #follow}); otherwise updated in place. */
+    private ItemIndex index;
     private final int warmUpSize;
     private final List<int[]> warmUp;
     private final int maxLength;
@@ -123,6 +124,43 @@ public final class OnlineTrainer implements AutoCloseable {
         }
         ElcRecModel model = ElcRecModel.restore(decoded, gpuIndex);
         return new OnlineTrainer(model, index, warmUpSize, warmUp);
+    }
+
+    /**
+     * A scoring copy of a trainer's model, from its {@link #scoringSnapshot()}: it answers batches at training
+     * fraction 0 (a forward pass, no change to the model or its item index) and follows the trainer through
+     * later snapshots ({@link #follow}). It never trains, so it needs no optimiser state and no centre warm-up.
+     */
+    public static OnlineTrainer forScoring(byte[] scoringSnapshot, int gpuIndex) {
+        ModelSnapshot decoded = ModelSnapshot.fromBytes(scoringSnapshot);
+        ElcRecModel model = ElcRecModel.create(decoded.config(), gpuIndex);
+        try {
+            OnlineTrainer scorer = new OnlineTrainer(model, new ItemIndex(decoded.config().itemCount()),
+                    decoded.config().clusters(), List.of());
+            scorer.follow(decoded);
+            return scorer;
+        } catch (RuntimeException e) {
+            model.close();
+            throw e;
+        }
+    }
+
+    /** Takes the parameters, version, centres and item index of a newer {@link #scoringSnapshot()}, in place. */
+    public void follow(byte[] scoringSnapshot) {
+        follow(ModelSnapshot.fromBytes(scoringSnapshot));
+    }
+
+    private void follow(ModelSnapshot decoded) {
+        ItemIndex followed = decoded.itemIndex().length == 0
+                ? new ItemIndex(decoded.config().itemCount())
+                : ItemIndex.fromBytes(decoded.itemIndex());
+        if (followed.capacity() != model.config().itemCount()) {
+            throw new IllegalArgumentException("Snapshot item index capacity " + followed.capacity()
+                    + " does not match this model's item table (" + model.config().itemCount() + " rows)");
+        }
+        model.loadScoringSnapshot(decoded);
+        index = followed;
+        changes++;
     }
 
     private static void requireWarmUp(int warmUpSize, ElcRecConfig config) {
@@ -407,6 +445,19 @@ public final class OnlineTrainer implements AutoCloseable {
         encoded = new EncodedSnapshot(snapshot.bytes(), snapshot.checksum(), snapshot.version(), false);
         encodedAtChange = changes;
         return encoded;
+    }
+
+    /**
+     * What scoring needs of the model as it is now (parameters, version, centres and item index; no optimiser
+     * state), as bytes to broadcast to {@link #forScoring scoring copies}.
+     */
+    public byte[] scoringSnapshot() {
+        return model.encodedScoringSnapshot(index.toBytes()).bytes();
+    }
+
+    /** Grows whenever a batch or an update may have changed the model or its item index. */
+    public long stateChanges() {
+        return changes;
     }
 
     /** {@link ModelSnapshot#checksum()} of the model as it is now. */

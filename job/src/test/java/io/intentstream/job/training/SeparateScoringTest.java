@@ -1,0 +1,120 @@
+package io.intentstream.job.training;
+
+import static io.intentstream.job.training.TinyTrainingModel.BATCH;
+import static io.intentstream.job.training.TinyTrainingModel.T;
+import static io.intentstream.job.training.TinyTrainingModel.TOP_N;
+import static io.intentstream.job.training.TinyTrainingModel.WARM_UP;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.intentstream.avro.IntentAssignment;
+import io.intentstream.avro.Recommendation;
+import io.intentstream.job.history.SequenceEvent;
+import io.intentstream.model.ModelSnapshot;
+
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.concurrent.ConcurrentLinkedQueue;
+
+import org.apache.flink.streaming.api.watermark.Watermark;
+import org.apache.flink.streaming.runtime.streamrecord.StreamRecord;
+import org.apache.flink.streaming.util.OneInputStreamOperatorTestHarness;
+import org.apache.flink.streaming.util.TwoInputStreamOperatorTestHarness;
+import org.junit.jupiter.api.Test;
+
+/**
+ * scoring.mode SEPARATE: the training operator publishes versioned scoring snapshots when it opens, then at its
+ * interval when the model changed, and at the end of input; the scoring operator holds events until it has a model
+ * and answers each batch exactly as its trainer's model would, stamped with that model's version. Tiny real model
+ * ({@link TinyTrainingModel}).
+ */
+class SeparateScoringTest {
+
+    private static final Duration INTERVAL = Duration.ofMillis(100);
+
+    @Test
+    void theTrainerPublishesAtOpenThenOnlyChangedModelsAndAnswersNothingItself() throws Exception {
+        List<SequenceEvent> events = new UserWindowStream(31, 5, T).events(2 * BATCH, 0, 30);
+        IntentTrainingOperator operator = new IntentTrainingOperator(TinyTrainingModel.config(), BATCH,
+                Duration.ofMinutes(10), Duration.ofDays(1), TOP_N, WARM_UP).trainOnly().withModelUpdates(INTERVAL);
+        try (var harness = new OneInputStreamOperatorTestHarness<SequenceEvent, IntentAssignment>(operator)) {
+            harness.setup();
+            harness.open();
+            harness.setProcessingTime(1);
+            assertThat(versions(harness.getSideOutput(IntentTrainingOperator.MODEL_UPDATES))).containsExactly(0L);
+
+            for (SequenceEvent event : events) {
+                harness.processElement(new StreamRecord<>(event, event.eventTime));
+            }
+            harness.setProcessingTime(50); // before the interval: nothing new
+            assertThat(harness.getSideOutput(IntentTrainingOperator.MODEL_UPDATES)).hasSize(1);
+            harness.setProcessingTime(101);
+            harness.setProcessingTime(201); // unchanged since 101: not published again
+            harness.endInput();
+            assertThat(versions(harness.getSideOutput(IntentTrainingOperator.MODEL_UPDATES)))
+                    .containsExactly(0L, 2L);
+            assertThat(harness.extractOutputValues()).isEmpty();
+            assertThat(harness.getSideOutput(IntentTrainingOperator.RECOMMENDATIONS)).isNullOrEmpty();
+        }
+    }
+
+    @Test
+    void theScorerHoldsEventsUntilItHasAModelThenAnswersAsThatModel() throws Exception {
+        UserWindowStream stream = new UserWindowStream(32, 5, T);
+        List<SequenceEvent> training = stream.events(4 * BATCH, 0, 30);
+        List<SequenceEvent> early = stream.events(BATCH + 3, 0, 30);
+        List<SequenceEvent> late = stream.events(BATCH, 0, 30);
+        IntentScoringOperator operator = new IntentScoringOperator(BATCH, Duration.ofMinutes(10), Duration.ofDays(1),
+                TOP_N, TrainingMetrics.Settings.DEFAULTS);
+        try (OnlineTrainer trainer = OnlineTrainer.create(TinyTrainingModel.config(), WARM_UP);
+                var harness = new TwoInputStreamOperatorTestHarness<SequenceEvent, byte[], IntentAssignment>(
+                        operator)) {
+            harness.setup();
+            harness.open();
+            train(trainer, training.subList(0, 2 * BATCH));
+            byte[] first = trainer.scoringSnapshot();
+            List<IntentAssignment> firstAnswers = trainer.process(early, TOP_N, Instant.EPOCH,
+                    EventSample.training(0)).intents();
+
+            for (SequenceEvent event : early) {
+                harness.processElement1(new StreamRecord<>(event, event.eventTime));
+            }
+            harness.processWatermark1(new Watermark(early.get(0).eventTime + 1));
+            harness.processWatermark2(new Watermark(Long.MAX_VALUE - 1));
+            // No model yet: more than a batch waits, and so does the watermark.
+            assertThat(harness.getOutput()).isEmpty();
+
+            harness.processElement2(new StreamRecord<>(first));
+            List<IntentAssignment> answered = harness.extractOutputValues();
+            assertThat(answered).isEqualTo(firstAnswers);
+            assertThat(answered).extracting(IntentAssignment::getModelVersion).containsOnly(2L);
+            assertThat(harness.getSideOutput(IntentTrainingOperator.RECOMMENDATIONS))
+                    .extracting(record -> ((Recommendation) record.getValue()).getEventId())
+                    .containsExactlyElementsOf(early.stream().map(e -> e.eventId).toList());
+            // The interactions' watermark went on after the held events; the update input's never does.
+            assertThat(harness.getOutput()).filteredOn(Watermark.class::isInstance)
+                    .containsExactly(new Watermark(early.get(0).eventTime + 1));
+
+            train(trainer, training.subList(2 * BATCH, 4 * BATCH));
+            harness.processElement2(new StreamRecord<>(trainer.scoringSnapshot()));
+            for (SequenceEvent event : late) {
+                harness.processElement1(new StreamRecord<>(event, event.eventTime));
+            }
+            List<IntentAssignment> lateAnswers = harness.extractOutputValues().subList(early.size(),
+                    early.size() + late.size());
+            assertThat(lateAnswers).isEqualTo(trainer.process(late, TOP_N, Instant.EPOCH,
+                    EventSample.training(0)).intents());
+            assertThat(lateAnswers).extracting(IntentAssignment::getModelVersion).containsOnly(4L);
+        }
+    }
+
+    private static void train(OnlineTrainer trainer, List<SequenceEvent> events) {
+        for (int from = 0; from < events.size(); from += BATCH) {
+            trainer.train(events.subList(from, from + BATCH), EventSample.training(1.0));
+        }
+    }
+
+    private static List<Long> versions(ConcurrentLinkedQueue<StreamRecord<byte[]>> updates) {
+        return updates.stream().map(update -> ModelSnapshot.fromBytes(update.getValue()).version()).toList();
+    }
+}
