@@ -24,6 +24,7 @@ import org.apache.flink.api.connector.source.Source;
 import org.apache.flink.configuration.CheckpointingOptions;
 import org.apache.flink.configuration.Configuration;
 import org.apache.flink.configuration.CoreOptions;
+import org.apache.flink.configuration.ExecutionOptions;
 import org.apache.flink.configuration.StateBackendOptions;
 import org.apache.flink.core.execution.CheckpointingMode;
 import org.apache.flink.formats.avro.typeutils.AvroTypeInfo;
@@ -61,6 +62,9 @@ import java.util.OptionalDouble;
 public final class IntentStreamJob {
 
     public static final String JOB_NAME = "intent-stream";
+
+    /** The network buffer timeout the job runs with unless execution.buffer-timeout.interval is set. */
+    public static final java.time.Duration LOW_LATENCY_BUFFER_TIMEOUT = java.time.Duration.ofMillis(10);
 
     /** Stable operator ids: checkpoints and savepoints map state to these, so never change them. */
     public static final class Uids {
@@ -157,7 +161,7 @@ public final class IntentStreamJob {
 
         IntentTrainingOperator training = new IntentTrainingOperator(IntentStreamOptions.modelConfig(options),
                 options.get(IntentStreamOptions.BATCH_SIZE),
-                options.get(IntentStreamOptions.MAX_BATCH_WAIT),
+                IntentStreamOptions.trainingMaxWait(options),
                 options.get(IntentStreamOptions.MAX_BATCH_EVENT_TIME_SPAN),
                 options.get(IntentStreamOptions.TOP_N),
                 options.get(IntentStreamOptions.CENTRE_WARM_UP))
@@ -180,6 +184,11 @@ public final class IntentStreamJob {
                 .uid(Uids.TRAINING)
                 .setParallelism(1)
                 .setMaxParallelism(1);
+        if (separateScoring) {
+            // Its own thread: chained to a history subtask, every step would stall that subtask's events on their
+            // way to the scoring operators too.
+            trained.startNewChain();
+        }
         SingleOutputStreamOperator<IntentAssignment> intents = trained;
         if (separateScoring) {
             // Forward from the history operator (same parallelism): each user's events stay on one scoring
@@ -188,7 +197,7 @@ public final class IntentStreamJob {
                     .connect(trained.getSideOutput(IntentTrainingOperator.MODEL_UPDATES).broadcast())
                     .transform("Score ELCRec", new AvroTypeInfo<>(IntentAssignment.class),
                             new IntentScoringOperator(options.get(IntentStreamOptions.BATCH_SIZE),
-                                    options.get(IntentStreamOptions.MAX_BATCH_WAIT),
+                                    options.get(IntentStreamOptions.SCORING_MAX_WAIT),
                                     options.get(IntentStreamOptions.MAX_BATCH_EVENT_TIME_SPAN),
                                     options.get(IntentStreamOptions.TOP_N),
                                     TrainingMetrics.Settings.from(options)))
@@ -214,7 +223,8 @@ public final class IntentStreamJob {
     /**
      * The Flink settings this job needs to run correctly, for {@code flink run} and local runs alike: RocksDB
      * state, exactly-once unaligned checkpoints at the configured interval (a training step blocks the training
-     * operator, aligned barriers would wait for it), and DJL loaded parent-first (its native library can be loaded
+     * operator, aligned barriers would wait for it), a 10 ms network buffer timeout unless one is set, and DJL
+     * loaded parent-first (its native library can be loaded
      * once per JVM). On a real cluster the parent-first pattern must also be in the cluster's configuration;
      * setting it here only affects local executions.
      */
@@ -224,6 +234,11 @@ public final class IntentStreamJob {
         flink.set(CheckpointingOptions.CHECKPOINTING_INTERVAL, options.get(IntentStreamOptions.CHECKPOINT_INTERVAL));
         flink.set(CheckpointingOptions.CHECKPOINTING_CONSISTENCY_MODE, CheckpointingMode.EXACTLY_ONCE);
         flink.set(CheckpointingOptions.ENABLE_UNALIGNED, true);
+        if (!options.contains(ExecutionOptions.BUFFER_TIMEOUT)) {
+            // Flink's 100 ms would add up to that much per network hop (source -> history -> answering operator)
+            // to every answer's latency; at this job's record rates the extra flushes cost nothing measurable.
+            flink.set(ExecutionOptions.BUFFER_TIMEOUT, LOW_LATENCY_BUFFER_TIMEOUT);
+        }
         List<String> parentFirst = new ArrayList<>(
                 flink.getOptional(CoreOptions.ALWAYS_PARENT_FIRST_LOADER_PATTERNS_ADDITIONAL).orElse(List.of()));
         if (!parentFirst.contains("ai.djl.")) {

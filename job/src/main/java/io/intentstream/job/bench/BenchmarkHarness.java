@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.intentstream.job.config.IntentStreamOptions;
+import io.intentstream.job.config.ScoringMode;
 import io.intentstream.model.Device;
 import io.intentstream.model.ElcRecConfig;
 import io.intentstream.model.bench.MatmulPeak;
@@ -217,6 +218,14 @@ public final class BenchmarkHarness {
         e2eNode.put("checkpoint_interval_ms", e2e.checkpointInterval().toMillis());
         e2eNode.put("batch_size", e2e.batchSize());
         e2eNode.put("max_batch_wait_ms", e2e.maxBatchWait().toMillis());
+        Configuration jobOptions = settings.endToEnd().jobOptions();
+        ScoringMode scoring = jobOptions.get(IntentStreamOptions.SCORING_MODE);
+        e2eNode.put("scoring_mode", scoring.name());
+        if (scoring == ScoringMode.SEPARATE) {
+            e2eNode.put("scoring_max_wait_ms", jobOptions.get(IntentStreamOptions.SCORING_MAX_WAIT).toMillis());
+            e2eNode.put("model_update_interval_ms",
+                    jobOptions.get(IntentStreamOptions.SCORING_MODEL_UPDATE_INTERVAL).toMillis());
+        }
         e2eNode.put("users", settings.endToEnd().users());
         e2eNode.put("items", settings.endToEnd().items());
         var loads = e2eNode.putArray("loads");

@@ -200,7 +200,7 @@ public final class EndToEndBenchmark implements AutoCloseable {
         return new Result(sustained, backlog.size(), backlogSeconds, loads,
                 options.get(IntentStreamOptions.DELIVERY_GUARANTEE).name(),
                 options.get(IntentStreamOptions.CHECKPOINT_INTERVAL),
-                options.get(IntentStreamOptions.BATCH_SIZE), options.get(IntentStreamOptions.MAX_BATCH_WAIT));
+                options.get(IntentStreamOptions.BATCH_SIZE), IntentStreamOptions.trainingMaxWait(options));
     }
 
     private LoadPoint loadPhase(double fraction, double sustained, EventStream events,

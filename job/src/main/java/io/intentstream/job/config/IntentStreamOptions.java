@@ -129,10 +129,18 @@ public final class IntentStreamOptions {
 
     public static final ConfigOption<Duration> MAX_BATCH_WAIT = ConfigOptions.key("training.max-wait")
             .durationType()
-            .defaultValue(Duration.ofMillis(50))
-            .withDescription("Longest an interaction waits in a partial batch (processing time) before the batch "
-                    + "is flushed anyway; bounds the output delay under low traffic. Shorter cuts smaller batches "
-                    + "(more steps per event); the measured latency curve is in docs/results.md.");
+            .noDefaultValue()
+            .withDescription("Longest an interaction waits in the training operator's partial batch (processing "
+                    + "time) before the batch is flushed anyway. With scoring.mode INLINE this bounds the output "
+                    + "delay under low traffic (default 50 ms; shorter cuts smaller batches, more steps per event; "
+                    + "the measured latency curve is in docs/results.md). With SEPARATE it only bounds how stale "
+                    + "the published model gets (default 1 s), and longer waits fill the batches that make steps "
+                    + "efficient.");
+
+    /** {@link #MAX_BATCH_WAIT}'s default when scoring.mode is INLINE: the training operator answers. */
+    public static final Duration INLINE_MAX_WAIT = Duration.ofMillis(50);
+    /** {@link #MAX_BATCH_WAIT}'s default when scoring.mode is SEPARATE: nobody waits for the trainer's batches. */
+    public static final Duration SEPARATE_TRAINING_MAX_WAIT = Duration.ofSeconds(1);
 
     public static final ConfigOption<Duration> MAX_BATCH_EVENT_TIME_SPAN =
             ConfigOptions.key("training.max-event-time-span")
@@ -187,6 +195,13 @@ public final class IntentStreamOptions {
                             + "model (parameters, centres and item index, without optimiser state: about 3 MB at "
                             + "Beauty's size) to the scoring operators, if it changed. Shorter keeps answers "
                             + "fresher and costs a copy and a broadcast each time.");
+
+    public static final ConfigOption<Duration> SCORING_MAX_WAIT = ConfigOptions.key("scoring.max-wait")
+            .durationType()
+            .defaultValue(Duration.ofMillis(50))
+            .withDescription("With scoring.mode SEPARATE: longest an interaction waits in a scoring operator's "
+                    + "partial batch (of up to training.batch-size) before the batch is scored anyway; the "
+                    + "latency knob of that mode.");
 
     public static final ConfigOption<Integer> CENTRE_WARM_UP = ConfigOptions.key("training.centre-warm-up")
             .intType()
@@ -445,6 +460,12 @@ public final class IntentStreamOptions {
         return configuration;
     }
 
+    /** The training operator's {@link #MAX_BATCH_WAIT}: as set, or the default of the {@link #SCORING_MODE}. */
+    public static Duration trainingMaxWait(Configuration configuration) {
+        return configuration.getOptional(MAX_BATCH_WAIT).orElse(
+                configuration.get(SCORING_MODE) == ScoringMode.SEPARATE ? SEPARATE_TRAINING_MAX_WAIT : INLINE_MAX_WAIT);
+    }
+
     /**
      * Checks every option of {@code configuration} and the model configuration they produce.
      *
@@ -478,7 +499,8 @@ public final class IntentStreamOptions {
         requireAtLeast(configuration, MAX_SEQUENCE_LENGTH, 2);
         requirePositive(configuration, USER_STATE_TTL);
         requireAtLeast(configuration, BATCH_SIZE, 1);
-        requirePositive(configuration, MAX_BATCH_WAIT);
+        configuration.getOptional(MAX_BATCH_WAIT).ifPresent(wait -> requirePositive(configuration, MAX_BATCH_WAIT));
+        requirePositive(configuration, SCORING_MAX_WAIT);
         requirePositive(configuration, MAX_BATCH_EVENT_TIME_SPAN);
         try {
             java.time.Instant.parse(configuration.get(EARLIEST_EVENT_TIME));

@@ -8,9 +8,9 @@ import jdk.jfr.Name;
 import jdk.jfr.Timespan;
 
 /**
- * One batch of the training operator as a Java Flight Recorder event: where an event's time inside the operator
- * goes (waiting for the batch to close, the prequential pass, the training step, the scoring pass, handing the
- * outputs on). Costs nothing unless a recording is running ({@code -XX:StartFlightRecording}); read it with
+ * One batch of the training operator (or of a scoring operator) as a Java Flight Recorder event: where an event's
+ * time inside the operator goes (waiting for the batch to close, the prequential pass, the training step, the
+ * scoring pass, handing the outputs on). Costs nothing unless a recording is running ({@code -XX:StartFlightRecording}); read it with
  * {@code jfr print --events io.intentstream.Batch FILE}.
  */
 @Name("io.intentstream.Batch")
@@ -18,6 +18,10 @@ import jdk.jfr.Timespan;
 @Category({"intent-stream", "Training operator"})
 @Description("One batch of the training operator, split into its parts")
 final class BatchTimingEvent extends Event {
+
+    @Label("Operator")
+    @Description("training, or scoring for a scoring operator's batch (scoring.mode SEPARATE)")
+    String operator = "training";
 
     @Label("Events")
     int events;

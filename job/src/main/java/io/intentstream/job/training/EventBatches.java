@@ -103,6 +103,16 @@ final class EventBatches {
         }
     }
 
+    /**
+     * {@link #flush()} if the buffer is full or its wait is over: for an operator that became ready again after
+     * events arrived while it was not (a batch's rules were due, but could not act then).
+     */
+    void flushIfDue() throws Exception {
+        if (buffer.size() >= batchSize || time.getCurrentProcessingTime() >= flushDeadline) {
+            flush();
+        }
+    }
+
     /** Hands the buffered events to the handler as one batch (if any, and if the operator is ready). */
     void flush() throws Exception {
         if (buffer.isEmpty() || !ready.getAsBoolean()) {
@@ -117,6 +127,22 @@ final class EventBatches {
             heldWatermark = null;
             forwarder.forward(release);
         }
+    }
+
+    /**
+     * Drops the oldest buffered events beyond {@code keep}, for an operator that cannot keep up and would rather
+     * leave events out than hold back its input.
+     *
+     * @return how many were dropped
+     */
+    int dropOldestBeyond(int keep) {
+        int drop = buffer.size() - keep;
+        if (drop <= 0) {
+            return 0;
+        }
+        buffer.subList(0, drop).clear();
+        // The wait is the new first event's; it arrived no earlier than the dropped ones.
+        return drop;
     }
 
     /** The buffered events, for the operator's checkpoint. */

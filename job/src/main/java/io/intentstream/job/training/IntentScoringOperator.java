@@ -118,6 +118,8 @@ public final class IntentScoringOperator extends AbstractStreamOperator<IntentAs
 
     @Override
     public void processElement2(StreamRecord<byte[]> update) throws Exception {
+        ModelUpdateTimingEvent timing = new ModelUpdateTimingEvent();
+        timing.begin();
         long start = System.nanoTime();
         boolean first = scorer == null;
         if (first) {
@@ -131,21 +133,42 @@ public final class IntentScoringOperator extends AbstractStreamOperator<IntentAs
         }
         modelUpdates.inc();
         modelUpdateMillis.update((System.nanoTime() - start) / 1_000_000);
+        if (timing.shouldCommit()) {
+            timing.modelVersion = scorer.modelVersion();
+            timing.bytes = update.getValue().length;
+            timing.commit();
+        }
         if (first) {
             batches.flush(); // the events that waited for a model
         }
     }
 
     private void answer(List<SequenceEvent> batch, long waitNanos) {
+        BatchTimingEvent timing = new BatchTimingEvent();
+        timing.begin();
         long start = System.nanoTime();
         Instant emitTime = Instant.ofEpochMilli(getProcessingTimeService().getCurrentProcessingTime());
-        answerAccumulators.addPrequential(trainingMetrics.beforeTraining(scorer, batch));
+        PrequentialEvaluator.Result tested = trainingMetrics.beforeTraining(scorer, batch);
+        answerAccumulators.addPrequential(tested);
+        long scoringStart = System.nanoTime();
         OnlineTrainer.BatchOutcome outcome = scorer.process(batch, topN, emitTime, EventSample.training(0));
         trainingMetrics.afterBatch(outcome);
+        long emitStart = System.nanoTime();
         IntentTrainingOperator.emit(output, batch, outcome.intents(), outcome.recommendations());
+        long end = System.nanoTime();
         answerAccumulators.addAnswered(outcome.intents().size());
         batchSizes.update(batch.size());
-        scoringMillis.update((System.nanoTime() - start) / 1_000_000);
+        scoringMillis.update((end - start) / 1_000_000);
+        if (timing.shouldCommit()) {
+            timing.operator = "scoring";
+            timing.events = batch.size();
+            timing.prequentialEvents = tested.scored();
+            timing.waitNanos = waitNanos;
+            timing.prequentialNanos = scoringStart - start;
+            timing.scoringNanos = emitStart - scoringStart;
+            timing.emitNanos = end - emitStart;
+            timing.commit();
+        }
     }
 
     @Override

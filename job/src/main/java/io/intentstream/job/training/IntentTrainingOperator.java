@@ -7,6 +7,7 @@ import io.intentstream.job.replay.ModelExchange;
 import io.intentstream.model.ElcRecConfig;
 import io.intentstream.model.LossParts;
 import org.apache.flink.api.common.accumulators.LongCounter;
+import org.apache.flink.api.common.operators.MailboxExecutor;
 import org.apache.flink.api.common.state.ListState;
 import org.apache.flink.api.common.state.ListStateDescriptor;
 import org.apache.flink.api.common.typeinfo.BasicTypeInfo;
@@ -24,6 +25,7 @@ import org.apache.flink.streaming.api.operators.OneInputStreamOperator;
 import org.apache.flink.streaming.api.operators.Output;
 import org.apache.flink.streaming.api.watermark.Watermark;
 import org.apache.flink.streaming.runtime.streamrecord.StreamRecord;
+import org.apache.flink.streaming.runtime.tasks.mailbox.TaskMailbox;
 import org.apache.flink.util.OutputTag;
 
 import java.time.Duration;
@@ -31,6 +33,10 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.OptionalDouble;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
 
 /**
  * Trains the ELCRec model online and scores every interaction with it: the single place where the model lives.
@@ -130,6 +136,18 @@ public final class IntentTrainingOperator extends AbstractStreamOperator<IntentA
     private long modelUpdateIntervalMillis;
     /** {@link OnlineTrainer#stateChanges()} at the last published model update; -1 before the first. */
     private transient long publishedAtChange;
+    /** Processing time of the last published model update. */
+    private transient long publishedAtMillis;
+    /**
+     * With model updates, steps run on this thread of their own, so the operator keeps taking events during a
+     * step and never holds back the history operator (and with it the scoring operators) while it trains.
+     */
+    private transient ExecutorService stepThread;
+    /** The step running on {@link #stepThread}; null when none. Touched on the operator thread only. */
+    private transient CompletableFuture<Void> stepInFlight;
+    private transient MailboxExecutor mailbox;
+    /** Events left out of training because they arrived faster than the steps could take them. */
+    private transient Counter shedEvents;
 
     private transient ListState<byte[]> modelState;
     private transient ListState<SequenceEvent> bufferState;
@@ -277,8 +295,11 @@ public final class IntentTrainingOperator extends AbstractStreamOperator<IntentA
         checksumState = context.getOperatorStateStore().getListState(
                 new ListStateDescriptor<>("model-checksum", BasicTypeInfo.LONG_TYPE_INFO));
 
-        batches = new EventBatches(batchSize, maxWaitMillis, maxEventTimeSpanMillis, getProcessingTimeService(),
-                this::handleBatch, super::processWatermark, () -> true);
+        batches = stepsOnOwnThread()
+                ? new EventBatches(batchSize, maxWaitMillis, maxEventTimeSpanMillis, getProcessingTimeService(),
+                        this::startStep, super::processWatermark, this::stepIdle)
+                : new EventBatches(batchSize, maxWaitMillis, maxEventTimeSpanMillis, getProcessingTimeService(),
+                        this::handleBatch, super::processWatermark, () -> true);
         byte[] snapshot = null;
         if (context.isRestored()) {
             snapshot = StateChunks.join(modelState.get());
@@ -363,6 +384,7 @@ public final class IntentTrainingOperator extends AbstractStreamOperator<IntentA
                 new DescriptiveStatisticsHistogram(1_000));
         snapshotsReused = getMetricGroup().counter("snapshotsReused");
         modelUpdates = getMetricGroup().counter("modelUpdatesPublished");
+        shedEvents = getMetricGroup().counter("eventsNotTrainedOverload");
         getMetricGroup().gauge("restoreMillis", () -> restoreMillis);
         getMetricGroup().gauge("trainingFraction", () -> trainingSample.fraction());
         trainedEvents = new LongCounter();
@@ -376,6 +398,14 @@ public final class IntentTrainingOperator extends AbstractStreamOperator<IntentA
         }
         batches.open();
         publishedAtChange = -1;
+        if (stepsOnOwnThread()) {
+            stepThread = Executors.newSingleThreadExecutor(runnable -> {
+                Thread thread = new Thread(runnable, "intent-stream training step");
+                thread.setDaemon(true);
+                return thread;
+            });
+            mailbox = getContainingTask().getMailboxExecutorFactory().createExecutor(TaskMailbox.MIN_PRIORITY);
+        }
         if (modelUpdateIntervalMillis > 0) {
             // At once: a scoring operator holds its events until it has a model.
             getProcessingTimeService().registerTimer(
@@ -384,15 +414,69 @@ public final class IntentTrainingOperator extends AbstractStreamOperator<IntentA
     }
 
     private void onModelUpdateTimer(long time) {
-        publishModelIfChanged();
+        if (stepIdle()) { // during a step the model is being written; the step's end publishes if due
+            publishModelIfChanged();
+        }
         getProcessingTimeService().registerTimer(time + modelUpdateIntervalMillis, this::onModelUpdateTimer);
     }
 
     private void publishModelIfChanged() {
         if (trainer.stateChanges() != publishedAtChange) {
             publishedAtChange = trainer.stateChanges();
+            publishedAtMillis = getProcessingTimeService().getCurrentProcessingTime();
             output.collect(MODEL_UPDATES, new StreamRecord<>(trainer.scoringSnapshot()));
             modelUpdates.inc();
+        }
+    }
+
+    /** Steps run off the operator thread when nobody waits for this operator's answers: it publishes models. */
+    private boolean stepsOnOwnThread() {
+        return modelUpdateIntervalMillis > 0 && !answersEvents;
+    }
+
+    /** Hands the batch to the step thread; its end comes back to the operator thread as a mail. */
+    private void startStep(List<SequenceEvent> batch, long waitNanos) {
+        CompletableFuture<Void> step = CompletableFuture.runAsync(() -> {
+            try {
+                handleBatch(batch, waitNanos);
+            } catch (Exception e) {
+                throw new CompletionException(e);
+            }
+        }, stepThread);
+        stepInFlight = step;
+        step.whenComplete((ignored, failure) -> mailbox.execute(() -> afterStep(step), "after a training step"));
+    }
+
+    private void afterStep(CompletableFuture<Void> step) throws Exception {
+        if (stepInFlight != step && stepInFlight != null) {
+            return; // a checkpoint or the end of input already took this step's end, and a later step runs
+        }
+        awaitStep();
+        if (getProcessingTimeService().getCurrentProcessingTime() - publishedAtMillis >= modelUpdateIntervalMillis) {
+            publishModelIfChanged();
+        }
+        batches.flushIfDue(); // the events that arrived during the step
+    }
+
+    /** True when no step is running; a step that failed fails the operator here. */
+    private boolean stepIdle() {
+        if (stepInFlight == null) {
+            return true;
+        }
+        if (!stepInFlight.isDone()) {
+            return false;
+        }
+        stepInFlight.join(); // rethrows the step's failure
+        stepInFlight = null;
+        return true;
+    }
+
+    /** Waits for the running step, if any (before the model is read: checkpoint, end of input, close). */
+    private void awaitStep() {
+        if (stepInFlight != null) {
+            CompletableFuture<Void> step = stepInFlight;
+            stepInFlight = null;
+            step.join();
         }
     }
 
@@ -409,6 +493,11 @@ public final class IntentTrainingOperator extends AbstractStreamOperator<IntentA
             firstEventNanos = System.nanoTime();
         }
         batches.add(element.getValue());
+        if (stepsOnOwnThread() && !stepIdle()) {
+            // Training cannot keep up: keep the newest batch's worth for the next step rather than hold back the
+            // input. The scoring operators answer these events all the same.
+            shedEvents.inc(batches.dropOldestBeyond(batchSize));
+        }
     }
 
     @Override
@@ -418,7 +507,9 @@ public final class IntentTrainingOperator extends AbstractStreamOperator<IntentA
 
     @Override
     public void endInput() throws Exception {
+        awaitStep();
         batches.flush();
+        awaitStep();
         addLongAccumulator(ACTIVE_NANOS_ACCUMULATOR, firstEventNanos == 0 ? 0 : System.nanoTime() - firstEventNanos);
         OnlineTrainer.EncodedSnapshot last = trainer.encodedSnapshot();
         addLongAccumulator(FINAL_MODEL_CHECKSUM_ACCUMULATOR, last.checksum());
@@ -519,6 +610,7 @@ public final class IntentTrainingOperator extends AbstractStreamOperator<IntentA
     @Override
     public void snapshotState(StateSnapshotContext context) throws Exception {
         super.snapshotState(context);
+        awaitStep(); // the model must not change while it is copied
         SnapshotTimingEvent timing = new SnapshotTimingEvent();
         timing.begin();
         long start = System.nanoTime();
@@ -544,6 +636,14 @@ public final class IntentTrainingOperator extends AbstractStreamOperator<IntentA
     @Override
     public void close() throws Exception {
         try {
+            if (stepThread != null) {
+                try {
+                    awaitStep(); // never close the model under a running step
+                } finally {
+                    stepThread.shutdownNow();
+                    stepThread = null;
+                }
+            }
             if (trainer != null) {
                 trainer.close();
                 trainer = null;

@@ -10,6 +10,7 @@ import io.intentstream.avro.IntentAssignment;
 import io.intentstream.avro.Recommendation;
 import io.intentstream.job.history.SequenceEvent;
 import io.intentstream.model.ModelSnapshot;
+import io.intentstream.model.training.TrainingLock;
 
 import java.time.Duration;
 import java.time.Instant;
@@ -33,7 +34,7 @@ class SeparateScoringTest {
     private static final Duration INTERVAL = Duration.ofMillis(100);
 
     @Test
-    void theTrainerPublishesAtOpenThenOnlyChangedModelsAndAnswersNothingItself() throws Exception {
+    void theTrainerPublishesAtOpenThenChangedModelsAndAnswersNothingItself() throws Exception {
         List<SequenceEvent> events = new UserWindowStream(31, 5, T).events(2 * BATCH, 0, 30);
         IntentTrainingOperator operator = new IntentTrainingOperator(TinyTrainingModel.config(), BATCH,
                 Duration.ofMinutes(10), Duration.ofDays(1), TOP_N, WARM_UP).trainOnly().withModelUpdates(INTERVAL);
@@ -42,19 +43,47 @@ class SeparateScoringTest {
             harness.open();
             harness.setProcessingTime(1);
             assertThat(versions(harness.getSideOutput(IntentTrainingOperator.MODEL_UPDATES))).containsExactly(0L);
+            harness.setProcessingTime(50); // unchanged: nothing new
+            assertThat(harness.getSideOutput(IntentTrainingOperator.MODEL_UPDATES)).hasSize(1);
 
             for (SequenceEvent event : events) {
                 harness.processElement(new StreamRecord<>(event, event.eventTime));
             }
-            harness.setProcessingTime(50); // before the interval: nothing new
-            assertThat(harness.getSideOutput(IntentTrainingOperator.MODEL_UPDATES)).hasSize(1);
-            harness.setProcessingTime(101);
-            harness.setProcessingTime(201); // unchanged since 101: not published again
+            // Steps run on their own thread; the end of input waits for them, trains what is left and publishes.
             harness.endInput();
-            assertThat(versions(harness.getSideOutput(IntentTrainingOperator.MODEL_UPDATES)))
-                    .containsExactly(0L, 2L);
+            List<Long> published = versions(harness.getSideOutput(IntentTrainingOperator.MODEL_UPDATES));
+            assertThat(published).isSorted().doesNotHaveDuplicates().startsWith(0L).endsWith(2L);
+            harness.setProcessingTime(1_000); // unchanged since the end: not published again
+            assertThat(harness.getSideOutput(IntentTrainingOperator.MODEL_UPDATES)).hasSize(published.size());
             assertThat(harness.extractOutputValues()).isEmpty();
             assertThat(harness.getSideOutput(IntentTrainingOperator.RECOMMENDATIONS)).isNullOrEmpty();
+        }
+    }
+
+    @Test
+    void whileAStepRunsTheTrainerKeepsTakingEventsAndLeavesOutWhatItCannotTrain() throws Exception {
+        List<SequenceEvent> events = new UserWindowStream(33, 5, T).events(4 * BATCH, 0, 30);
+        IntentTrainingOperator operator = new IntentTrainingOperator(TinyTrainingModel.config(), BATCH,
+                Duration.ofMinutes(10), Duration.ofDays(1), TOP_N, WARM_UP).trainOnly().withModelUpdates(INTERVAL);
+        try (var harness = new OneInputStreamOperatorTestHarness<SequenceEvent, IntentAssignment>(operator)) {
+            harness.setup();
+            harness.open();
+            // Holding the engine's training lock keeps the first step running while the other events arrive.
+            try (TrainingLock.Held held = TrainingLock.acquire()) {
+                for (SequenceEvent event : events) {
+                    harness.processElement(new StreamRecord<>(event, event.eventTime));
+                }
+            }
+            harness.endInput();
+            // The first batch, then only the newest batch's worth of the three that came during its step.
+            assertThat(versions(harness.getSideOutput(IntentTrainingOperator.MODEL_UPDATES))).endsWith(2L);
+            long trained = (Long) operator.getRuntimeContext()
+                    .getAccumulator(IntentTrainingOperator.TRAINED_EVENTS_ACCUMULATOR).getLocalValue();
+            // (At most: a kept event whose whole history was left out has nothing to train on.)
+            long firstBatch = withHistory(events.subList(0, BATCH));
+            assertThat(trained).isGreaterThan(firstBatch)
+                    .isLessThanOrEqualTo(firstBatch + withHistory(events.subList(3 * BATCH, 4 * BATCH)))
+                    .isLessThan(withHistory(events) - BATCH);
         }
     }
 
@@ -106,6 +135,10 @@ class SeparateScoringTest {
                     EventSample.training(0)).intents());
             assertThat(lateAnswers).extracting(IntentAssignment::getModelVersion).containsOnly(4L);
         }
+    }
+
+    private static long withHistory(List<SequenceEvent> events) {
+        return events.stream().filter(e -> e.history.length > 0).count();
     }
 
     private static void train(OnlineTrainer trainer, List<SequenceEvent> events) {
