@@ -88,6 +88,15 @@ public final class BenchmarkHarness {
                             List.of(0.5, 0.9), timeout, 2, 42L));
         }
 
+        /**
+         * These settings with the end-to-end load fractions applied to {@code eventsPerSecond} instead of the run's
+         * own sustained rate: to compare two configurations (scoring.mode) at the same absolute load.
+         */
+        public Settings withLoadReference(double eventsPerSecond) {
+            return new Settings(quick, matmulSize, matmulBudget, stepConfig, stepBatch, stepWarmUp, stepMinSteps,
+                    stepBudget, endToEnd.with(endToEnd.jobOptions(), eventsPerSecond));
+        }
+
         private static <T> void setIfAbsent(Configuration options,
                 org.apache.flink.configuration.ConfigOption<T> option, T value) {
             if (!options.containsKey(option.key())) {
@@ -214,6 +223,9 @@ public final class BenchmarkHarness {
         ObjectNode e2eNode = root.putObject("e2e");
         e2eNode.put("backlog_events", e2e.backlogEvents());
         e2eNode.put("backlog_seconds_with_start_up", e2e.backlogSeconds());
+        // Under scoring.mode SEPARATE the trainer may leave events out; the answered rate is then not the trained one.
+        e2eNode.put("backlog_events_not_trained", e2e.backlogNotTrained());
+        e2eNode.put("backlog_trained_share", 1 - (double) e2e.backlogNotTrained() / e2e.backlogEvents());
         e2eNode.put("delivery_guarantee", e2e.deliveryGuarantee());
         e2eNode.put("checkpoint_interval_ms", e2e.checkpointInterval().toMillis());
         e2eNode.put("batch_size", e2e.batchSize());
@@ -225,6 +237,9 @@ public final class BenchmarkHarness {
             e2eNode.put("scoring_max_wait_ms", jobOptions.get(IntentStreamOptions.SCORING_MAX_WAIT).toMillis());
             e2eNode.put("model_update_interval_ms",
                     jobOptions.get(IntentStreamOptions.SCORING_MODEL_UPDATE_INTERVAL).toMillis());
+        }
+        if (!Double.isNaN(settings.endToEnd().referenceEventsPerSecond())) {
+            e2eNode.put("load_reference_events_per_second", settings.endToEnd().referenceEventsPerSecond());
         }
         e2eNode.put("users", settings.endToEnd().users());
         e2eNode.put("items", settings.endToEnd().items());
@@ -293,6 +308,8 @@ public final class BenchmarkHarness {
         node.put("event_to_flush_p99", p.toFlushP99());
         node.put("flush_to_arrival_p50", p.afterFlushP50());
         node.put("flush_to_arrival_p99", p.afterFlushP99());
+        node.put("events_not_trained", p.notTrained());
+        node.put("trained_share", p.trainedShare());
         return node;
     }
 

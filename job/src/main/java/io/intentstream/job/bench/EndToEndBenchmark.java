@@ -26,6 +26,7 @@ import java.util.function.Consumer;
 import org.apache.flink.api.common.JobExecutionResult;
 import org.apache.flink.configuration.Configuration;
 import org.apache.flink.configuration.CoreOptions;
+import org.apache.flink.configuration.MetricOptions;
 import org.apache.flink.configuration.RestartStrategyOptions;
 import org.apache.flink.connector.base.DeliveryGuarantee;
 import org.apache.flink.core.execution.JobClient;
@@ -121,7 +122,16 @@ public final class EndToEndBenchmark implements AutoCloseable {
      */
     public record LoadPoint(double loadFraction, double targetEventsPerSecond, double inputEventsPerSecond,
             int events, double p50, double p90, double p99, double max, double meanPipelineMillis,
-            double toFlushP50, double toFlushP99, double afterFlushP50, double afterFlushP99) {}
+            double toFlushP50, double toFlushP99, double afterFlushP50, double afterFlushP99, long notTrained) {
+
+        /**
+         * Share of the phase's events the trainer took (not left out because it could not keep up: scoring.mode
+         * SEPARATE only; 1 otherwise).
+         */
+        public double trainedShare() {
+            return events == 0 ? Double.NaN : 1 - (double) notTrained / events;
+        }
+    }
 
     /**
      * @param sustainedEventsPerSecond intents per second while draining the backlog
@@ -129,7 +139,7 @@ public final class EndToEndBenchmark implements AutoCloseable {
      */
     public record Result(double sustainedEventsPerSecond, int backlogEvents, double backlogSeconds,
             List<LoadPoint> loads, String deliveryGuarantee, Duration checkpointInterval, int batchSize,
-            Duration maxBatchWait) {}
+            Duration maxBatchWait, long backlogNotTrained) {}
 
     private final Settings settings;
     private final Consumer<String> progress;
@@ -176,6 +186,10 @@ public final class EndToEndBenchmark implements AutoCloseable {
                 options, runDirectory.path().resolve("checkpoints"));
         flink.set(CoreOptions.TMP_DIRS, runDirectory.path().resolve("tmp").toString());
         flink.set(RocksDBOptions.LOCAL_DIRECTORIES, runDirectory.path().resolve("rocksdb").toString());
+        // Live counters (events the trainer left out under scoring.mode SEPARATE), read between the phases.
+        flink.setString("metrics.reporter.live.factory.class", LiveMetricsReporter.class.getName());
+        flink.set(MetricOptions.REPORTERS_LIST, "live");
+        LiveMetricsReporter.clear();
         StreamExecutionEnvironment env = StreamExecutionEnvironment.createLocalEnvironment(flink);
         IntentStreamJob.fromConfiguration(options).build(env);
         long submitted = System.nanoTime();
@@ -184,6 +198,7 @@ public final class EndToEndBenchmark implements AutoCloseable {
 
         awaitArrivals(recorder, reader, jobResult, backlog.size(), "the backlog");
         double backlogSeconds = (System.nanoTime() - submitted) / 1e9;
+        long backlogNotTrained = notTrained();
         double sustained = sustainedRate(recorder.since(0));
         progress.accept(String.format("Backlog answered in %.1f s; sustained %.1f events/s", backlogSeconds,
                 sustained));
@@ -200,7 +215,13 @@ public final class EndToEndBenchmark implements AutoCloseable {
         return new Result(sustained, backlog.size(), backlogSeconds, loads,
                 options.get(IntentStreamOptions.DELIVERY_GUARANTEE).name(),
                 options.get(IntentStreamOptions.CHECKPOINT_INTERVAL),
-                options.get(IntentStreamOptions.BATCH_SIZE), IntentStreamOptions.trainingMaxWait(options));
+                options.get(IntentStreamOptions.BATCH_SIZE), IntentStreamOptions.trainingMaxWait(options),
+                backlogNotTrained);
+    }
+
+    /** Events the training operator has left out so far because it could not keep up (SEPARATE scoring). */
+    private static long notTrained() {
+        return (long) LiveMetricsReporter.sumNamed("eventsNotTrainedOverload").orElse(0);
     }
 
     private LoadPoint loadPhase(double fraction, double sustained, EventStream events,
@@ -212,6 +233,7 @@ public final class EndToEndBenchmark implements AutoCloseable {
         progress.accept(String.format("Writing %d events at %.0f%% of the sustained rate (%.1f events/s)", count,
                 fraction * 100, rate));
         int before = recorder.count();
+        long notTrainedBefore = notTrained();
         long start = System.nanoTime();
         double intervalNanos = 1e9 / rate;
         for (int i = 0; i < count; i++) {
@@ -241,7 +263,8 @@ public final class EndToEndBenchmark implements AutoCloseable {
                 LatencyRecorder.percentile(sorted, 50), LatencyRecorder.percentile(sorted, 90),
                 LatencyRecorder.percentile(sorted, 99), sorted.length == 0 ? Double.NaN : sorted[sorted.length - 1],
                 pipeline, LatencyRecorder.percentile(toFlush, 50), LatencyRecorder.percentile(toFlush, 99),
-                LatencyRecorder.percentile(afterFlush, 50), LatencyRecorder.percentile(afterFlush, 99));
+                LatencyRecorder.percentile(afterFlush, 50), LatencyRecorder.percentile(afterFlush, 99),
+                notTrained() - notTrainedBefore);
         progress.accept(String.format("  latency p50 %.0f ms, p99 %.0f ms (%d events); send to flush p50 %.0f / "
                         + "p99 %.0f ms, flush to arrival p50 %.0f / p99 %.0f ms", point.p50(), point.p99(),
                 point.events(), point.toFlushP50(), point.toFlushP99(), point.afterFlushP50(),

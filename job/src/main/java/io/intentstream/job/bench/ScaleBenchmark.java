@@ -164,13 +164,13 @@ public final class ScaleBenchmark {
         flink.set(CheckpointingOptions.INCREMENTAL_CHECKPOINTS, true);
         flink.set(RocksDBNativeMetricOptions.ESTIMATE_NUM_KEYS, true);
         flink.set(RocksDBNativeMetricOptions.MONITOR_TOTAL_SST_FILES_SIZE, true);
-        flink.setString("metrics.reporter.scale.factory.class", ScaleMetricsReporter.class.getName());
+        flink.setString("metrics.reporter.scale.factory.class", LiveMetricsReporter.class.getName());
         flink.set(MetricOptions.REPORTERS_LIST, "scale");
         // The job always runs on RocksDB; a state backend named in the settings (hashmap) is the control run that
         // shows what the same users cost when their state is on the heap.
         settings.jobOptions().getOptional(StateBackendOptions.STATE_BACKEND)
                 .ifPresent(backend -> flink.set(StateBackendOptions.STATE_BACKEND, backend));
-        ScaleMetricsReporter.clear();
+        LiveMetricsReporter.clear();
         StreamExecutionEnvironment env = StreamExecutionEnvironment.createLocalEnvironment(flink);
         env.setParallelism(1); // one RocksDB instance to measure; the model has one subtask anyway
         SyntheticUsers stream = new SyntheticUsers(users, settings.eventsPerUser(), settings.items());
@@ -202,19 +202,19 @@ public final class ScaleBenchmark {
             long lastScored;
             while (true) {
                 requireRunning(client, deadline, users, "the stream to be scored");
-                double in = ScaleMetricsReporter.sumNamed("eventsIn").orElse(0);
+                double in = LiveMetricsReporter.sumNamed("eventsIn").orElse(0);
                 if (firstEvent == 0 && in > 0) {
                     firstEvent = System.nanoTime();
                 }
-                if (ScaleMetricsReporter.sumNamed("eventsOut").orElse(0) >= stream.events()) {
+                if (LiveMetricsReporter.sumNamed("eventsOut").orElse(0) >= stream.events()) {
                     lastScored = System.nanoTime();
                     break;
                 }
                 Thread.sleep(50);
             }
             // The checkpoint after next began after the last event: its flush and size include all the state.
-            double completed = ScaleMetricsReporter.sumNamed("numberOfCompletedCheckpoints").orElse(0);
-            while (ScaleMetricsReporter.sumNamed("numberOfCompletedCheckpoints").orElse(0) < completed + 2) {
+            double completed = LiveMetricsReporter.sumNamed("numberOfCompletedCheckpoints").orElse(0);
+            while (LiveMetricsReporter.sumNamed("numberOfCompletedCheckpoints").orElse(0) < completed + 2) {
                 requireRunning(client, deadline, users, "two checkpoints after the last event");
                 Thread.sleep(100);
             }
@@ -225,11 +225,11 @@ public final class ScaleBenchmark {
             Point point = new Point(users, stream.events(), (lastScored - firstEvent) / 1e9,
                     (lastScored - submitted) / 1e9, heapBefore, heapAfter, heapMax.get(),
                     (int) heapSamples.get() + 1, directoryBytes(rocksDb),
-                    (long) ScaleMetricsReporter.sumNamed("lastCheckpointFullSize").orElse(-1),
+                    (long) LiveMetricsReporter.sumNamed("lastCheckpointFullSize").orElse(-1),
                     directoryBytes(checkpoints),
                     rocksDbKeys(UserHistoryFunction.STATE_NAME), rocksDbKeys(UserHistoryFunction.SEEN_EVENTS_STATE_NAME),
                     (long) sumRocksDb("total-sst-files-size").orElse(-1),
-                    ScaleMetricsReporter.values(id -> id.contains("rocksdb")), loadBefore, BenchmarkHarness.loadAverage());
+                    LiveMetricsReporter.values(id -> id.contains("rocksdb")), loadBefore, BenchmarkHarness.loadAverage());
             return point;
         } finally {
             sampler.interrupt();
@@ -259,21 +259,21 @@ public final class ScaleBenchmark {
         }
         if (System.nanoTime() > deadline) {
             throw new IllegalStateException(users + " users: timed out waiting for " + waitingFor + " (eventsIn "
-                    + ScaleMetricsReporter.sumNamed("eventsIn").orElse(-1) + ", eventsOut "
-                    + ScaleMetricsReporter.sumNamed("eventsOut").orElse(-1) + ", completed checkpoints "
-                    + ScaleMetricsReporter.sumNamed("numberOfCompletedCheckpoints").orElse(-1) + ")");
+                    + LiveMetricsReporter.sumNamed("eventsIn").orElse(-1) + ", eventsOut "
+                    + LiveMetricsReporter.sumNamed("eventsOut").orElse(-1) + ", completed checkpoints "
+                    + LiveMetricsReporter.sumNamed("numberOfCompletedCheckpoints").orElse(-1) + ")");
         }
     }
 
     /** RocksDB's estimate of the keys in one state's column family, or -1 without the metric. */
     private static long rocksDbKeys(String stateName) {
-        OptionalDouble keys = ScaleMetricsReporter.sum(
+        OptionalDouble keys = LiveMetricsReporter.sum(
                 id -> id.contains("." + stateName + ".") && id.endsWith("rocksdb_estimate-num-keys"));
         return keys.isPresent() ? (long) keys.getAsDouble() : -1;
     }
 
     private static OptionalDouble sumRocksDb(String property) {
-        return ScaleMetricsReporter.sum(id -> id.endsWith("rocksdb_" + property));
+        return LiveMetricsReporter.sum(id -> id.endsWith("rocksdb_" + property));
     }
 
     /** Heap used after a full collection: what the JVM holds live, not the garbage of the last seconds. */

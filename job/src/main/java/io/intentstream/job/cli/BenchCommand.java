@@ -75,6 +75,11 @@ public final class BenchCommand implements Callable<Integer> {
             description = "Longest any end-to-end phase may take to be answered. Default: ${DEFAULT-VALUE}.")
     Duration timeout;
 
+    @Option(names = "--load-reference", paramLabel = "EVENTS_PER_SECOND",
+            description = "Apply the 50% and 90% load phases to this rate instead of the run's own sustained rate: "
+                    + "compares configurations (such as scoring.mode) at the same absolute load.")
+    Double loadReference;
+
     @Option(names = "--training-fractions", paramLabel = "F,F,...", split = ",",
             description = "Trade-off curve over training.fraction, e.g. 0,0.1,0.25,0.5,1.")
     List<Double> trainingFractions = new ArrayList<>();
@@ -148,9 +153,12 @@ public final class BenchCommand implements Callable<Integer> {
             return curve(options, TradeOffBenchmark.Knob.BATCH_SIZE,
                     batchSizes.stream().map(Integer::doubleValue).toList());
         }
-        BenchmarkHarness.Settings settings = quick
+        BenchmarkHarness.Settings defaults = quick
                 ? BenchmarkHarness.Settings.quick(options, timeout)
                 : BenchmarkHarness.Settings.standard(options, backlog, phase, timeout);
+        require(loadReference == null || loadReference > 0, "--load-reference must be positive, got " + loadReference);
+        BenchmarkHarness.Settings settings = loadReference == null
+                ? defaults : defaults.withLoadReference(loadReference);
         ObjectNode result = runAndWrite(progress -> BenchmarkHarness.run(settings, progress), null);
         PrintWriter o = spec.commandLine().getOut();
         o.printf(Locale.ROOT, "matmul peak          %.1f GFLOP/s%n", result.get("matmul_gflops").asDouble());

@@ -16,12 +16,13 @@ import org.apache.flink.metrics.reporter.MetricReporter;
 import org.apache.flink.metrics.reporter.MetricReporterFactory;
 
 /**
- * Keeps the live metric objects of a local (MiniCluster) run so the scale run can read them at the moments it
- * chooses (end of input, after a checkpoint) instead of at a reporting interval: the training operator's event
- * counters, the job's checkpoint gauges and RocksDB's native properties. One run at a time per JVM. Found by
+ * Keeps the live metric objects of a local (MiniCluster) run so a benchmark can read them at the moments it
+ * chooses (end of input, after a checkpoint, between load phases) instead of at a reporting interval: the
+ * training operator's event counters, the job's checkpoint gauges and RocksDB's native properties. One run at a
+ * time per JVM. Found by
  * Flink through its service file; it only reports when a configuration names it ({@code metrics.reporters}).
  */
-public final class ScaleMetricsReporter implements MetricReporter, MetricReporterFactory {
+public final class LiveMetricsReporter implements MetricReporter, MetricReporterFactory {
 
     private static final Map<String, Metric> METRICS = new ConcurrentHashMap<>();
 
