@@ -5,6 +5,7 @@ import io.intentstream.avro.IntentAssignment;
 import io.intentstream.avro.Recommendation;
 import io.intentstream.job.config.IntentStreamOptions;
 import io.intentstream.job.config.ScoringMode;
+import io.intentstream.job.config.TrainerOverload;
 import io.intentstream.job.history.SequenceEvent;
 import io.intentstream.job.replay.ModelExchange;
 import io.intentstream.job.history.UserHistoryFunction;
@@ -176,7 +177,9 @@ public final class IntentStreamJob {
             training.trainOnly();
         }
         if (separateScoring) {
-            training.withModelUpdates(options.get(IntentStreamOptions.SCORING_MODEL_UPDATE_INTERVAL));
+            training.withModelUpdates(options.get(IntentStreamOptions.SCORING_MODEL_UPDATE_INTERVAL))
+                    .withSkipEventsWhenBehind(
+                            options.get(IntentStreamOptions.TRAINER_OVERLOAD) == TrainerOverload.SKIP_EVENTS);
         }
         SingleOutputStreamOperator<IntentAssignment> trained = sequences
                 .transform(separateScoring ? "Train ELCRec" : "Train and score ELCRec",

@@ -203,6 +203,16 @@ public final class IntentStreamOptions {
                     + "partial batch (of up to training.batch-size) before the batch is scored anyway; the "
                     + "latency knob of that mode.");
 
+    public static final ConfigOption<TrainerOverload> TRAINER_OVERLOAD = ConfigOptions.key("scoring.trainer-overload")
+            .enumType(TrainerOverload.class)
+            .defaultValue(TrainerOverload.SKIP_EVENTS)
+            .withDescription("With scoring.mode SEPARATE: what the training operator does when events arrive faster "
+                    + "than its steps take them. SKIP_EVENTS keeps the newest batch for the next step and leaves "
+                    + "older waiting events out of training (metric eventsNotTrainedOverload), so answers never "
+                    + "wait for training; after a restart the replayed backlog is then mostly answered, not "
+                    + "trained on. BACKPRESSURE trains on every event and holds back the input while a full batch "
+                    + "waits, so answers wait too when training falls behind.");
+
     public static final ConfigOption<Integer> CENTRE_WARM_UP = ConfigOptions.key("training.centre-warm-up")
             .intType()
             .defaultValue(1024)

@@ -134,6 +134,8 @@ public final class IntentTrainingOperator extends AbstractStreamOperator<IntentA
     private transient EventBatches batches;
     /** Publish the model on {@link #MODEL_UPDATES} this often; 0 publishes none (the trainer answers itself). */
     private long modelUpdateIntervalMillis;
+    /** With model updates: leave out of training what arrives during a step beyond a batch (else wait for it). */
+    private boolean skipEventsWhenBehind = true;
     /** {@link OnlineTrainer#stateChanges()} at the last published model update; -1 before the first. */
     private transient long publishedAtChange;
     /** Processing time of the last published model update. */
@@ -268,6 +270,15 @@ public final class IntentTrainingOperator extends AbstractStreamOperator<IntentA
             throw new IllegalArgumentException("the model update interval must be positive, got " + interval);
         }
         this.modelUpdateIntervalMillis = interval.toMillis();
+        return this;
+    }
+
+    /**
+     * With {@link #withModelUpdates}: {@code true} (the default) leaves out of training the events that wait
+     * beyond a full batch while a step runs; {@code false} waits for the step instead, holding back the input.
+     */
+    public IntentTrainingOperator withSkipEventsWhenBehind(boolean skip) {
+        this.skipEventsWhenBehind = skip;
         return this;
     }
 
@@ -493,10 +504,15 @@ public final class IntentTrainingOperator extends AbstractStreamOperator<IntentA
             firstEventNanos = System.nanoTime();
         }
         batches.add(element.getValue());
-        if (stepsOnOwnThread() && !stepIdle()) {
-            // Training cannot keep up: keep the newest batch's worth for the next step rather than hold back the
-            // input. The scoring operators answer these events all the same.
-            shedEvents.inc(batches.dropOldestBeyond(batchSize));
+        if (stepsOnOwnThread() && batches.size() >= batchSize && !stepIdle()) {
+            if (skipEventsWhenBehind) {
+                // Training cannot keep up: keep the newest batch's worth for the next step rather than hold back
+                // the input. The scoring operators answer these events all the same.
+                shedEvents.inc(batches.dropOldestBeyond(batchSize));
+            } else {
+                awaitStep(); // holds back the input for the rest of the step
+                batches.flushIfDue();
+            }
         }
     }
 

@@ -88,6 +88,26 @@ class SeparateScoringTest {
     }
 
     @Test
+    void withBackpressureTheTrainerTrainsOnEveryEventInBatchesOfTheBatchSize() throws Exception {
+        List<SequenceEvent> events = new UserWindowStream(33, 5, T).events(4 * BATCH, 0, 30);
+        IntentTrainingOperator operator = new IntentTrainingOperator(TinyTrainingModel.config(), BATCH,
+                Duration.ofMinutes(10), Duration.ofDays(1), TOP_N, WARM_UP).trainOnly().withModelUpdates(INTERVAL)
+                .withSkipEventsWhenBehind(false);
+        try (var harness = new OneInputStreamOperatorTestHarness<SequenceEvent, IntentAssignment>(operator)) {
+            harness.setup();
+            harness.open();
+            for (SequenceEvent event : events) {
+                harness.processElement(new StreamRecord<>(event, event.eventTime));
+            }
+            harness.endInput();
+            assertThat(versions(harness.getSideOutput(IntentTrainingOperator.MODEL_UPDATES))).endsWith(4L);
+            long trained = (Long) operator.getRuntimeContext()
+                    .getAccumulator(IntentTrainingOperator.TRAINED_EVENTS_ACCUMULATOR).getLocalValue();
+            assertThat(trained).isEqualTo(withHistory(events));
+        }
+    }
+
+    @Test
     void theScorerHoldsEventsUntilItHasAModelThenAnswersAsThatModel() throws Exception {
         UserWindowStream stream = new UserWindowStream(32, 5, T);
         List<SequenceEvent> training = stream.events(4 * BATCH, 0, 30);
