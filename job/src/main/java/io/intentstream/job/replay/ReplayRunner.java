@@ -6,6 +6,7 @@ import io.intentstream.avro.Interaction;
 import io.intentstream.avro.Recommendation;
 import io.intentstream.job.IntentStreamJob;
 import io.intentstream.job.config.IntentStreamOptions;
+import io.intentstream.job.config.ScoringMode;
 import io.intentstream.job.demo.DemoRunner;
 import io.intentstream.job.demo.OutputTally;
 import io.intentstream.job.demo.OutputTopicReader;
@@ -381,11 +382,23 @@ public final class ReplayRunner implements AutoCloseable {
      * unless the user set them, and an item table of exactly the benchmark's items (row n = item n), or sized to
      * an Avro file's distinct items.
      */
+    /**
+     * A replay is a backfill: its answers and its model must follow from the input alone, and separate scoring
+     * answers by timing and may leave events the trainer cannot keep up with out of training.
+     */
+    static void requireInlineScoring(Configuration user) {
+        if (user.getOptional(IntentStreamOptions.SCORING_MODE).orElse(ScoringMode.INLINE) != ScoringMode.INLINE) {
+            throw new IllegalArgumentException("replay runs with --" + IntentStreamOptions.SCORING_MODE.key()
+                    + " INLINE only: separate scoring answers depend on timing and may skip training");
+        }
+    }
+
     static Configuration replayOptions(Configuration user, Input input) {
         if (user.containsKey(IntentStreamOptions.BOOTSTRAP_SERVERS.key())) {
             throw new IllegalArgumentException("Give the Kafka cluster with --bootstrap-servers, not --"
                     + IntentStreamOptions.BOOTSTRAP_SERVERS.key());
         }
+        requireInlineScoring(user);
         for (var option : List.of(IntentStreamOptions.MODEL_INIT_PATH, IntentStreamOptions.EXPORT_DIRECTORY)) {
             if (user.containsKey(option.key())) {
                 throw new IllegalArgumentException("replay sets --" + option.key()
