@@ -76,7 +76,7 @@ public final class BenchCommand implements Callable<Integer> {
     Duration timeout;
 
     @Option(names = "--load-reference", paramLabel = "EVENTS_PER_SECOND",
-            description = "Apply the 50% and 90% load phases to this rate instead of the run's own sustained rate: "
+            description = "Apply the 50%% and 90%% load phases to this rate instead of the run's own sustained rate: "
                     + "compares configurations (such as scoring.mode) at the same absolute load.")
     Double loadReference;
 

@@ -115,13 +115,7 @@ public final class OnlineTrainer implements AutoCloseable {
                 ? stored.withLearningRate((float) learningRate.getAsDouble())
                 : stored;
         requireWarmUp(warmUpSize, decoded.config());
-        ItemIndex index = decoded.itemIndex().length == 0
-                ? new ItemIndex(decoded.config().itemCount())
-                : ItemIndex.fromBytes(decoded.itemIndex());
-        if (index.capacity() != decoded.config().itemCount()) {
-            throw new IllegalStateException("Snapshot item index capacity " + index.capacity()
-                    + " does not match the model's item table (" + decoded.config().itemCount() + " rows)");
-        }
+        ItemIndex index = itemIndexOf(decoded);
         ElcRecModel model = ElcRecModel.restore(decoded, gpuIndex);
         return new OnlineTrainer(model, index, warmUpSize, warmUp);
     }
@@ -151,16 +145,22 @@ public final class OnlineTrainer implements AutoCloseable {
     }
 
     private void follow(ModelSnapshot decoded) {
-        ItemIndex followed = decoded.itemIndex().length == 0
-                ? new ItemIndex(decoded.config().itemCount())
-                : ItemIndex.fromBytes(decoded.itemIndex());
-        if (followed.capacity() != model.config().itemCount()) {
-            throw new IllegalArgumentException("Snapshot item index capacity " + followed.capacity()
-                    + " does not match this model's item table (" + model.config().itemCount() + " rows)");
-        }
-        model.loadScoringSnapshot(decoded);
+        ItemIndex followed = itemIndexOf(decoded);
+        model.loadScoringSnapshot(decoded); // refuses a model of another shape, item table included
         index = followed;
         changes++;
+    }
+
+    /** The snapshot's item index (a fresh one when it has none), checked against its item table. */
+    private static ItemIndex itemIndexOf(ModelSnapshot decoded) {
+        ItemIndex index = decoded.itemIndex().length == 0
+                ? new ItemIndex(decoded.config().itemCount())
+                : ItemIndex.fromBytes(decoded.itemIndex());
+        if (index.capacity() != decoded.config().itemCount()) {
+            throw new IllegalStateException("Snapshot item index capacity " + index.capacity()
+                    + " does not match the model's item table (" + decoded.config().itemCount() + " rows)");
+        }
+        return index;
     }
 
     private static void requireWarmUp(int warmUpSize, ElcRecConfig config) {
