@@ -68,7 +68,11 @@ class BenchCommandQuickITCase {
                             org.assertj.core.data.Percentage.withPercentage(0.01));
             assertThat(load.get("p50").asDouble()).isPositive().isLessThanOrEqualTo(load.get("p99").asDouble());
             assertThat(load.get("p99").asDouble()).isLessThanOrEqualTo(load.get("max").asDouble());
+            // INLINE scoring (the default) trains on every event it answers.
+            assertThat(load.get("trained_share").asDouble()).isEqualTo(1.0);
         }
+        assertThat(r.get("e2e").get("scoring_mode").asText()).isEqualTo("INLINE");
+        assertThat(r.get("e2e").get("backlog_trained_share").asDouble()).isEqualTo(1.0);
         assertThat(r.get("latency_ms").get("p50").asDouble()).isEqualTo(loads.get(0).get("p50").asDouble());
         assertThat(r.get("latency_ms").get("p99").asDouble()).isEqualTo(loads.get(0).get("p99").asDouble());
         assertThat(r.get("e2e").get("delivery_guarantee").asText()).isEqualTo("AT_LEAST_ONCE");
