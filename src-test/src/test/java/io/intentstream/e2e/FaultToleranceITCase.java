@@ -7,8 +7,12 @@ import io.intentstream.job.demo.InteractionEvent;
 import io.intentstream.job.demo.PlantedIntentStream;
 import io.intentstream.job.embedded.EmbeddedKafkaBroker;
 import io.intentstream.job.embedded.TemporaryDirectory;
+import io.intentstream.job.config.IntentStreamOptions;
+import io.intentstream.job.config.ScoringMode;
+import io.intentstream.job.config.TrainerOverload;
 import io.intentstream.job.training.IntentTrainingOperator;
 
+import java.time.Duration;
 import java.util.List;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
@@ -103,5 +107,49 @@ class FaultToleranceITCase {
                 EVENTS, MALFORMED, String.format("%.1f", cleanSeconds), String.format("%.1f", failingSeconds),
                 progress.injected(), progress.restarts(), cleanRun.finalVersion(),
                 Long.toHexString(cleanRun.finalChecksum()), Long.toHexString(restored), Long.toHexString(checkpointed));
+    }
+
+    /**
+     * scoring.mode SEPARATE: the scoring operators answer every event exactly once across the same two failures;
+     * they wait for the trainer's first model after each restore. BACKPRESSURE, so that the trainer also takes
+     * every event and its final model has stepped through all of them.
+     */
+    @Test
+    void separateScoringAnswersEveryEventExactlyOnceAcrossFailures() throws Exception {
+        EmbeddedKafkaBroker broker = KAFKA.broker();
+        List<InteractionEvent> events = PlantedIntentStream.generate(
+                PlantedIntentStream.Parameters.of(150, 4, 20, EVENTS, 12)).events();
+        KafkaJobRun.Topics topics = KafkaJobRun.Topics.fresh("fault-separate");
+        broker.createTopics(List.of(topics.input()), 1);
+        InputTopicWriter.WrittenInput written =
+                InputTopicWriter.write(broker.bootstrapServers(), topics.input(), events, MALFORMED);
+        Set<String> validIds = events.stream().map(InteractionEvent::eventId).collect(Collectors.toSet());
+
+        FailureInjector.Plan plan = new FailureInjector.Plan("fault-separate-" + System.nanoTime(), FAILURES,
+                EVENTS / (FAILURES + 2), 300_000);
+        KafkaJobRun.Result run;
+        try (TemporaryDirectory work = TemporaryDirectory.create("intent-stream-fault-separate-")) {
+            Configuration options = KafkaJobRun.options(broker, topics);
+            options.set(IntentStreamOptions.SCORING_MODE, ScoringMode.SEPARATE);
+            options.set(IntentStreamOptions.TRAINER_OVERLOAD, TrainerOverload.BACKPRESSURE);
+            options.set(IntentStreamOptions.SCORING_MODEL_UPDATE_INTERVAL, Duration.ofMillis(100));
+            run = KafkaJobRun.run(broker, topics, options, work.path(), outputs -> outputs.intents()
+                    .map(new FailureInjector<>(plan), new AvroTypeInfo<>(IntentAssignment.class))
+                    .uid("failure-injector").name("Failure injector").setParallelism(1)
+                    .sinkTo(new DiscardingSink<>()).uid("failure-injector-sink").setParallelism(1));
+        }
+        FailureInjector.Progress progress = FailureInjector.progress(plan.id());
+        FailureInjector.forget(plan.id());
+
+        KafkaJobRun.assertExactlyOnce(run.intentCounts(), validIds, "intents");
+        KafkaJobRun.assertExactlyOnce(run.recommendationCounts(), validIds, "recommendations");
+        assertThat(run.outputs().deadLetters()).hasSize(written.malformed().size());
+        // The injector counts answers, which come faster here: the second failure may find the input drained.
+        assertThat(progress.injected()).isNotEmpty();
+        assertThat(progress.restarts()).as("one restart per injected failure").isEqualTo(progress.injected().size());
+        // Every batch of 64 trained (events without a history aside), and answers carry versions it published.
+        assertThat(run.finalVersion()).isGreaterThanOrEqualTo(EVENTS / 64 - 2);
+        assertThat(run.outputs().intents()).allSatisfy(intent ->
+                assertThat(intent.getModelVersion()).isBetween(0L, run.finalVersion()));
     }
 }
