@@ -69,7 +69,9 @@ import java.util.concurrent.Executors;
  * <p>Runs with parallelism 1 (one model). Everything needed to continue after a failure is operator state: the
  * model snapshot (parameters, Adam moments, step, RNG, version, item index), the buffered events, and the centre
  * warm-up sequences. {@link #initializeState} restores them before any model is created, so a restored job never
- * trains a fresh model first. A training step blocks this thread; the job uses unaligned checkpoints.
+ * trains a fresh model first. A training step blocks this thread; the job uses unaligned checkpoints. When it
+ * publishes model updates, steps run on a thread of their own instead, and a checkpoint waits for the running
+ * step before it copies the model.
  */
 public final class IntentTrainingOperator extends AbstractStreamOperator<IntentAssignment>
         implements OneInputStreamOperator<SequenceEvent, IntentAssignment>, BoundedOneInput {
