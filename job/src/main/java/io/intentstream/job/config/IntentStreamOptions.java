@@ -198,10 +198,11 @@ public final class IntentStreamOptions {
 
     public static final ConfigOption<Duration> SCORING_MAX_WAIT = ConfigOptions.key("scoring.max-wait")
             .durationType()
-            .defaultValue(Duration.ofMillis(50))
+            .defaultValue(Duration.ofMillis(100))
             .withDescription("With scoring.mode SEPARATE: longest an interaction waits in a scoring operator's "
                     + "partial batch (of up to training.batch-size) before the batch is scored anyway; the "
-                    + "latency knob of that mode.");
+                    + "latency knob of that mode. Shorter waits cut smaller batches, whose passes cost more CPU "
+                    + "per event and leave less to training (docs/results.md, \"Performance, session 6\").");
 
     public static final ConfigOption<TrainerOverload> TRAINER_OVERLOAD = ConfigOptions.key("scoring.trainer-overload")
             .enumType(TrainerOverload.class)

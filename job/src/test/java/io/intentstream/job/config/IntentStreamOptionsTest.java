@@ -198,7 +198,7 @@ class IntentStreamOptionsTest {
             assertThat(IntentStreamOptions.descriptionText(option)).as(option.key()).isNotBlank();
             assertThat(help).contains("--" + option.key());
         });
-        assertThat(help).contains("--scoring.max-wait (default 50 ms)");
+        assertThat(help).contains("--scoring.max-wait (default 100 ms)");
     }
 
     private static void assertInvalid(String key, String value, String message) {
