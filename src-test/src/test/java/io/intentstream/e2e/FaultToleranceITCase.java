@@ -50,13 +50,10 @@ class FaultToleranceITCase {
     @Test
     void failuresAfterAndDuringCheckpointsLoseNothingDuplicateNothingAndEndWithTheSameModel() throws Exception {
         EmbeddedKafkaBroker broker = KAFKA.broker();
-        List<InteractionEvent> events = PlantedIntentStream.generate(
-                PlantedIntentStream.Parameters.of(150, 4, 20, EVENTS, 11)).events();
         KafkaJobRun.Topics clean = KafkaJobRun.Topics.fresh("fault-clean");
-        broker.createTopics(List.of(clean.input()), 1);
-        InputTopicWriter.WrittenInput written =
-                InputTopicWriter.write(broker.bootstrapServers(), clean.input(), events, MALFORMED);
-        Set<String> validIds = events.stream().map(InteractionEvent::eventId).collect(Collectors.toSet());
+        Input input = writePlantedInput(broker, clean, 11);
+        InputTopicWriter.WrittenInput written = input.written();
+        Set<String> validIds = input.validIds();
 
         long started = System.nanoTime();
         KafkaJobRun.Result cleanRun;
@@ -66,20 +63,11 @@ class FaultToleranceITCase {
         double cleanSeconds = (System.nanoTime() - started) / 1e9;
 
         KafkaJobRun.Topics failing = clean.withFreshOutputs("fault-failing");
-        FailureInjector.Plan plan = new FailureInjector.Plan("fault-" + System.nanoTime(), FAILURES,
-                EVENTS / (FAILURES + 2), 300_000);
         started = System.nanoTime();
-        KafkaJobRun.Result failingRun;
-        try (TemporaryDirectory work = TemporaryDirectory.create("intent-stream-fault-failing-")) {
-            Configuration options = KafkaJobRun.options(broker, failing);
-            failingRun = KafkaJobRun.run(broker, failing, options, work.path(), outputs -> outputs.intents()
-                    .map(new FailureInjector<>(plan), new AvroTypeInfo<>(IntentAssignment.class))
-                    .uid("failure-injector").name("Failure injector").setParallelism(1)
-                    .sinkTo(new DiscardingSink<>()).uid("failure-injector-sink").setParallelism(1));
-        }
+        FailingRun failed = runWithFailures(broker, failing, KafkaJobRun.options(broker, failing));
+        KafkaJobRun.Result failingRun = failed.result();
+        FailureInjector.Progress progress = failed.progress();
         double failingSeconds = (System.nanoTime() - started) / 1e9;
-        FailureInjector.Progress progress = FailureInjector.progress(plan.id());
-        FailureInjector.forget(plan.id());
 
         for (KafkaJobRun.Result run : List.of(cleanRun, failingRun)) {
             KafkaJobRun.assertExactlyOnce(run.intentCounts(), validIds, "intents");
@@ -117,33 +105,19 @@ class FaultToleranceITCase {
     @Test
     void separateScoringAnswersEveryEventExactlyOnceAcrossFailures() throws Exception {
         EmbeddedKafkaBroker broker = KAFKA.broker();
-        List<InteractionEvent> events = PlantedIntentStream.generate(
-                PlantedIntentStream.Parameters.of(150, 4, 20, EVENTS, 12)).events();
         KafkaJobRun.Topics topics = KafkaJobRun.Topics.fresh("fault-separate");
-        broker.createTopics(List.of(topics.input()), 1);
-        InputTopicWriter.WrittenInput written =
-                InputTopicWriter.write(broker.bootstrapServers(), topics.input(), events, MALFORMED);
-        Set<String> validIds = events.stream().map(InteractionEvent::eventId).collect(Collectors.toSet());
+        Input input = writePlantedInput(broker, topics, 12);
+        Configuration options = KafkaJobRun.options(broker, topics);
+        options.set(IntentStreamOptions.SCORING_MODE, ScoringMode.SEPARATE);
+        options.set(IntentStreamOptions.TRAINER_OVERLOAD, TrainerOverload.BACKPRESSURE);
+        options.set(IntentStreamOptions.SCORING_MODEL_UPDATE_INTERVAL, Duration.ofMillis(100));
+        FailingRun failed = runWithFailures(broker, topics, options);
+        KafkaJobRun.Result run = failed.result();
+        FailureInjector.Progress progress = failed.progress();
 
-        FailureInjector.Plan plan = new FailureInjector.Plan("fault-separate-" + System.nanoTime(), FAILURES,
-                EVENTS / (FAILURES + 2), 300_000);
-        KafkaJobRun.Result run;
-        try (TemporaryDirectory work = TemporaryDirectory.create("intent-stream-fault-separate-")) {
-            Configuration options = KafkaJobRun.options(broker, topics);
-            options.set(IntentStreamOptions.SCORING_MODE, ScoringMode.SEPARATE);
-            options.set(IntentStreamOptions.TRAINER_OVERLOAD, TrainerOverload.BACKPRESSURE);
-            options.set(IntentStreamOptions.SCORING_MODEL_UPDATE_INTERVAL, Duration.ofMillis(100));
-            run = KafkaJobRun.run(broker, topics, options, work.path(), outputs -> outputs.intents()
-                    .map(new FailureInjector<>(plan), new AvroTypeInfo<>(IntentAssignment.class))
-                    .uid("failure-injector").name("Failure injector").setParallelism(1)
-                    .sinkTo(new DiscardingSink<>()).uid("failure-injector-sink").setParallelism(1));
-        }
-        FailureInjector.Progress progress = FailureInjector.progress(plan.id());
-        FailureInjector.forget(plan.id());
-
-        KafkaJobRun.assertExactlyOnce(run.intentCounts(), validIds, "intents");
-        KafkaJobRun.assertExactlyOnce(run.recommendationCounts(), validIds, "recommendations");
-        assertThat(run.outputs().deadLetters()).hasSize(written.malformed().size());
+        KafkaJobRun.assertExactlyOnce(run.intentCounts(), input.validIds(), "intents");
+        KafkaJobRun.assertExactlyOnce(run.recommendationCounts(), input.validIds(), "recommendations");
+        assertThat(run.outputs().deadLetters()).hasSize(input.written().malformed().size());
         // The injector counts answers, which come faster here: the second failure may find the input drained.
         assertThat(progress.injected()).isNotEmpty();
         assertThat(progress.restarts()).as("one restart per injected failure").isEqualTo(progress.injected().size());
@@ -151,5 +125,37 @@ class FaultToleranceITCase {
         assertThat(run.finalVersion()).isGreaterThanOrEqualTo(EVENTS / 64 - 2);
         assertThat(run.outputs().intents()).allSatisfy(intent ->
                 assertThat(intent.getModelVersion()).isBetween(0L, run.finalVersion()));
+    }
+
+    private record Input(InputTopicWriter.WrittenInput written, Set<String> validIds) {}
+
+    /** A planted-intent stream of {@link #EVENTS} valid and {@link #MALFORMED} malformed records on one partition. */
+    private static Input writePlantedInput(EmbeddedKafkaBroker broker, KafkaJobRun.Topics topics, long seed)
+            throws Exception {
+        List<InteractionEvent> events = PlantedIntentStream.generate(
+                PlantedIntentStream.Parameters.of(150, 4, 20, EVENTS, seed)).events();
+        broker.createTopics(List.of(topics.input()), 1);
+        InputTopicWriter.WrittenInput written =
+                InputTopicWriter.write(broker.bootstrapServers(), topics.input(), events, MALFORMED);
+        return new Input(written, events.stream().map(InteractionEvent::eventId).collect(Collectors.toSet()));
+    }
+
+    private record FailingRun(KafkaJobRun.Result result, FailureInjector.Progress progress) {}
+
+    /** The job with {@link #FAILURES} exceptions injected into its intents: after and during a checkpoint. */
+    private static FailingRun runWithFailures(EmbeddedKafkaBroker broker, KafkaJobRun.Topics topics,
+            Configuration options) throws Exception {
+        FailureInjector.Plan plan = new FailureInjector.Plan("fault-" + topics.intents() + "-" + System.nanoTime(),
+                FAILURES, EVENTS / (FAILURES + 2), 300_000);
+        KafkaJobRun.Result result;
+        try (TemporaryDirectory work = TemporaryDirectory.create("intent-stream-fault-")) {
+            result = KafkaJobRun.run(broker, topics, options, work.path(), outputs -> outputs.intents()
+                    .map(new FailureInjector<>(plan), new AvroTypeInfo<>(IntentAssignment.class))
+                    .uid("failure-injector").name("Failure injector").setParallelism(1)
+                    .sinkTo(new DiscardingSink<>()).uid("failure-injector-sink").setParallelism(1));
+        }
+        FailureInjector.Progress progress = FailureInjector.progress(plan.id());
+        FailureInjector.forget(plan.id());
+        return new FailingRun(result, progress);
     }
 }
