@@ -4,6 +4,7 @@ import io.intentstream.job.history.SequenceEvent;
 import org.apache.flink.streaming.api.watermark.Watermark;
 import org.apache.flink.streaming.runtime.tasks.ProcessingTimeService;
 
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.function.BooleanSupplier;
@@ -52,6 +53,27 @@ final class EventBatches {
     /** System.nanoTime() when the current buffer's first event arrived (for the batch's wait time). */
     private long bufferStartNanos;
     private Watermark heldWatermark;
+
+    /**
+     * Checks the settings an answering or training operator batches by, when the operator is built (the batches
+     * themselves are made on the TaskManager).
+     *
+     * @throws IllegalArgumentException naming the setting that is out of range
+     */
+    static void validate(int batchSize, Duration maxWait, Duration maxEventTimeSpan, int topN) {
+        if (batchSize < 1) {
+            throw new IllegalArgumentException("batchSize must be at least 1, got " + batchSize);
+        }
+        if (maxWait.isNegative() || maxWait.isZero()) {
+            throw new IllegalArgumentException("maxWait must be positive, got " + maxWait);
+        }
+        if (maxEventTimeSpan.isNegative() || maxEventTimeSpan.isZero()) {
+            throw new IllegalArgumentException("maxEventTimeSpan must be positive, got " + maxEventTimeSpan);
+        }
+        if (topN < 1) {
+            throw new IllegalArgumentException("topN must be at least 1, got " + topN);
+        }
+    }
 
     EventBatches(int batchSize, long maxWaitMillis, long maxEventTimeSpanMillis, ProcessingTimeService time,
             BatchHandler handler, WatermarkForwarder forwarder, BooleanSupplier ready) {

@@ -66,16 +66,7 @@ public final class IntentScoringOperator extends AbstractStreamOperator<IntentAs
 
     public IntentScoringOperator(int batchSize, Duration maxWait, Duration maxEventTimeSpan, int topN,
             TrainingMetrics.Settings metricsSettings) {
-        if (batchSize < 1) {
-            throw new IllegalArgumentException("batchSize must be at least 1, got " + batchSize);
-        }
-        if (maxWait.isNegative() || maxWait.isZero() || maxEventTimeSpan.isNegative() || maxEventTimeSpan.isZero()) {
-            throw new IllegalArgumentException("maxWait and maxEventTimeSpan must be positive, got " + maxWait
-                    + " and " + maxEventTimeSpan);
-        }
-        if (topN < 1) {
-            throw new IllegalArgumentException("topN must be at least 1, got " + topN);
-        }
+        EventBatches.validate(batchSize, maxWait, maxEventTimeSpan, topN);
         this.batchSize = batchSize;
         this.maxWaitMillis = maxWait.toMillis();
         this.maxEventTimeSpanMillis = maxEventTimeSpan.toMillis();

@@ -183,18 +183,7 @@ public final class IntentTrainingOperator extends AbstractStreamOperator<IntentA
 
     public IntentTrainingOperator(ElcRecConfig modelConfig, int batchSize, Duration maxWait, Duration maxEventTimeSpan,
             int topN, int warmUpSize) {
-        if (batchSize < 1) {
-            throw new IllegalArgumentException("batchSize must be at least 1, got " + batchSize);
-        }
-        if (maxWait.isNegative() || maxWait.isZero()) {
-            throw new IllegalArgumentException("maxWait must be positive, got " + maxWait);
-        }
-        if (maxEventTimeSpan.isNegative() || maxEventTimeSpan.isZero()) {
-            throw new IllegalArgumentException("maxEventTimeSpan must be positive, got " + maxEventTimeSpan);
-        }
-        if (topN < 1) {
-            throw new IllegalArgumentException("topN must be at least 1, got " + topN);
-        }
+        EventBatches.validate(batchSize, maxWait, maxEventTimeSpan, topN);
         if (warmUpSize < modelConfig.clusters()) {
             throw new IllegalArgumentException(
                     "warmUpSize (" + warmUpSize + ") must be at least k (" + modelConfig.clusters() + ")");
