@@ -225,7 +225,7 @@ public final class BenchmarkHarness {
         e2eNode.put("backlog_seconds_with_start_up", e2e.backlogSeconds());
         // Under scoring.mode SEPARATE the trainer may leave events out; the answered rate is then not the trained one.
         e2eNode.put("backlog_events_not_trained", e2e.backlogNotTrained());
-        e2eNode.put("backlog_trained_share", 1 - (double) e2e.backlogNotTrained() / e2e.backlogEvents());
+        e2eNode.put("backlog_trained_share", e2e.backlogTrainedShare());
         e2eNode.put("delivery_guarantee", e2e.deliveryGuarantee());
         e2eNode.put("checkpoint_interval_ms", e2e.checkpointInterval().toMillis());
         e2eNode.put("batch_size", e2e.batchSize());
@@ -265,7 +265,7 @@ public final class BenchmarkHarness {
         double stepVsPeak = full.gflops() / matmul.gflops();
         // The ratio is of events the job trains on: under scoring.mode SEPARATE the trainer may leave part
         // of the backlog out, and the rate of answers alone says nothing about the step.
-        double trainedShare = 1 - (double) e2e.backlogNotTrained() / e2e.backlogEvents();
+        double trainedShare = e2e.backlogTrainedShare();
         double e2eVsStep = e2e.sustainedEventsPerSecond() * trainedShare / full.sequencesPerSecond();
         // The job scores every event as well as training on it, and (prequential metrics) scores the sampled
         // share of histories once more before training: its ceiling is one full step and 1 + share scoring

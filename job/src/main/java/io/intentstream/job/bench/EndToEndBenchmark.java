@@ -139,7 +139,13 @@ public final class EndToEndBenchmark implements AutoCloseable {
      */
     public record Result(double sustainedEventsPerSecond, int backlogEvents, double backlogSeconds,
             List<LoadPoint> loads, String deliveryGuarantee, Duration checkpointInterval, int batchSize,
-            Duration maxBatchWait, long backlogNotTrained) {}
+            Duration maxBatchWait, long backlogNotTrained) {
+
+        /** Share of the backlog the trainer took (below 1 only when scoring.mode SEPARATE leaves events out). */
+        public double backlogTrainedShare() {
+            return 1 - (double) backlogNotTrained / backlogEvents;
+        }
+    }
 
     private final Settings settings;
     private final Consumer<String> progress;

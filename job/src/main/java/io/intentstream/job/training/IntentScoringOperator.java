@@ -47,6 +47,9 @@ public final class IntentScoringOperator extends AbstractStreamOperator<IntentAs
 
     private static final long serialVersionUID = 1L;
 
+    /** Training fraction 0: a forward pass that changes neither the scoring copy nor its item index. */
+    private static final EventSample SCORE_ONLY = EventSample.training(0);
+
     private final int batchSize;
     private final long maxWaitMillis;
     private final long maxEventTimeSpanMillis;
@@ -142,7 +145,7 @@ public final class IntentScoringOperator extends AbstractStreamOperator<IntentAs
         PrequentialEvaluator.Result tested = trainingMetrics.beforeTraining(scorer, batch);
         answerAccumulators.addPrequential(tested);
         long scoringStart = System.nanoTime();
-        OnlineTrainer.BatchOutcome outcome = scorer.process(batch, topN, emitTime, EventSample.training(0));
+        OnlineTrainer.BatchOutcome outcome = scorer.process(batch, topN, emitTime, SCORE_ONLY);
         trainingMetrics.afterBatch(outcome);
         long emitStart = System.nanoTime();
         IntentTrainingOperator.emit(output, batch, outcome.intents(), outcome.recommendations());
