@@ -4,6 +4,7 @@ import io.intentstream.job.replay.FileSystemModelExport;
 import io.intentstream.model.ContrastSimilarity;
 import io.intentstream.model.Device;
 import io.intentstream.model.ElcRecConfig;
+import io.intentstream.model.Fusion;
 import io.intentstream.model.ModelSnapshot;
 import io.intentstream.model.export.BenchmarkItems;
 import io.intentstream.model.export.ModelExport;
@@ -106,6 +107,26 @@ public final class TrainCommand implements Callable<Integer> {
 
     @Option(names = "--hidden-size", paramLabel = "D", description = "Override the hidden size d (default 64).")
     Integer hiddenSize;
+
+    @Option(names = "--layers", paramLabel = "L",
+            description = "Override the preset's number of Transformer blocks (beauty 1, sports 2, toys 3, yelp 2).")
+    Integer layers;
+
+    @Option(names = "--heads", paramLabel = "H", description = "Override the attention heads per block (default 2).")
+    Integer heads;
+
+    @Option(names = "--hidden-dropout", paramLabel = "P",
+            description = "Override the dropout on embeddings and block outputs (default 0.5).")
+    Float hiddenDropout;
+
+    @Option(names = "--attention-dropout", paramLabel = "P",
+            description = "Override the dropout on attention weights (default 0.5).")
+    Float attentionDropout;
+
+    @Option(names = "--fusion", paramLabel = "shift|concat", converter = FusionConverter.class,
+            description = "Override how a contrasted view is fused with its nearest centre (beauty shift, the "
+                    + "others concat).")
+    Fusion fusion;
 
     @Option(names = "--learning-rate", paramLabel = "LR", description = "Override Adam's learning rate (default 1e-3).")
     Float learningRate;
@@ -233,6 +254,21 @@ public final class TrainCommand implements Callable<Integer> {
             if (hiddenSize != null) {
                 b.hiddenSize(hiddenSize);
             }
+            if (layers != null) {
+                b.layers(layers);
+            }
+            if (heads != null) {
+                b.heads(heads);
+            }
+            if (hiddenDropout != null) {
+                b.hiddenDropout(hiddenDropout);
+            }
+            if (attentionDropout != null) {
+                b.attentionDropout(attentionDropout);
+            }
+            if (fusion != null) {
+                b.fusion(fusion);
+            }
             if (learningRate != null) {
                 b.learningRate(learningRate);
             }
@@ -290,6 +326,17 @@ public final class TrainCommand implements Callable<Integer> {
                 case "dot" -> ContrastSimilarity.DOT;
                 case "cosine" -> ContrastSimilarity.COSINE;
                 default -> throw new TypeConversionException("expected dot or cosine, got '" + value + "'");
+            };
+        }
+    }
+
+    static final class FusionConverter implements ITypeConverter<Fusion> {
+        @Override
+        public Fusion convert(String value) {
+            return switch (value.toLowerCase(Locale.ROOT)) {
+                case "shift" -> Fusion.SHIFT;
+                case "concat" -> Fusion.CONCAT;
+                default -> throw new TypeConversionException("expected shift or concat, got '" + value + "'");
             };
         }
     }

@@ -249,6 +249,19 @@ class TrainEvaluateCommandTest {
         assertThat(config.get("contrast_similarity").asText()).isEqualTo("COSINE");
         assertThat(config.get("temperature").asDouble()).isEqualTo(0.25);
 
+        Path encoderOut = dir.resolve("encoder-overrides");
+        Run encoder = run(new TrainCommand(), "--data", data.toString(), "--preset", "beauty", "--epochs", "1",
+                "--out", encoderOut.toString(), "--batch-size", "32", "--clusters", "4", "--max-length", "8",
+                "--hidden-size", "16", "--device", "cpu", "--no-progress", "--no-test", "--layers", "2", "--heads",
+                "4", "--hidden-dropout", "0.3", "--attention-dropout", "0.2", "--fusion", "concat");
+        assertThat(encoder.exitCode()).as(encoder.err()).isZero();
+        JsonNode encoderConfig = new ObjectMapper().readTree(encoderOut.resolve("results.json").toFile()).get("config");
+        assertThat(encoderConfig.get("layers").asInt()).isEqualTo(2);
+        assertThat(encoderConfig.get("heads").asInt()).isEqualTo(4);
+        assertThat(encoderConfig.get("hidden_dropout").asDouble()).isCloseTo(0.3, within(1e-6));
+        assertThat(encoderConfig.get("attention_dropout").asDouble()).isCloseTo(0.2, within(1e-6));
+        assertThat(encoderConfig.get("fusion").asText()).isEqualTo("CONCAT");
+
         Path sampledOut = dir.resolve("sampled");
         Run sampled = run(new TrainCommand(), "--data", data.toString(), "--preset", "beauty", "--epochs", "1",
                 "--out", sampledOut.toString(), "--batch-size", "32", "--clusters", "4", "--max-length", "8",
@@ -266,6 +279,14 @@ class TrainEvaluateCommandTest {
                 dir.resolve("invalid").toString(), "--contrast-similarity", "euclid");
         assertThat(invalid.exitCode()).isEqualTo(CommandLine.ExitCode.USAGE);
         assertThat(invalid.err()).contains("expected dot or cosine");
+        Run invalidFusion = run(new TrainCommand(), "--data", data.toString(), "--preset", "beauty", "--out",
+                dir.resolve("invalid-fusion").toString(), "--fusion", "sum");
+        assertThat(invalidFusion.exitCode()).isEqualTo(CommandLine.ExitCode.USAGE);
+        assertThat(invalidFusion.err()).contains("expected shift or concat, got 'sum'");
+        Run invalidDropout = run(new TrainCommand(), "--data", data.toString(), "--preset", "beauty", "--out",
+                dir.resolve("invalid-dropout").toString(), "--hidden-dropout", "1");
+        assertThat(invalidDropout.exitCode()).isEqualTo(CommandLine.ExitCode.USAGE);
+        assertThat(invalidDropout.err()).contains("Invalid model setting: hiddenDropout must be in [0,1)");
     }
 
     private static String[] concat(String[] options, String... more) {
