@@ -12,8 +12,9 @@ import picocli.CommandLine.Command;
 /**
  * The {@code intent-stream} command line: {@code demo} runs the whole pipeline locally on an embedded Kafka broker
  * and a Flink MiniCluster; {@code replay} runs a file through the job (bounded, optionally for several epochs);
- * {@code train} and {@code evaluate} run the model offline on a benchmark file; {@code bench} measures the
- * model step and the job against the machine's matmul peak; {@code report} turns a run's outputs into an HTML page.
+ * {@code train} and {@code evaluate} run the model offline on a benchmark file, and {@code compare} puts train runs
+ * side by side; {@code bench} measures the model step and the job against the machine's matmul peak; {@code report}
+ * turns a run's outputs into an HTML page.
  */
 @Command(
         name = "intent-stream",
@@ -21,7 +22,7 @@ import picocli.CommandLine.Command;
         versionProvider = IntentStreamCli.Version.class,
         description = "Online intent learning (ELCRec) on Apache Flink and Kafka.",
         subcommands = {DemoCommand.class, ReplayCommand.class, TrainCommand.class, EvaluateCommand.class,
-            BenchCommand.class, ReportCommand.class, CommandLine.HelpCommand.class})
+            CompareCommand.class, BenchCommand.class, ReportCommand.class, CommandLine.HelpCommand.class})
 public final class IntentStreamCli {
 
     /** System property naming the log file; the launcher points it into {@code runs/}. */

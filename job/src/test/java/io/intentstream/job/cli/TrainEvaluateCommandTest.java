@@ -213,6 +213,41 @@ class TrainEvaluateCommandTest {
     }
 
     @Test
+    void compareTabulatesAndPlotsTrainRunsWithAMeanOverSeeds() throws IOException {
+        String[] options = {"--data", data.toString(), "--preset", "beauty", "--epochs", "1", "--batch-size", "32",
+                "--clusters", "4", "--max-length", "8", "--hidden-size", "16", "--device", "cpu", "--no-progress",
+                "--ablation", "sasrec"};
+        Path seed1 = dir.resolve("compare-seed1");
+        Path seed2 = dir.resolve("compare-seed2");
+        Path wider = dir.resolve("compare-wider");
+        assertThat(run(new TrainCommand(), concat(options, "--seed", "1", "--out", seed1.toString())).exitCode())
+                .isZero();
+        assertThat(run(new TrainCommand(), concat(options, "--seed", "2", "--out", seed2.toString())).exitCode())
+                .isZero();
+        assertThat(run(new TrainCommand(), concat(options, "--seed", "1", "--heads", "4", "--no-test", "--out",
+                wider.toString())).exitCode()).isZero();
+        Path plot = dir.resolve("compare/curves.png");
+        Path table = dir.resolve("compare/table.md");
+
+        Run compare = run(new CompareCommand(), seed1.toString(), seed2.resolve("results.json").toString(),
+                "four heads=" + wider, "--plot", plot.toString(), "--out", table.toString());
+
+        assertThat(compare.exitCode()).as(compare.err()).isZero();
+        assertThat(compare.out()).contains("| compare-seed1 | (the first) | 1 | 1 (1) |", "| compare-seed2 | — | 2 |",
+                "| four heads | heads 4 | 1 |", "not read",
+                "| **mean ± half-range, 2 seeds (compare-seed1, compare-seed2)** |");
+        assertThat(Files.readString(table)).isEqualTo(compare.out());
+        assertThat(Files.size(plot)).isPositive();
+
+        Run clash = run(new CompareCommand(), seed1.toString(), "compare-seed1=" + seed2);
+        assertThat(clash.exitCode()).isEqualTo(CommandLine.ExitCode.USAGE);
+        assertThat(clash.err()).contains("two runs are labelled 'compare-seed1'");
+        Run missing = run(new CompareCommand(), dir.resolve("no-such-run").toString());
+        assertThat(missing.exitCode()).isEqualTo(CommandLine.ExitCode.USAGE);
+        assertThat(missing.err()).contains("no results.json at");
+    }
+
+    @Test
     void trainRefusesAnExistingRunAndResumesItWithResume() throws IOException {
         Path out = dir.resolve("resumable");
         String[] options = {"--data", data.toString(), "--preset", "beauty", "--seed", "3", "--out", out.toString(),

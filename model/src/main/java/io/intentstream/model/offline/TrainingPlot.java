@@ -21,10 +21,7 @@ final class TrainingPlot {
     private TrainingPlot() {}
 
     static void write(Path file, List<EpochRecord> epochs, List<ValidationRecord> valid) throws IOException {
-        // Training runs on servers without a display; AWT must not look for one.
-        if (System.getProperty("java.awt.headless") == null) {
-            System.setProperty("java.awt.headless", "true");
-        }
+        useHeadlessAwt();
         XYChart losses = chart("Training loss parts (weighted, mean per step)", "loss");
         double[] epochAxis = epochs.stream().mapToDouble(EpochRecord::epoch).toArray();
         if (epochAxis.length > 0) {
@@ -47,7 +44,15 @@ final class TrainingPlot {
         OfflineJson.writeAtomically(file, png.toByteArray());
     }
 
-    private static XYChart chart(String title, String yTitle) {
+    /** Training runs on servers without a display; AWT must not look for one. */
+    static void useHeadlessAwt() {
+        if (System.getProperty("java.awt.headless") == null) {
+            System.setProperty("java.awt.headless", "true");
+        }
+    }
+
+    /** A line chart over epochs, the style of every offline plot. */
+    static XYChart chart(String title, String yTitle) {
         XYChart chart = new XYChartBuilder().width(PANEL_WIDTH).height(PANEL_HEIGHT).title(title)
                 .xAxisTitle("epoch").yAxisTitle(yTitle).build();
         chart.getStyler().setDefaultSeriesRenderStyle(XYSeries.XYSeriesRenderStyle.Line);

@@ -1,0 +1,258 @@
+package io.intentstream.model.offline;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Iterator;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Set;
+import java.util.function.Function;
+import org.knowm.xchart.BitmapEncoder;
+import org.knowm.xchart.XYChart;
+import org.knowm.xchart.style.markers.SeriesMarkers;
+
+/**
+ * Several {@code train} runs side by side, from their results.json files: one markdown table (what each run changed
+ * against the first, its cost, its best validation and, once read, its test metrics), a mean ± half-range row for
+ * every group of runs that differ only in their seed, and a plot of the validation curves.
+ *
+ * <p>It reads the JSON as a tree rather than as {@link TrainingReport}, so that results written by older versions,
+ * which lack some of today's fields, still compare.
+ */
+public final class RunComparison {
+
+    /** Settings that say how long or how visibly a run went, not what it trained: never a difference. */
+    private static final Set<String> SCHEDULE_SETTINGS = Set.of("epochs", "patience", "eval_every", "show_progress");
+
+    private static final String[] METRICS = {"hr@5", "hr@20", "ndcg@5", "ndcg@20"};
+
+    /** A run's label and its parsed results.json. */
+    public record Run(String label, JsonNode results) {
+
+        public Run {
+            Objects.requireNonNull(label, "label");
+            Objects.requireNonNull(results, "results");
+            if (!results.path("valid").isArray()) {
+                throw new IllegalArgumentException(label + " is not a train run's results.json (no 'valid' list)");
+            }
+        }
+
+        /** What the run trained: its model config and settings, seed and schedule left out. */
+        Map<String, String> recipe() {
+            Map<String, String> recipe = new LinkedHashMap<>();
+            recipe.put("dataset", Path.of(results.path("dataset").asText("")).getFileName().toString());
+            addFields(recipe, results.path("settings"), key -> !SCHEDULE_SETTINGS.contains(key) && !key.equals("seed"));
+            addFields(recipe, results.path("config"), key -> !key.equals("seed"));
+            return recipe;
+        }
+
+        long seed() {
+            return results.path("seed").asLong();
+        }
+
+        int bestEpoch() {
+            return results.path("best_epoch").asInt();
+        }
+
+        /** CPU seconds of all epochs, or NaN when the file predates their recording. */
+        double cpuSeconds() {
+            double sum = 0;
+            for (JsonNode epoch : results.path("epochs")) {
+                if (!epoch.has("cpu_seconds")) {
+                    return Double.NaN;
+                }
+                sum += epoch.path("cpu_seconds").asDouble();
+            }
+            return sum;
+        }
+
+        JsonNode bestValid() {
+            return results.path("best_valid");
+        }
+
+        /** The test block of {@code protocol} ({@code reference_protocol} or {@code strict_protocol}), or null. */
+        JsonNode test(String protocol) {
+            JsonNode test = results.path("test");
+            return test.isObject() ? test.path(protocol) : null;
+        }
+
+        private static void addFields(Map<String, String> into, JsonNode object, Function<String, Boolean> keep) {
+            for (Iterator<Map.Entry<String, JsonNode>> it = object.fields(); it.hasNext(); ) {
+                Map.Entry<String, JsonNode> field = it.next();
+                if (keep.apply(field.getKey())) {
+                    into.put(field.getKey(), field.getValue().asText());
+                }
+            }
+        }
+    }
+
+    private final List<Run> runs;
+
+    public RunComparison(List<Run> runs) {
+        if (runs.isEmpty()) {
+            throw new IllegalArgumentException("no runs to compare");
+        }
+        Set<String> labels = new LinkedHashSet<>();
+        for (Run run : runs) {
+            if (!labels.add(run.label())) {
+                throw new IllegalArgumentException("two runs are labelled '" + run.label() + "'; label them apart");
+            }
+        }
+        this.runs = List.copyOf(runs);
+    }
+
+    /** Reads {@code label -> results.json or a run directory holding one}, in the given order. */
+    public static RunComparison read(Map<String, Path> labelledRuns) throws IOException {
+        List<Run> runs = new ArrayList<>();
+        for (Map.Entry<String, Path> entry : labelledRuns.entrySet()) {
+            Path file = Files.isDirectory(entry.getValue()) ? entry.getValue().resolve("results.json") : entry.getValue();
+            if (!Files.isRegularFile(file)) {
+                throw new IllegalArgumentException("no results.json at " + entry.getValue());
+            }
+            runs.add(new Run(entry.getKey(), OfflineJson.mapper().readTree(file.toFile())));
+        }
+        return new RunComparison(runs);
+    }
+
+    public List<Run> runs() {
+        return runs;
+    }
+
+    /**
+     * The comparison as a markdown table. Test columns hold the reference protocol, followed by the strict one
+     * where it differs at four decimals, and "not read" for runs whose test split is still unread.
+     */
+    public String markdownTable() {
+        StringBuilder table = new StringBuilder();
+        table.append("| run | differs from the first run | seed | epochs (best) | CPU s | valid HR@20 | valid NDCG@20 "
+                + "| test HR@5 | test HR@20 | test NDCG@5 | test NDCG@20 |\n");
+        table.append("|---|---|---|---|---|---|---|---|---|---|---|\n");
+        Map<String, String> baseline = runs.get(0).recipe();
+        for (Run run : runs) {
+            table.append("| ").append(run.label())
+                    .append(" | ").append(run == runs.get(0) ? "(the first)" : differences(baseline, run.recipe()))
+                    .append(" | ").append(run.seed())
+                    .append(" | ").append(run.results().path("epochs_run").asInt()).append(" (")
+                    .append(run.bestEpoch()).append(")")
+                    .append(" | ").append(Double.isNaN(run.cpuSeconds())
+                            ? "—" : String.format(Locale.ROOT, "%,.0f", run.cpuSeconds()))
+                    .append(" | ").append(decimal(run.bestValid().path("hr@20")))
+                    .append(" | ").append(decimal(run.bestValid().path("ndcg@20")));
+            for (String metric : METRICS) {
+                table.append(" | ").append(testCell(run, metric));
+            }
+            table.append(" |\n");
+        }
+        for (List<Run> group : seedGroups()) {
+            table.append(meanRow(group));
+        }
+        return table.toString();
+    }
+
+    /** Runs with the same recipe and different seeds, for every such group of two or more, in first-seen order. */
+    List<List<Run>> seedGroups() {
+        Map<Map<String, String>, List<Run>> byRecipe = new LinkedHashMap<>();
+        for (Run run : runs) {
+            byRecipe.computeIfAbsent(run.recipe(), r -> new ArrayList<>()).add(run);
+        }
+        List<List<Run>> groups = new ArrayList<>();
+        for (List<Run> group : byRecipe.values()) {
+            if (group.size() >= 2 && group.stream().map(Run::seed).distinct().count() == group.size()) {
+                groups.add(group);
+            }
+        }
+        return groups;
+    }
+
+    /** Validation NDCG@20 (left) and HR@20 (right) per validated epoch, one line per run. */
+    public void writePlot(Path file) throws IOException {
+        TrainingPlot.useHeadlessAwt();
+        XYChart ndcg = TrainingPlot.chart("Validation NDCG@20", "NDCG@20");
+        XYChart hr = TrainingPlot.chart("Validation HR@20", "HR@20");
+        for (Run run : runs) {
+            JsonNode valid = run.results().path("valid");
+            if (valid.isEmpty()) {
+                continue;
+            }
+            double[] epochs = new double[valid.size()];
+            double[] ndcgValues = new double[valid.size()];
+            double[] hrValues = new double[valid.size()];
+            for (int i = 0; i < valid.size(); i++) {
+                epochs[i] = valid.get(i).path("epoch").asDouble();
+                ndcgValues[i] = valid.get(i).path("ndcg@20").asDouble();
+                hrValues[i] = valid.get(i).path("hr@20").asDouble();
+            }
+            ndcg.addSeries(run.label(), epochs, ndcgValues).setMarker(SeriesMarkers.CIRCLE);
+            hr.addSeries(run.label(), epochs, hrValues).setMarker(SeriesMarkers.CIRCLE);
+        }
+        ByteArrayOutputStream png = new ByteArrayOutputStream();
+        BitmapEncoder.saveBitmap(List.of(ndcg, hr), 1, 2, png, BitmapEncoder.BitmapFormat.PNG);
+        OfflineJson.writeAtomically(file, png.toByteArray());
+    }
+
+    private static String meanRow(List<Run> group) {
+        StringBuilder row = new StringBuilder("| **mean ± half-range, ")
+                .append(group.size()).append(" seeds (")
+                .append(String.join(", ", group.stream().map(Run::label).toList()))
+                .append(")** | | | | ");
+        double cpu = group.stream().mapToDouble(Run::cpuSeconds).sum() / group.size();
+        row.append(Double.isNaN(cpu) ? "—" : String.format(Locale.ROOT, "%,.0f", cpu));
+        row.append(" | ").append(spread(group, run -> run.bestValid().path("hr@20")));
+        row.append(" | ").append(spread(group, run -> run.bestValid().path("ndcg@20")));
+        for (String metric : METRICS) {
+            boolean allTested = group.stream().allMatch(run -> run.test("reference_protocol") != null);
+            row.append(" | ").append(allTested
+                    ? spread(group, run -> run.test("reference_protocol").path(metric)) : "—");
+        }
+        return row.append(" |\n").toString();
+    }
+
+    private static String spread(List<Run> group, Function<Run, JsonNode> value) {
+        double min = Double.POSITIVE_INFINITY;
+        double max = Double.NEGATIVE_INFINITY;
+        double sum = 0;
+        for (Run run : group) {
+            double v = value.apply(run).asDouble(Double.NaN);
+            min = Math.min(min, v);
+            max = Math.max(max, v);
+            sum += v;
+        }
+        return String.format(Locale.ROOT, "%.4f ± %.4f", sum / group.size(), (max - min) / 2);
+    }
+
+    private static String testCell(Run run, String metric) {
+        JsonNode reference = run.test("reference_protocol");
+        if (reference == null) {
+            return "not read";
+        }
+        String cell = decimal(reference.path(metric));
+        String strict = decimal(run.test("strict_protocol").path(metric));
+        return strict.equals(cell) ? cell : cell + " (strict " + strict + ")";
+    }
+
+    private static String differences(Map<String, String> baseline, Map<String, String> recipe) {
+        List<String> changed = new ArrayList<>();
+        Set<String> keys = new LinkedHashSet<>(baseline.keySet());
+        keys.addAll(recipe.keySet());
+        for (String key : keys) {
+            String was = baseline.get(key);
+            String is = recipe.get(key);
+            if (!Objects.equals(was, is)) {
+                changed.add(key + " " + (is == null ? "(absent)" : is));
+            }
+        }
+        return changed.isEmpty() ? "—" : String.join(", ", changed);
+    }
+
+    private static String decimal(JsonNode value) {
+        return value.isNumber() ? String.format(Locale.ROOT, "%.4f", value.asDouble()) : "—";
+    }
+}
