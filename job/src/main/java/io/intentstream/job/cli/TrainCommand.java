@@ -20,6 +20,7 @@ import java.io.PrintWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.Callable;
@@ -307,49 +308,57 @@ public final class TrainCommand implements Callable<Integer> {
         }
     }
 
-    static final class LossConverter implements ITypeConverter<NextItemLossType> {
+    /** A picocli converter for a closed set of case-insensitive names; its error lists them. */
+    abstract static class NamedValueConverter<T> implements ITypeConverter<T> {
+
+        private final Map<String, T> values;
+
+        /** {@code namesAndValues}: name, value, name, value, ... in the order the error lists them. */
+        NamedValueConverter(Object... namesAndValues) {
+            Map<String, T> byName = new LinkedHashMap<>();
+            for (int i = 0; i < namesAndValues.length; i += 2) {
+                @SuppressWarnings("unchecked")
+                T value = (T) namesAndValues[i + 1];
+                byName.put((String) namesAndValues[i], value);
+            }
+            this.values = byName;
+        }
+
         @Override
-        public NextItemLossType convert(String value) {
-            return switch (value.toLowerCase(Locale.ROOT)) {
-                case "bce" -> NextItemLossType.BCE_ONE_NEGATIVE;
-                case "softmax" -> NextItemLossType.SOFTMAX_CE;
-                case "sampled" -> NextItemLossType.SAMPLED_SOFTMAX;
-                default -> throw new TypeConversionException("expected bce, softmax or sampled, got '" + value + "'");
-            };
+        public T convert(String name) {
+            T value = values.get(name.toLowerCase(Locale.ROOT));
+            if (value == null) {
+                List<String> names = List.copyOf(values.keySet());
+                String expected = names.size() == 1 ? names.get(0)
+                        : String.join(", ", names.subList(0, names.size() - 1)) + " or " + names.get(names.size() - 1);
+                throw new TypeConversionException("expected " + expected + ", got '" + name + "'");
+            }
+            return value;
         }
     }
 
-    static final class SimilarityConverter implements ITypeConverter<ContrastSimilarity> {
-        @Override
-        public ContrastSimilarity convert(String value) {
-            return switch (value.toLowerCase(Locale.ROOT)) {
-                case "dot" -> ContrastSimilarity.DOT;
-                case "cosine" -> ContrastSimilarity.COSINE;
-                default -> throw new TypeConversionException("expected dot or cosine, got '" + value + "'");
-            };
+    static final class LossConverter extends NamedValueConverter<NextItemLossType> {
+        LossConverter() {
+            super("bce", NextItemLossType.BCE_ONE_NEGATIVE, "softmax", NextItemLossType.SOFTMAX_CE,
+                    "sampled", NextItemLossType.SAMPLED_SOFTMAX);
         }
     }
 
-    static final class FusionConverter implements ITypeConverter<Fusion> {
-        @Override
-        public Fusion convert(String value) {
-            return switch (value.toLowerCase(Locale.ROOT)) {
-                case "shift" -> Fusion.SHIFT;
-                case "concat" -> Fusion.CONCAT;
-                default -> throw new TypeConversionException("expected shift or concat, got '" + value + "'");
-            };
+    static final class SimilarityConverter extends NamedValueConverter<ContrastSimilarity> {
+        SimilarityConverter() {
+            super("dot", ContrastSimilarity.DOT, "cosine", ContrastSimilarity.COSINE);
         }
     }
 
-    static final class DeviceConverter implements ITypeConverter<Device> {
-        @Override
-        public Device convert(String value) {
-            return switch (value.toLowerCase(Locale.ROOT)) {
-                case "auto" -> Device.AUTO;
-                case "cpu" -> Device.CPU;
-                case "gpu" -> Device.GPU;
-                default -> throw new TypeConversionException("expected auto, cpu or gpu, got '" + value + "'");
-            };
+    static final class FusionConverter extends NamedValueConverter<Fusion> {
+        FusionConverter() {
+            super("shift", Fusion.SHIFT, "concat", Fusion.CONCAT);
+        }
+    }
+
+    static final class DeviceConverter extends NamedValueConverter<Device> {
+        DeviceConverter() {
+            super("auto", Device.AUTO, "cpu", Device.CPU, "gpu", Device.GPU);
         }
     }
 }
