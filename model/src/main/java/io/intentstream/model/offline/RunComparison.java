@@ -15,6 +15,7 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
 import java.util.function.Function;
+import java.util.function.Predicate;
 import org.knowm.xchart.BitmapEncoder;
 import org.knowm.xchart.XYChart;
 import org.knowm.xchart.style.markers.SeriesMarkers;
@@ -84,10 +85,10 @@ public final class RunComparison {
             return test.isObject() ? test.path(protocol) : null;
         }
 
-        private static void addFields(Map<String, String> into, JsonNode object, Function<String, Boolean> keep) {
+        private static void addFields(Map<String, String> into, JsonNode object, Predicate<String> keep) {
             for (Iterator<Map.Entry<String, JsonNode>> it = object.fields(); it.hasNext(); ) {
                 Map.Entry<String, JsonNode> field = it.next();
-                if (keep.apply(field.getKey())) {
+                if (keep.test(field.getKey())) {
                     into.put(field.getKey(), field.getValue().asText());
                 }
             }
@@ -207,8 +208,8 @@ public final class RunComparison {
         row.append(Double.isNaN(cpu) ? "—" : String.format(Locale.ROOT, "%,.0f", cpu));
         row.append(" | ").append(spread(group, run -> run.bestValid().path("hr@20")));
         row.append(" | ").append(spread(group, run -> run.bestValid().path("ndcg@20")));
+        boolean allTested = group.stream().allMatch(run -> run.test("reference_protocol") != null);
         for (String metric : METRICS) {
-            boolean allTested = group.stream().allMatch(run -> run.test("reference_protocol") != null);
             row.append(" | ").append(allTested
                     ? spread(group, run -> run.test("reference_protocol").path(metric)) : "—");
         }
