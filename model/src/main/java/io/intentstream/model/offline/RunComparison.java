@@ -1,5 +1,6 @@
 package io.intentstream.model.offline;
 
+import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
@@ -118,7 +119,14 @@ public final class RunComparison {
             if (!Files.isRegularFile(file)) {
                 throw new IllegalArgumentException("no results.json at " + entry.getValue());
             }
-            runs.add(new Run(entry.getKey(), OfflineJson.mapper().readTree(file.toFile())));
+            JsonNode results;
+            try {
+                results = OfflineJson.mapper().readTree(file.toFile());
+            } catch (JsonProcessingException e) {
+                // A results.json being rewritten is replaced in one rename, so a parse error means a damaged file.
+                throw new IllegalArgumentException(file + " is not valid JSON: " + e.getOriginalMessage(), e);
+            }
+            runs.add(new Run(entry.getKey(), results));
         }
         return new RunComparison(runs);
     }

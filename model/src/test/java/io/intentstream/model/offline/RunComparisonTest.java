@@ -77,6 +77,10 @@ class RunComparisonTest {
         Files.writeString(notResults, "{\"e2e_events_per_second\": 1}");
         assertThatThrownBy(() -> RunComparison.read(Map.of("x", notResults)))
                 .hasMessageContaining("not a train run's results.json");
+        Path truncated = dir.resolve("truncated.json");
+        Files.writeString(truncated, "{\"valid\": [");
+        assertThatThrownBy(() -> RunComparison.read(Map.of("x", truncated)))
+                .hasMessageContaining("truncated.json is not valid JSON");
         assertThatThrownBy(() -> RunComparison.read(Map.of("x", dir.resolve("missing"))))
                 .hasMessageContaining("no results.json at");
         var run = new RunComparison.Run("same", results(42, 1, 0.07, null));
