@@ -42,7 +42,8 @@ public record ElcRecConfig(
         long seed,
         Device device,
         ContrastSimilarity contrastSimilarity,
-        int sampledNegatives)
+        int sampledNegatives,
+        PositionEncoding positionEncoding)
         implements Serializable {
 
     /** Names accepted by {@link #preset(String, int)}. */
@@ -94,6 +95,10 @@ public record ElcRecConfig(
             sampledNegatives = DEFAULT_SAMPLED_NEGATIVES;
         }
         require(sampledNegatives >= 1, "sampledNegatives must be at least 1, got " + sampledNegatives);
+        if (positionEncoding == null) {
+            // Snapshots and manifests written before this setting existed trained with window positions.
+            positionEncoding = PositionEncoding.WINDOW;
+        }
     }
 
     /** The number of rows of the item embedding table: padding, the items, and the mask id. */
@@ -189,6 +194,7 @@ public record ElcRecConfig(
         private Device device = Device.AUTO;
         private ContrastSimilarity contrastSimilarity = ContrastSimilarity.DOT;
         private int sampledNegatives = DEFAULT_SAMPLED_NEGATIVES;
+        private PositionEncoding positionEncoding = PositionEncoding.WINDOW;
 
         private Builder(int itemCount) {
             this.itemCount = itemCount;
@@ -223,6 +229,7 @@ public record ElcRecConfig(
             device = c.device;
             contrastSimilarity = c.contrastSimilarity;
             sampledNegatives = c.sampledNegatives;
+            positionEncoding = c.positionEncoding;
         }
 
         public Builder itemCount(int v) { itemCount = v; return this; }
@@ -253,13 +260,14 @@ public record ElcRecConfig(
         public Builder device(Device v) { device = v; return this; }
         public Builder contrastSimilarity(ContrastSimilarity v) { contrastSimilarity = v; return this; }
         public Builder sampledNegatives(int v) { sampledNegatives = v; return this; }
+        public Builder positionEncoding(PositionEncoding v) { positionEncoding = v; return this; }
 
         public ElcRecConfig build() {
             return new ElcRecConfig(itemCount, maxSequenceLength, hiddenSize, layers, heads, hiddenDropout,
                     attentionDropout, initRange, clusters, clusterLossWeight, sequenceContrastWeight,
                     intentContrastWeight, temperature, fusion, nextItemLoss, contrastEnabled, clusterLossEnabled,
                     cropRate, maskRate, reorderRate, kMeansIterations, learningRate, beta1, beta2, seed, device,
-                    contrastSimilarity, sampledNegatives);
+                    contrastSimilarity, sampledNegatives, positionEncoding);
         }
     }
 }

@@ -25,6 +25,7 @@ class ElcRecConfigPresetTest {
         assertThat(reference.nextItemLoss()).isEqualTo(NextItemLossType.BCE_ONE_NEGATIVE);
         assertThat(reference.contrastSimilarity()).isEqualTo(ContrastSimilarity.DOT);
         assertThat(reference.temperature()).isEqualTo(1.0f);
+        assertThat(reference.positionEncoding()).isEqualTo(PositionEncoding.WINDOW);
     }
 
     @ParameterizedTest

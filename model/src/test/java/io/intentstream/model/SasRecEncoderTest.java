@@ -18,6 +18,8 @@ import org.apache.commons.math3.special.Erf;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
 
 class SasRecEncoderTest {
 
@@ -59,6 +61,40 @@ class SasRecEncoderTest {
             }
             assertThat(after[T - 1]).as("the last position sees the change").isNotEqualTo(before[T - 1]);
         }
+    }
+
+    @ParameterizedTest
+    @EnumSource(value = PositionEncoding.class, names = {"FROM_START", "DISTANCE"})
+    void prefixConsistentPositionsReadEveryPrefixAsItWouldBeScoredAlone(PositionEncoding positions) {
+        network = new ElcRecNetwork(ModelFixtures.tiny().positionEncoding(positions).build());
+        network.initialize(manager);
+        int padding = 2;
+        int[] row = randomRow(new SplittableRandom(7), padding);
+        float[][] untrainedDistances = encode(row);
+        // Distance scores start at 0; give every distance its own score so that a wrong distance shows.
+        network.getParameters().forEach(named -> {
+            if (named.getKey().contains("distance_scores")) {
+                named.getValue().getArray().set(manager.randomNormal(named.getValue().getArray().getShape())
+                        .toFloatArray());
+            }
+        });
+        float[][] whole = encode(row);
+        if (positions == PositionEncoding.DISTANCE) {
+            assertThat(whole[T - 1]).as("the distance scores count").isNotEqualTo(untrainedDistances[T - 1]);
+        }
+        for (int t = padding; t < T - 1; t++) {
+            float[][] prefixAlone = encode(prefixScoredAlone(row, padding, t));
+            assertThat(whole[t]).as("position %d of the whole window", t)
+                    .containsExactly(prefixAlone[T - 1], within(1e-5f));
+        }
+    }
+
+    @Test
+    void windowPositionsPlaceAPrefixOnOtherRowsThanWhenItIsScoredAlone() {
+        int padding = 2;
+        int[] row = randomRow(new SplittableRandom(7), padding);
+        int t = T / 2;
+        assertThat(encode(row)[t]).isNotEqualTo(encode(prefixScoredAlone(row, padding, t))[T - 1]);
     }
 
     @Test
@@ -141,6 +177,14 @@ class SasRecEncoderTest {
             }
             return out;
         }
+    }
+
+    /** Items {@code row[first..last]} left-padded to T, as the scorer sees a history that ends at {@code last}. */
+    private static int[] prefixScoredAlone(int[] row, int first, int last) {
+        int[] prefix = new int[T];
+        int length = last - first + 1;
+        System.arraycopy(row, first, prefix, T - length, length);
+        return prefix;
     }
 
     private static int[] randomRow(SplittableRandom random, int padding) {

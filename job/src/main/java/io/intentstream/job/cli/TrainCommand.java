@@ -5,6 +5,7 @@ import io.intentstream.model.ContrastSimilarity;
 import io.intentstream.model.Device;
 import io.intentstream.model.ElcRecConfig;
 import io.intentstream.model.Fusion;
+import io.intentstream.model.PositionEncoding;
 import io.intentstream.model.ModelSnapshot;
 import io.intentstream.model.export.BenchmarkItems;
 import io.intentstream.model.export.ModelExport;
@@ -128,6 +129,12 @@ public final class TrainCommand implements Callable<Integer> {
             description = "Override how a contrasted view is fused with its nearest centre (beauty shift, the "
                     + "others concat).")
     Fusion fusion;
+
+    @Option(names = "--positions", paramLabel = "window|from-start|distance", converter = PositionsConverter.class,
+            description = "Override how the encoder places items: a position row by slot in the padded window "
+                    + "(default) or by how many items precede it, or no row and a learned attention score per "
+                    + "query-key distance. The last two read every prefix in training as scoring reads it.")
+    PositionEncoding positionEncoding;
 
     @Option(names = "--learning-rate", paramLabel = "LR", description = "Override Adam's learning rate (default 1e-3).")
     Float learningRate;
@@ -270,6 +277,9 @@ public final class TrainCommand implements Callable<Integer> {
             if (fusion != null) {
                 b.fusion(fusion);
             }
+            if (positionEncoding != null) {
+                b.positionEncoding(positionEncoding);
+            }
             if (learningRate != null) {
                 b.learningRate(learningRate);
             }
@@ -353,6 +363,13 @@ public final class TrainCommand implements Callable<Integer> {
     static final class FusionConverter extends NamedValueConverter<Fusion> {
         FusionConverter() {
             super("shift", Fusion.SHIFT, "concat", Fusion.CONCAT);
+        }
+    }
+
+    static final class PositionsConverter extends NamedValueConverter<PositionEncoding> {
+        PositionsConverter() {
+            super("window", PositionEncoding.WINDOW, "from-start", PositionEncoding.FROM_START, "distance",
+                    PositionEncoding.DISTANCE);
         }
     }
 

@@ -6,6 +6,7 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.AbstractBlock;
+import ai.djl.nn.Parameter;
 import ai.djl.nn.core.Linear;
 import ai.djl.nn.norm.LayerNorm;
 import ai.djl.training.ParameterStore;
@@ -30,8 +31,14 @@ public final class CausalSelfAttention extends AbstractBlock {
     private final UniformDropout attentionDropout;
     private final UniformDropout outputDropout;
     private final LayerNorm norm;
+    /** (H, T): a learned score per head and query-key distance; null unless the positions are distances. */
+    private final Parameter distanceScores;
 
-    public CausalSelfAttention(int hiddenSize, int heads, float attentionDropoutRate, float hiddenDropoutRate) {
+    /**
+     * @param distances the number of query-key distances to learn a score for (the window length T), or 0 for none
+     */
+    public CausalSelfAttention(int hiddenSize, int heads, float attentionDropoutRate, float hiddenDropoutRate,
+            int distances) {
         if (heads < 1 || hiddenSize % heads != 0) {
             throw new IllegalArgumentException(
                     "heads must divide hiddenSize, got heads=" + heads + " hiddenSize=" + hiddenSize);
@@ -44,6 +51,12 @@ public final class CausalSelfAttention extends AbstractBlock {
         attentionDropout = addChildBlock("attention_dropout", new UniformDropout(attentionDropoutRate));
         outputDropout = addChildBlock("output_dropout", new UniformDropout(hiddenDropoutRate));
         norm = addChildBlock("norm", LayerNorms.bertStyle());
+        // A BIAS starts at 0: attention begins blind to distance, as it begins blind to content.
+        distanceScores = distances == 0 ? null : addParameter(Parameter.builder()
+                .setName("distance_scores")
+                .setType(Parameter.Type.BIAS)
+                .optShape(new Shape(heads, distances))
+                .build());
     }
 
     @Override
@@ -62,6 +75,9 @@ public final class CausalSelfAttention extends AbstractBlock {
         NDArray value = qkv.get(2); // (B, H, T, Dh)
 
         NDArray scores = query.matMul(key.transpose(0, 1, 3, 2)).add(mask); // (B, H, T, T)
+        if (distanceScores != null) {
+            scores = scores.add(scoresByDistance(store.getValue(distanceScores, x.getDevice(), training), length));
+        }
         NDArray probabilities = scores.softmax(-1); // (B, H, T, T)
         probabilities = attentionDropout.forward(store, new NDList(probabilities), training).singletonOrThrow();
         NDArray context = probabilities.matMul(value) // (B, H, T, Dh)
@@ -71,6 +87,15 @@ public final class CausalSelfAttention extends AbstractBlock {
         NDArray projected = output.forward(store, new NDList(context), training).singletonOrThrow(); // (B, T, D)
         projected = outputDropout.forward(store, new NDList(projected), training).singletonOrThrow();
         return norm.forward(store, new NDList(projected.add(x)), training); // (B, T, D)
+    }
+
+    /** The (H, T, T) scores of each head for each (query, key) pair by their distance; future keys are masked. */
+    private NDArray scoresByDistance(NDArray scoresPerDistance, long length) {
+        NDArray slots = scoresPerDistance.getManager().arange(0, (int) length, 1, DataType.INT64); // (T)
+        // Distances of future keys clip to 0; the causal mask removes those pairs anyway.
+        NDArray distance = slots.reshape(length, 1).sub(slots.reshape(1, length)).maximum(0); // (T, T)
+        NDArray index = distance.reshape(1, length * length).repeat(0, heads); // (H, T*T)
+        return scoresPerDistance.gather(index, 1).reshape(heads, length, length); // (H, T, T)
     }
 
     @Override

@@ -9,6 +9,7 @@ import ai.djl.nn.AbstractBlock;
 import ai.djl.nn.Parameter;
 import ai.djl.training.ParameterStore;
 import ai.djl.util.PairList;
+import io.intentstream.model.PositionEncoding;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -22,15 +23,16 @@ public final class SasRecEncoder extends AbstractBlock {
     private final List<TransformerLayer> layers = new ArrayList<>();
 
     public SasRecEncoder(int itemRows, int maxSequenceLength, int hiddenSize, int layerCount, int heads,
-            float hiddenDropout, float attentionDropout) {
+            float hiddenDropout, float attentionDropout, PositionEncoding positionEncoding) {
         if (layerCount < 1) {
             throw new IllegalArgumentException("layerCount must be at least 1, got " + layerCount);
         }
         embedding = addChildBlock("embedding",
-                new SequenceEmbedding(itemRows, maxSequenceLength, hiddenSize, hiddenDropout));
+                new SequenceEmbedding(itemRows, maxSequenceLength, hiddenSize, hiddenDropout, positionEncoding));
         for (int i = 0; i < layerCount; i++) {
             layers.add(addChildBlock("layer" + i,
-                    new TransformerLayer(hiddenSize, heads, attentionDropout, hiddenDropout)));
+                    new TransformerLayer(hiddenSize, heads, attentionDropout, hiddenDropout,
+                            positionEncoding == PositionEncoding.DISTANCE ? maxSequenceLength : 0)));
         }
     }
 

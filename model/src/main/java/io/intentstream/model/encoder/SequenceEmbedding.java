@@ -13,9 +13,11 @@ import ai.djl.nn.core.Embedding;
 import ai.djl.nn.norm.LayerNorm;
 import ai.djl.training.ParameterStore;
 import ai.djl.util.PairList;
+import io.intentstream.model.PositionEncoding;
 
 /**
- * Item embedding plus learned absolute position embedding, then LayerNorm and dropout (spec §1).
+ * Item embedding plus learned absolute position embedding, then LayerNorm and dropout (spec §1). Which position row
+ * an item adds is the {@link PositionEncoding}'s choice.
  *
  * <p>The item table is also the output layer of the next-item scores (tied weights), so it is exposed through
  * {@link #itemTable()}. Row 0 is padding and row itemCount+1 the mask id.
@@ -25,13 +27,17 @@ public final class SequenceEmbedding extends AbstractBlock {
     private final int itemRows;
     private final int maxSequenceLength;
     private final int hiddenSize;
+    private final PositionEncoding positionEncoding;
     private final Parameter itemTable;
+    /** Null under {@link PositionEncoding#DISTANCE}, whose positions are in the attention instead. */
     private final Parameter positionTable;
     private final LayerNorm norm;
     private final UniformDropout dropout;
 
-    public SequenceEmbedding(int itemRows, int maxSequenceLength, int hiddenSize, float hiddenDropout) {
+    public SequenceEmbedding(int itemRows, int maxSequenceLength, int hiddenSize, float hiddenDropout,
+            PositionEncoding positionEncoding) {
         this.itemRows = itemRows;
+        this.positionEncoding = positionEncoding;
         this.maxSequenceLength = maxSequenceLength;
         this.hiddenSize = hiddenSize;
         itemTable = addParameter(Parameter.builder()
@@ -39,7 +45,7 @@ public final class SequenceEmbedding extends AbstractBlock {
                 .setType(Parameter.Type.WEIGHT)
                 .optShape(new Shape(itemRows, hiddenSize))
                 .build());
-        positionTable = addParameter(Parameter.builder()
+        positionTable = positionEncoding == PositionEncoding.DISTANCE ? null : addParameter(Parameter.builder()
                 .setName("position_embedding")
                 .setType(Parameter.Type.WEIGHT)
                 .optShape(new Shape(maxSequenceLength, hiddenSize))
@@ -59,11 +65,23 @@ public final class SequenceEmbedding extends AbstractBlock {
         NDArray ids = inputs.singletonOrThrow(); // (B, T) int64
         long length = ids.getShape().get(1);
         NDArray items = store.getValue(itemTable, ids.getDevice(), training);
-        NDArray positions = store.getValue(positionTable, ids.getDevice(), training);
         NDArray x = Embedding.embedding(ids, items, SparseFormat.DENSE).singletonOrThrow(); // (B, T, D)
-        x = x.add(positions.get(new NDIndex(":{}", length))); // (B, T, D) + (T, D)
+        if (positionTable != null) {
+            NDArray positions = store.getValue(positionTable, ids.getDevice(), training);
+            x = x.add(switch (positionEncoding) {
+                case WINDOW -> positions.get(new NDIndex(":{}", length)); // (T, D), broadcast over B
+                case FROM_START -> Embedding.embedding(itemsBefore(ids), positions, SparseFormat.DENSE)
+                        .singletonOrThrow(); // (B, T, D)
+                case DISTANCE -> throw new IllegalStateException("DISTANCE has no position table");
+            });
+        }
         x = norm.forward(store, new NDList(x), training).singletonOrThrow(); // (B, T, D)
         return dropout.forward(store, new NDList(x), training); // (B, T, D)
+    }
+
+    /** For each slot, how many real (non-padding) items precede it in its row; padding slots get 0. */
+    private static NDArray itemsBefore(NDArray ids) {
+        return ids.gt(0).toType(DataType.INT64, false).cumSum(1).sub(1).maximum(0); // (B, T)
     }
 
     @Override
@@ -88,6 +106,7 @@ public final class SequenceEmbedding extends AbstractBlock {
 
     @Override
     public String toString() {
-        return "SequenceEmbedding(items=" + itemRows + ", T=" + maxSequenceLength + ", d=" + hiddenSize + ")";
+        return "SequenceEmbedding(items=" + itemRows + ", T=" + maxSequenceLength + ", d=" + hiddenSize
+                + ", positions=" + positionEncoding + ")";
     }
 }

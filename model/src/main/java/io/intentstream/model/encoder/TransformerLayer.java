@@ -18,9 +18,10 @@ public final class TransformerLayer extends AbstractBlock {
     private final CausalSelfAttention attention;
     private final FeedForward feedForward;
 
-    public TransformerLayer(int hiddenSize, int heads, float attentionDropout, float hiddenDropout) {
+    /** @param distances query-key distances to learn attention scores for (see {@link CausalSelfAttention}), or 0 */
+    public TransformerLayer(int hiddenSize, int heads, float attentionDropout, float hiddenDropout, int distances) {
         attention = addChildBlock("attention", new CausalSelfAttention(hiddenSize, heads, attentionDropout,
-                hiddenDropout));
+                hiddenDropout, distances));
         feedForward = addChildBlock("feed_forward", new FeedForward(hiddenSize, 4 * hiddenSize, hiddenDropout));
     }
 

@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.intentstream.model.ContrastSimilarity;
 import io.intentstream.model.ElcRecConfig;
 import io.intentstream.model.ElcRecModel;
+import io.intentstream.model.PositionEncoding;
 import io.intentstream.model.LossParts;
 import io.intentstream.model.ModelSnapshot;
 import io.intentstream.model.SequenceBatch;
@@ -283,7 +284,7 @@ public final class OfflineTrainer {
     /**
      * A stored run key in today's form. Runs started before the patience left the key hold their patience: set to
      * the same 1. Runs started before a model setting existed trained with the value the setting now defaults to
-     * for them: the contrast's DOT similarity and (unused unless sampled softmax) the default sample size.
+     * for them: the contrast's DOT similarity, (unused unless sampled softmax) the default sample size, and window positions.
      */
     private static String comparableStoredKey(String storedKey) throws IOException {
         JsonNode key = OfflineJson.mapper().readTree(storedKey);
@@ -296,6 +297,9 @@ public final class OfflineTrainer {
             }
             if (!config.has("sampled_negatives")) {
                 config.put("sampled_negatives", ElcRecConfig.DEFAULT_SAMPLED_NEGATIVES);
+            }
+            if (!config.has("position_encoding")) {
+                config.put("position_encoding", PositionEncoding.WINDOW.name());
             }
         }
         return OfflineJson.compactJson(key);

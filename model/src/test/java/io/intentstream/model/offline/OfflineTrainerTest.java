@@ -223,8 +223,8 @@ class OfflineTrainerTest {
     }
 
     @Test
-    void resumesARunStartedBeforeTheContrastSimilarityAndTheSampledSoftmaxExisted() throws IOException {
-        // Runs of that time trained with the dot-product contrast, the only one there was.
+    void resumesARunStartedBeforeTheContrastSimilaritySampledSoftmaxAndPositionEncodingExisted() throws IOException {
+        // Runs of that time trained with the dot-product contrast and window positions, the only ones there were.
         ElcRecConfig dotContrast = config.toBuilder().contrastSimilarity(ContrastSimilarity.DOT).build();
         Path older = dir.resolve("before-new-settings");
         new OfflineTrainer(settings(1, older), dotContrast, data, new PrintWriter(new StringWriter()), System.err)
@@ -232,7 +232,8 @@ class OfflineTrainerTest {
         Path state = older.resolve("trainer-state.json");
         String current = Files.readString(state);
         String withoutNewSettings = current.replace(
-                ",\\\"contrast_similarity\\\":\\\"DOT\\\",\\\"sampled_negatives\\\":1024}", "}");
+                ",\\\"contrast_similarity\\\":\\\"DOT\\\",\\\"sampled_negatives\\\":1024,"
+                        + "\\\"position_encoding\\\":\\\"WINDOW\\\"}", "}");
         assertThat(withoutNewSettings).isNotEqualTo(current);
         Files.writeString(state, withoutNewSettings);
 
