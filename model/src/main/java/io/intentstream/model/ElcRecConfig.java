@@ -43,7 +43,9 @@ public record ElcRecConfig(
         Device device,
         ContrastSimilarity contrastSimilarity,
         int sampledNegatives,
-        PositionEncoding positionEncoding)
+        PositionEncoding positionEncoding,
+        float lowPassWeight,
+        int lowPassCutoff)
         implements Serializable {
 
     /** Names accepted by {@link #preset(String, int)}. */
@@ -59,6 +61,8 @@ public record ElcRecConfig(
 
     /** Negatives per batch of {@link NextItemLossType#SAMPLED_SOFTMAX} unless set. */
     public static final int DEFAULT_SAMPLED_NEGATIVES = 1024;
+    /** BSARec's c on Beauty. */
+    public static final int DEFAULT_LOW_PASS_CUTOFF = 5;
 
     public ElcRecConfig {
         require(itemCount >= 1, "itemCount must be at least 1, got " + itemCount);
@@ -99,6 +103,13 @@ public record ElcRecConfig(
             // Snapshots and manifests written before this setting existed trained with window positions.
             positionEncoding = PositionEncoding.WINDOW;
         }
+        require(lowPassWeight >= 0 && lowPassWeight < 1, "lowPassWeight must be in [0,1), got " + lowPassWeight);
+        if (lowPassCutoff == 0) {
+            // Snapshots written before the filter existed hold 0 here; they have no filter, so any cutoff does.
+            lowPassCutoff = DEFAULT_LOW_PASS_CUTOFF;
+        }
+        require(lowPassCutoff >= 1 && lowPassCutoff / 2 <= maxSequenceLength / 2,
+                "lowPassCutoff must be in [1, maxSequenceLength], got " + lowPassCutoff);
     }
 
     /** The number of rows of the item embedding table: padding, the items, and the mask id. */
@@ -195,6 +206,8 @@ public record ElcRecConfig(
         private ContrastSimilarity contrastSimilarity = ContrastSimilarity.DOT;
         private int sampledNegatives = DEFAULT_SAMPLED_NEGATIVES;
         private PositionEncoding positionEncoding = PositionEncoding.WINDOW;
+        private float lowPassWeight = 0f;
+        private int lowPassCutoff = DEFAULT_LOW_PASS_CUTOFF;
 
         private Builder(int itemCount) {
             this.itemCount = itemCount;
@@ -230,6 +243,8 @@ public record ElcRecConfig(
             contrastSimilarity = c.contrastSimilarity;
             sampledNegatives = c.sampledNegatives;
             positionEncoding = c.positionEncoding;
+            lowPassWeight = c.lowPassWeight;
+            lowPassCutoff = c.lowPassCutoff;
         }
 
         public Builder itemCount(int v) { itemCount = v; return this; }
@@ -261,13 +276,15 @@ public record ElcRecConfig(
         public Builder contrastSimilarity(ContrastSimilarity v) { contrastSimilarity = v; return this; }
         public Builder sampledNegatives(int v) { sampledNegatives = v; return this; }
         public Builder positionEncoding(PositionEncoding v) { positionEncoding = v; return this; }
+        public Builder lowPassWeight(float v) { lowPassWeight = v; return this; }
+        public Builder lowPassCutoff(int v) { lowPassCutoff = v; return this; }
 
         public ElcRecConfig build() {
             return new ElcRecConfig(itemCount, maxSequenceLength, hiddenSize, layers, heads, hiddenDropout,
                     attentionDropout, initRange, clusters, clusterLossWeight, sequenceContrastWeight,
                     intentContrastWeight, temperature, fusion, nextItemLoss, contrastEnabled, clusterLossEnabled,
                     cropRate, maskRate, reorderRate, kMeansIterations, learningRate, beta1, beta2, seed, device,
-                    contrastSimilarity, sampledNegatives, positionEncoding);
+                    contrastSimilarity, sampledNegatives, positionEncoding, lowPassWeight, lowPassCutoff);
         }
     }
 }

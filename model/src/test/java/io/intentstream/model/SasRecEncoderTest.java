@@ -43,8 +43,11 @@ class SasRecEncoderTest {
         manager.close();
     }
 
-    @Test
-    void changingLaterPositionsNeverChangesEarlierOutputs() {
+    @ParameterizedTest
+    @EnumSource(EncoderVariant.class)
+    void changingLaterPositionsNeverChangesEarlierOutputs(EncoderVariant variant) {
+        network = new ElcRecNetwork(variant.configure(ModelFixtures.tiny()).build());
+        network.initialize(manager);
         SplittableRandom random = new SplittableRandom(3);
         int padding = 2;
         int[] base = randomRow(random, padding);
@@ -95,6 +98,31 @@ class SasRecEncoderTest {
         int[] row = randomRow(new SplittableRandom(7), padding);
         int t = T / 2;
         assertThat(encode(row)[t]).isNotEqualTo(encode(prefixScoredAlone(row, padding, t))[T - 1]);
+    }
+
+    @Test
+    void theLowPassFilterChangesTheOutput() {
+        int[] row = randomRow(new SplittableRandom(13), 2);
+        float[][] attentionAlone = encode(row);
+        network = new ElcRecNetwork(EncoderVariant.LOW_PASS.configure(ModelFixtures.tiny()).build());
+        network.initialize(manager);
+        float[][] withFilter = encode(row);
+        assertThat(withFilter[T - 1]).isNotEqualTo(attentionAlone[T - 1]);
+    }
+
+    /** The encoder's settings that change what a position may read. */
+    enum EncoderVariant {
+        REFERENCE,
+        DISTANCE_SCORES,
+        LOW_PASS;
+
+        ElcRecConfig.Builder configure(ElcRecConfig.Builder builder) {
+            return switch (this) {
+                case REFERENCE -> builder;
+                case DISTANCE_SCORES -> builder.positionEncoding(PositionEncoding.DISTANCE);
+                case LOW_PASS -> builder.lowPassWeight(0.7f).lowPassCutoff(5);
+            };
+        }
     }
 
     @Test

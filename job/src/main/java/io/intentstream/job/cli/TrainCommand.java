@@ -136,6 +136,15 @@ public final class TrainCommand implements Callable<Integer> {
                     + "query-key distance. The last two read every prefix in training as scoring reads it.")
     PositionEncoding positionEncoding;
 
+    @Option(names = "--low-pass-weight", paramLabel = "A",
+            description = "Mix a causal low-pass filter into every block's attention with weight A in [0, 1), as "
+                    + "BSARec does (its Beauty setting: 0.7); default 0, attention alone.")
+    Float lowPassWeight;
+
+    @Option(names = "--low-pass-cutoff", paramLabel = "C",
+            description = "BSARec's c: the filter keeps the lowest C/2+1 frequencies of the window (default 5).")
+    Integer lowPassCutoff;
+
     @Option(names = "--learning-rate", paramLabel = "LR", description = "Override Adam's learning rate (default 1e-3).")
     Float learningRate;
 
@@ -279,6 +288,12 @@ public final class TrainCommand implements Callable<Integer> {
             }
             if (positionEncoding != null) {
                 b.positionEncoding(positionEncoding);
+            }
+            if (lowPassWeight != null) {
+                b.lowPassWeight(lowPassWeight);
+            }
+            if (lowPassCutoff != null) {
+                b.lowPassCutoff(lowPassCutoff);
             }
             if (learningRate != null) {
                 b.learningRate(learningRate);

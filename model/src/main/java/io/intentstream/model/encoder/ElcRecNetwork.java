@@ -27,7 +27,8 @@ public final class ElcRecNetwork extends AbstractBlock {
         maxSequenceLength = config.maxSequenceLength();
         encoder = addChildBlock("encoder", new SasRecEncoder(config.itemRows(), config.maxSequenceLength(),
                 config.hiddenSize(), config.layers(), config.heads(), config.hiddenDropout(),
-                config.attentionDropout(), config.positionEncoding()));
+                config.attentionDropout(), config.positionEncoding(), config.lowPassWeight(),
+                config.lowPassCutoff()));
         centres = addParameter(Parameter.builder()
                 .setName("centres")
                 .setType(Parameter.Type.OTHER)

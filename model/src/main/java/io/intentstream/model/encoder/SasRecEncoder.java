@@ -23,7 +23,8 @@ public final class SasRecEncoder extends AbstractBlock {
     private final List<TransformerLayer> layers = new ArrayList<>();
 
     public SasRecEncoder(int itemRows, int maxSequenceLength, int hiddenSize, int layerCount, int heads,
-            float hiddenDropout, float attentionDropout, PositionEncoding positionEncoding) {
+            float hiddenDropout, float attentionDropout, PositionEncoding positionEncoding, float lowPassWeight,
+            int lowPassCutoff) {
         if (layerCount < 1) {
             throw new IllegalArgumentException("layerCount must be at least 1, got " + layerCount);
         }
@@ -32,7 +33,8 @@ public final class SasRecEncoder extends AbstractBlock {
         for (int i = 0; i < layerCount; i++) {
             layers.add(addChildBlock("layer" + i,
                     new TransformerLayer(hiddenSize, heads, attentionDropout, hiddenDropout,
-                            positionEncoding == PositionEncoding.DISTANCE ? maxSequenceLength : 0)));
+                            positionEncoding == PositionEncoding.DISTANCE ? maxSequenceLength : 0, maxSequenceLength,
+                            lowPassWeight, lowPassCutoff)));
         }
     }
 
@@ -47,8 +49,9 @@ public final class SasRecEncoder extends AbstractBlock {
         NDArray ids = inputs.singletonOrThrow(); // (B, T)
         NDArray x = embedding.forward(store, inputs, training).singletonOrThrow(); // (B, T, D)
         NDArray mask = AttentionMask.additive(ids, x.getDataType()); // (B, 1, T, T)
+        NDArray items = ids.gt(0).toType(x.getDataType(), false).expandDims(2); // (B, T, 1)
         for (TransformerLayer layer : layers) {
-            x = layer.forward(store, new NDList(x, mask), training).singletonOrThrow(); // (B, T, D)
+            x = layer.forward(store, new NDList(x, mask, items), training).singletonOrThrow(); // (B, T, D)
         }
         return new NDList(x);
     }
@@ -58,8 +61,9 @@ public final class SasRecEncoder extends AbstractBlock {
         embedding.initialize(manager, dataType, inputShapes);
         Shape hidden = embedding.getOutputShapes(inputShapes)[0];
         Shape mask = new Shape(hidden.get(0), 1, hidden.get(1), hidden.get(1));
+        Shape items = new Shape(hidden.get(0), hidden.get(1), 1);
         for (TransformerLayer layer : layers) {
-            layer.initialize(manager, dataType, hidden, mask);
+            layer.initialize(manager, dataType, hidden, mask, items);
         }
     }
 

@@ -11,24 +11,45 @@ import ai.djl.util.PairList;
 
 /**
  * One post-LayerNorm (BERT-style) Transformer block: masked self-attention, then the feed-forward sub-layer.
- * Inputs {@code [x (B, T, D), mask (B, 1, T, T)]}, output {@code [x' (B, T, D)]}.
+ * Inputs {@code [x (B, T, D), mask (B, 1, T, T), items (B, T, 1)]} ({@link AttentionMask}; items is 1 at item
+ * slots, 0 at padding), output {@code [x' (B, T, D)]}.
+ *
+ * <p>With a low-pass weight a > 0 the first sub-layer is BSARec's mixture {@code a·filter(x) + (1-a)·attention(x)}
+ * ({@link CausalLowPassFilter}).
  */
 public final class TransformerLayer extends AbstractBlock {
 
     private final CausalSelfAttention attention;
     private final FeedForward feedForward;
+    /** Null when the low-pass weight is 0. */
+    private final CausalLowPassFilter lowPass;
+    private final float lowPassWeight;
 
-    /** @param distances query-key distances to learn attention scores for (see {@link CausalSelfAttention}), or 0 */
-    public TransformerLayer(int hiddenSize, int heads, float attentionDropout, float hiddenDropout, int distances) {
+    /**
+     * @param distances query-key distances to learn attention scores for (see {@link CausalSelfAttention}), or 0
+     * @param lowPassWeight the share a of the low-pass filter in the first sub-layer, 0 for attention alone
+     * @param lowPassCutoff BSARec's c, see {@link CausalLowPassFilter}; unused when {@code lowPassWeight} is 0
+     */
+    public TransformerLayer(int hiddenSize, int heads, float attentionDropout, float hiddenDropout, int distances,
+            int windowLength, float lowPassWeight, int lowPassCutoff) {
         attention = addChildBlock("attention", new CausalSelfAttention(hiddenSize, heads, attentionDropout,
                 hiddenDropout, distances));
+        this.lowPassWeight = lowPassWeight;
+        lowPass = lowPassWeight == 0 ? null : addChildBlock("low_pass",
+                new CausalLowPassFilter(hiddenSize, windowLength, lowPassCutoff, hiddenDropout));
         feedForward = addChildBlock("feed_forward", new FeedForward(hiddenSize, 4 * hiddenSize, hiddenDropout));
     }
 
     @Override
     protected NDList forwardInternal(
             ParameterStore store, NDList inputs, boolean training, PairList<String, Object> params) {
-        NDArray attended = attention.forward(store, inputs, training).singletonOrThrow(); // (B, T, D)
+        NDArray attended = attention.forward(store, new NDList(inputs.get(0), inputs.get(1)), training)
+                .singletonOrThrow(); // (B, T, D)
+        if (lowPass != null) {
+            NDArray filtered = lowPass.forward(store, new NDList(inputs.get(0), inputs.get(2)), training)
+                    .singletonOrThrow();
+            attended = filtered.mul(lowPassWeight).add(attended.mul(1 - lowPassWeight)); // (B, T, D)
+        }
         return feedForward.forward(store, new NDList(attended), training); // (B, T, D)
     }
 
@@ -36,6 +57,9 @@ public final class TransformerLayer extends AbstractBlock {
     protected void initializeChildBlocks(NDManager manager, DataType dataType, Shape... inputShapes) {
         attention.initialize(manager, dataType, inputShapes);
         feedForward.initialize(manager, dataType, inputShapes[0]);
+        if (lowPass != null) {
+            lowPass.initialize(manager, dataType, inputShapes[0], inputShapes[2]);
+        }
     }
 
     @Override

@@ -284,7 +284,7 @@ public final class OfflineTrainer {
     /**
      * A stored run key in today's form. Runs started before the patience left the key hold their patience: set to
      * the same 1. Runs started before a model setting existed trained with the value the setting now defaults to
-     * for them: the contrast's DOT similarity, (unused unless sampled softmax) the default sample size, and window positions.
+     * for them: the contrast's DOT similarity, (unused unless sampled softmax) the default sample size, window positions and no low-pass filter.
      */
     private static String comparableStoredKey(String storedKey) throws IOException {
         JsonNode key = OfflineJson.mapper().readTree(storedKey);
@@ -300,6 +300,10 @@ public final class OfflineTrainer {
             }
             if (!config.has("position_encoding")) {
                 config.put("position_encoding", PositionEncoding.WINDOW.name());
+            }
+            if (!config.has("low_pass_weight")) {
+                config.put("low_pass_weight", 0.0);
+                config.put("low_pass_cutoff", ElcRecConfig.DEFAULT_LOW_PASS_CUTOFF);
             }
         }
         return OfflineJson.compactJson(key);

@@ -1,0 +1,115 @@
+package io.intentstream.model.encoder;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDList;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.DataType;
+import ai.djl.ndarray.types.Shape;
+import ai.djl.nn.AbstractBlock;
+import ai.djl.nn.Parameter;
+import ai.djl.nn.norm.LayerNorm;
+import ai.djl.training.ParameterStore;
+import ai.djl.training.initializer.NormalInitializer;
+import ai.djl.util.PairList;
+
+/**
+ * BSARec's frequency layer made causal: {@code x = LN(x + drop(low + beta^2 (x - low)))}, where {@code low} smooths
+ * the sequence over time and {@code beta} is learned per hidden unit, so that each unit keeps its own share of the
+ * high frequencies. Inputs {@code [x (B, T, D), items (B, T, 1)]} where {@code items} is 1 at item slots and 0 at
+ * padding, output {@code [x' (B, T, D)]}.
+ *
+ * <p>BSARec low-passes a whole window through the FFT, keeping the lowest {@code cutoff / 2 + 1} of its T/2+1
+ * frequencies. That mixes later positions into earlier ones, which it can afford because it trains on every prefix
+ * as its own sample and reads only the last position. This model scores every position of a window in one pass, so
+ * the smoothing has to be causal: position t takes the weights BSARec's filter gives the last position of a window,
+ * {@code k(d) = (1 + 2 sum_{f=1}^{F-1} cos(2 pi f d / T)) / T} for the item d steps back, over the items it has.
+ * The last position of a full window is then smoothed exactly as BSARec smooths it.
+ *
+ * <p>Padding slots are left out of the smoothing: below the first block their outputs have attended to the whole
+ * window, later items included, since a padding query has no key it may see.
+ */
+public final class CausalLowPassFilter extends AbstractBlock {
+
+    private final int hiddenSize;
+    /** k(d) for d = 0..T-1. */
+    private final float[] weightByDistance;
+    private final Parameter sqrtBeta;
+    private final UniformDropout dropout;
+    private final LayerNorm norm;
+
+    /**
+     * @param cutoff BSARec's c: the filter keeps frequencies 0..c/2 of a window of {@code windowLength}
+     */
+    public CausalLowPassFilter(int hiddenSize, int windowLength, int cutoff, float hiddenDropoutRate) {
+        this.hiddenSize = hiddenSize;
+        this.weightByDistance = weightsByDistance(windowLength, cutoff);
+        // BSARec draws sqrt(beta) from N(0, 1): units start with different shares of the high frequencies.
+        sqrtBeta = addParameter(Parameter.builder()
+                .setName("sqrt_beta")
+                .setType(Parameter.Type.OTHER)
+                .optShape(new Shape(1, 1, hiddenSize))
+                .optInitializer(new NormalInitializer(1f))
+                .build());
+        dropout = addChildBlock("dropout", new UniformDropout(hiddenDropoutRate));
+        norm = addChildBlock("norm", LayerNorms.bertStyle());
+    }
+
+    /** The weight of the item d steps back, for d = 0..windowLength-1. */
+    static float[] weightsByDistance(int windowLength, int cutoff) {
+        int kept = cutoff / 2 + 1;
+        if (cutoff < 1 || kept > windowLength / 2 + 1) {
+            throw new IllegalArgumentException("cutoff must be in [1, " + windowLength + "], got " + cutoff);
+        }
+        float[] weights = new float[windowLength];
+        for (int d = 0; d < windowLength; d++) {
+            double sum = 1;
+            for (int f = 1; f < kept; f++) {
+                // A kept Nyquist frequency (only when T is even and c = T) has no conjugate twin.
+                double twin = 2 * f == windowLength ? 1 : 2;
+                sum += twin * Math.cos(2 * Math.PI * f * d / windowLength);
+            }
+            weights[d] = (float) (sum / windowLength);
+        }
+        return weights;
+    }
+
+    @Override
+    protected NDList forwardInternal(
+            ParameterStore store, NDList inputs, boolean training, PairList<String, Object> params) {
+        NDArray x = inputs.get(0); // (B, T, D)
+        NDArray items = inputs.get(1); // (B, T, 1)
+        int length = (int) x.getShape().get(1);
+        NDArray low = smoothing(x.getManager(), length).matMul(x.mul(items)); // (T, T) x (B, T, D) -> (B, T, D)
+        NDArray beta = store.getValue(sqrtBeta, x.getDevice(), training).square(); // (1, 1, D)
+        NDArray filtered = low.add(x.sub(low).mul(beta)); // (B, T, D)
+        filtered = dropout.forward(store, new NDList(filtered), training).singletonOrThrow();
+        return norm.forward(store, new NDList(filtered.add(x)), training); // (B, T, D)
+    }
+
+    /** The lower-triangular (T, T) matrix whose row t holds k(t - s) at columns s <= t. */
+    private NDArray smoothing(NDManager manager, int length) {
+        float[] matrix = new float[length * length];
+        for (int t = 0; t < length; t++) {
+            for (int s = 0; s <= t; s++) {
+                matrix[t * length + s] = weightByDistance[t - s];
+            }
+        }
+        return manager.create(matrix, new Shape(length, length));
+    }
+
+    @Override
+    protected void initializeChildBlocks(NDManager manager, DataType dataType, Shape... inputShapes) {
+        dropout.initialize(manager, dataType, inputShapes[0]);
+        norm.initialize(manager, dataType, inputShapes[0]);
+    }
+
+    @Override
+    public Shape[] getOutputShapes(Shape[] inputShapes) {
+        return new Shape[] {inputShapes[0]};
+    }
+
+    @Override
+    public String toString() {
+        return "CausalLowPassFilter(d=" + hiddenSize + ", T=" + weightByDistance.length + ")";
+    }
+}
