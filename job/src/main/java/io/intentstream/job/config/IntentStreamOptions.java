@@ -4,6 +4,7 @@ import io.intentstream.model.Device;
 import io.intentstream.model.ElcRecConfig;
 import io.intentstream.model.ContrastSimilarity;
 import io.intentstream.model.NextItemLossType;
+import io.intentstream.model.PositionEncoding;
 import org.apache.flink.configuration.ConfigOption;
 import org.apache.flink.configuration.ConfigOptions;
 import org.apache.flink.configuration.Configuration;
@@ -267,6 +268,25 @@ public final class IntentStreamOptions {
             .intType()
             .noDefaultValue()
             .withDescription("Transformer layers; unset uses the preset's (beauty 1, sports and yelp 2, toys 3).");
+
+    public static final ConfigOption<PositionEncoding> POSITION_ENCODING = ConfigOptions.key("model.position-encoding")
+            .enumType(PositionEncoding.class)
+            .noDefaultValue()
+            .withDescription("How the encoder places items: WINDOW (a position row by slot in the padded window, the "
+                    + "reference), FROM_START (a row by how many items precede it) or DISTANCE (no row; a learned "
+                    + "attention score per query-key distance); unset uses the preset's (WINDOW).");
+
+    public static final ConfigOption<Float> LOW_PASS_WEIGHT = ConfigOptions.key("model.low-pass-weight")
+            .floatType()
+            .noDefaultValue()
+            .withDescription("Share in [0, 1) of a causal low-pass filter mixed into every block's attention "
+                    + "(BSARec's alpha); unset uses the preset's (0: attention alone).");
+
+    public static final ConfigOption<Integer> LOW_PASS_CUTOFF = ConfigOptions.key("model.low-pass-cutoff")
+            .intType()
+            .noDefaultValue()
+            .withDescription("BSARec's c: the low-pass filter keeps the lowest c/2+1 frequencies of the window; "
+                    + "unset uses the preset's (" + ElcRecConfig.DEFAULT_LOW_PASS_CUTOFF + ").");
 
     public static final ConfigOption<NextItemLossType> NEXT_ITEM_LOSS = ConfigOptions.key("model.next-item-loss")
             .enumType(NextItemLossType.class)
@@ -595,6 +615,9 @@ public final class IntentStreamOptions {
         configuration.getOptional(CONTRAST_SIMILARITY).ifPresent(builder::contrastSimilarity);
         configuration.getOptional(CONTRAST_TEMPERATURE).ifPresent(builder::temperature);
         configuration.getOptional(LAYERS).ifPresent(builder::layers);
+        configuration.getOptional(POSITION_ENCODING).ifPresent(builder::positionEncoding);
+        configuration.getOptional(LOW_PASS_WEIGHT).ifPresent(builder::lowPassWeight);
+        configuration.getOptional(LOW_PASS_CUTOFF).ifPresent(builder::lowPassCutoff);
         configuration.getOptional(CLUSTER_LOSS_WEIGHT).ifPresent(builder::clusterLossWeight);
         try {
             return builder.build();

@@ -3,6 +3,7 @@ package io.intentstream.job.config;
 import io.intentstream.model.Device;
 import io.intentstream.model.ElcRecConfig;
 import io.intentstream.model.NextItemLossType;
+import io.intentstream.model.PositionEncoding;
 import org.apache.flink.configuration.Configuration;
 import org.apache.flink.connector.base.DeliveryGuarantee;
 import org.junit.jupiter.api.Test;
@@ -64,6 +65,26 @@ class IntentStreamOptionsTest {
         c.set(IntentStreamOptions.CLUSTERS, 16);
         assertThat(IntentStreamOptions.modelConfig(c).layers()).isEqualTo(2);
         assertThat(IntentStreamOptions.modelConfig(c).clusters()).isEqualTo(16);
+    }
+
+    @Test
+    void encoderVariantsReachTheModelOrAreRejected() {
+        Configuration c = new Configuration();
+        assertThat(IntentStreamOptions.modelConfig(c).positionEncoding()).isEqualTo(PositionEncoding.WINDOW);
+        assertThat(IntentStreamOptions.modelConfig(c).lowPassWeight()).isZero();
+
+        c.set(IntentStreamOptions.POSITION_ENCODING, PositionEncoding.DISTANCE);
+        c.set(IntentStreamOptions.LOW_PASS_WEIGHT, 0.7f);
+        c.set(IntentStreamOptions.LOW_PASS_CUTOFF, 9);
+        ElcRecConfig model = IntentStreamOptions.modelConfig(c);
+        assertThat(model.positionEncoding()).isEqualTo(PositionEncoding.DISTANCE);
+        assertThat(model.lowPassWeight()).isEqualTo(0.7f);
+        assertThat(model.lowPassCutoff()).isEqualTo(9);
+
+        c.set(IntentStreamOptions.LOW_PASS_WEIGHT, 1f);
+        assertThatThrownBy(() -> IntentStreamOptions.modelConfig(c))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("lowPassWeight must be in [0,1)");
     }
 
     @Test
