@@ -2,10 +2,8 @@ package io.intentstream.model.offline;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import io.intentstream.model.ContrastSimilarity;
 import io.intentstream.model.ElcRecConfig;
 import io.intentstream.model.ElcRecModel;
-import io.intentstream.model.PositionEncoding;
 import io.intentstream.model.LossParts;
 import io.intentstream.model.ModelSnapshot;
 import io.intentstream.model.SequenceBatch;
@@ -283,8 +281,8 @@ public final class OfflineTrainer {
 
     /**
      * A stored run key in today's form. Runs started before the patience left the key hold their patience: set to
-     * the same 1. Runs started before a model setting existed trained with the value the setting now defaults to
-     * for them: the contrast's DOT similarity, (unused unless sampled softmax) the default sample size, window positions and no low-pass filter.
+     * the same 1. Runs started before a model setting existed get the value they trained with
+     * ({@link SettingsOfOlderRuns}).
      */
     private static String comparableStoredKey(String storedKey) throws IOException {
         JsonNode key = OfflineJson.mapper().readTree(storedKey);
@@ -292,19 +290,7 @@ public final class OfflineTrainer {
             settings.put("patience", 1);
         }
         if (key.isArray() && key.get(1) instanceof ObjectNode config) {
-            if (!config.has("contrast_similarity")) {
-                config.put("contrast_similarity", ContrastSimilarity.DOT.name());
-            }
-            if (!config.has("sampled_negatives")) {
-                config.put("sampled_negatives", ElcRecConfig.DEFAULT_SAMPLED_NEGATIVES);
-            }
-            if (!config.has("position_encoding")) {
-                config.put("position_encoding", PositionEncoding.WINDOW.name());
-            }
-            if (!config.has("low_pass_weight")) {
-                config.put("low_pass_weight", 0.0);
-                config.put("low_pass_cutoff", ElcRecConfig.DEFAULT_LOW_PASS_CUTOFF);
-            }
+            SettingsOfOlderRuns.fillAbsent(config);
         }
         return OfflineJson.compactJson(key);
     }

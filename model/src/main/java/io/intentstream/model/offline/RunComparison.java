@@ -2,6 +2,7 @@ package io.intentstream.model.offline;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -52,7 +53,12 @@ public final class RunComparison {
             Map<String, String> recipe = new LinkedHashMap<>();
             recipe.put("dataset", Path.of(results.path("dataset").asText("")).getFileName().toString());
             addFields(recipe, results.path("settings"), key -> !SCHEDULE_SETTINGS.contains(key) && !key.equals("seed"));
-            addFields(recipe, results.path("config"), key -> !key.equals("seed"));
+            JsonNode config = results.path("config");
+            if (config instanceof ObjectNode stored) {
+                // Runs written before a setting existed differ from today's only where they trained differently.
+                config = SettingsOfOlderRuns.fillAbsent(stored.deepCopy());
+            }
+            addFields(recipe, config, key -> !key.equals("seed"));
             return recipe;
         }
 

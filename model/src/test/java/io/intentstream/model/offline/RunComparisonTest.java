@@ -50,6 +50,24 @@ class RunComparisonTest {
     }
 
     @Test
+    void settingsAddedSinceARunWasWrittenCountAtTheValueItTrainedWith() throws IOException {
+        ObjectNode today = results(42, 1, 0.0785, null);
+        ((ObjectNode) today.get("config")).put("position_encoding", "WINDOW").put("low_pass_weight", 0.0)
+                .put("low_pass_cutoff", 5);
+        ObjectNode filtered = today.deepCopy();
+        ((ObjectNode) filtered.get("config")).put("low_pass_weight", 0.7);
+        Map<String, Path> runs = new LinkedHashMap<>();
+        runs.put("older", write("older", results(42, 1, 0.0785, null)));
+        runs.put("today", write("today", today));
+        runs.put("filtered", write("filtered", filtered));
+
+        String table = RunComparison.read(runs).markdownTable();
+
+        assertThat(table).contains("| today | — | 42 |");
+        assertThat(table).contains("| filtered | low_pass_weight 0.7 | 42 |");
+    }
+
+    @Test
     void resultsWithoutCpuTimesStillCompare() throws IOException {
         ObjectNode old = results(42, 1, 0.0785, null);
         for (var epoch : old.get("epochs")) {

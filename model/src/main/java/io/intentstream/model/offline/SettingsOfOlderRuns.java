@@ -1,0 +1,27 @@
+package io.intentstream.model.offline;
+
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.intentstream.model.ContrastSimilarity;
+import io.intentstream.model.ElcRecConfig;
+import io.intentstream.model.PositionEncoding;
+
+/**
+ * Model settings added after runs had already been written, with the value those runs trained with. A run's stored
+ * config (trainer-state.json's key, results.json's "config") lacks such a setting; filled in, it reads as today's.
+ */
+final class SettingsOfOlderRuns {
+
+    private SettingsOfOlderRuns() {}
+
+    /** Adds to {@code config} every later setting it lacks, at the value runs without it trained with. */
+    static ObjectNode fillAbsent(ObjectNode config) {
+        // The dot-product contrast was the only one; the sample size is unused unless the loss is sampled softmax.
+        config.putIfAbsent("contrast_similarity", config.textNode(ContrastSimilarity.DOT.name()));
+        config.putIfAbsent("sampled_negatives", config.numberNode(ElcRecConfig.DEFAULT_SAMPLED_NEGATIVES));
+        config.putIfAbsent("position_encoding", config.textNode(PositionEncoding.WINDOW.name()));
+        // No filter; its cutoff is then unused.
+        config.putIfAbsent("low_pass_weight", config.numberNode(0.0));
+        config.putIfAbsent("low_pass_cutoff", config.numberNode(ElcRecConfig.DEFAULT_LOW_PASS_CUTOFF));
+        return config;
+    }
+}
