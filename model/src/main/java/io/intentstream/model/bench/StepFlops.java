@@ -15,7 +15,7 @@ import io.intentstream.model.ElcRecConfig;
  *   <li>Encoder, per sequence and layer (d = hidden size, T = sequence length): the fused query/key/value
  *       projection 2·T·d·3d, the attention scores 2·T·T·d (all heads together: H·T·T·(d/H)), the weighted values
  *       2·T·T·d, the output projection 2·T·d·d and the feed-forward 2·T·d·4d twice: 24·T·d² + 4·T²·d. The
- *       embedding lookup is a gather (0 FLOPs).</li>
+ *       embedding lookup is a gather (0 FLOPs). A low-pass filter adds its (T, T) x (T, d) smoothing, 2·T²·d.</li>
  *   <li>Backward: every product Y = A·B needs dA = dY·Bᵀ and dB = Aᵀ·dY, two products of the same size, so a
  *       product on the gradient path costs 3x its forward FLOPs in a training step. Products that take no
  *       gradient (nearest-centre searches) count once.</li>
@@ -45,7 +45,8 @@ public final class StepFlops {
     public static double encoderForward(ElcRecConfig config, int sequences) {
         double t = config.maxSequenceLength();
         double d = config.hiddenSize();
-        double perLayer = 24 * t * d * d + 4 * t * t * d;
+        double lowPass = config.lowPassWeight() > 0 ? 2 * t * t * d : 0;
+        double perLayer = 24 * t * d * d + 4 * t * t * d + lowPass;
         return (double) sequences * config.layers() * perLayer;
     }
 

@@ -17,8 +17,13 @@ class StepFlopsTest {
         // Per sequence: QKV 2*50*64*192 + scores 2*50*50*64 + context 2*50*50*64 + output 2*50*64*64
         // + feed-forward 2 * (2*50*64*256) = 1,228,800 + 320,000 + 320,000 + 409,600 + 3,276,800.
         double perSequence = 1_228_800 + 320_000 + 320_000 + 409_600 + 3_276_800;
-        assertThat(StepFlops.encoderForward(BEAUTY, 256)).isEqualTo(256 * perSequence);
-        assertThat(StepFlops.encoderForward(BEAUTY.toBuilder().layers(3).build(), 1)).isEqualTo(3 * perSequence);
+        ElcRecConfig attentionAlone = BEAUTY.toBuilder().lowPassWeight(0f).build();
+        assertThat(StepFlops.encoderForward(attentionAlone, 256)).isEqualTo(256 * perSequence);
+        assertThat(StepFlops.encoderForward(attentionAlone.toBuilder().layers(3).build(), 1))
+                .isEqualTo(3 * perSequence);
+        // The low-pass filter's smoothing, (50, 50) x (50, 64) per layer: 2*50*50*64.
+        assertThat(StepFlops.encoderForward(attentionAlone.toBuilder().lowPassWeight(0.7f).build(), 1))
+                .isEqualTo(perSequence + 320_000);
     }
 
     @Test
