@@ -4,9 +4,14 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assertions.within;
 
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.DataType;
+import ai.djl.ndarray.types.Shape;
+import java.util.Arrays;
+import java.util.HashSet;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
-import org.junit.jupiter.api.Test;
 
 class CausalLowPassFilterTest {
 
@@ -41,6 +46,26 @@ class CausalLowPassFilterTest {
         for (int d = 1; d < 8; d++) {
             assertThat(weights[d]).as("distance %d", d).isCloseTo(0f, within(1e-6f));
         }
+    }
+
+    @Test
+    void noUnitStartsAmplifyingItsHighFrequencies() {
+        try (NDManager manager = NDManager.newBaseManager(ai.djl.Device.cpu(), "PyTorch")) {
+            CausalLowPassFilter filter = new CausalLowPassFilter(64, 50, 5, 0f);
+            filter.initialize(manager, DataType.FLOAT32, new Shape(1, 50, 64), new Shape(1, 50, 1));
+            float[] sqrtBeta = filter.getParameters().get("sqrt_beta").getArray().toFloatArray();
+            Float[] units = toBoxed(sqrtBeta);
+            assertThat(units).hasSize(64).allSatisfy(v -> assertThat(v * v).as("beta").isBetween(0f, 1f));
+            assertThat(new HashSet<>(Arrays.asList(units))).as("units start apart").hasSizeGreaterThan(32);
+        }
+    }
+
+    private static Float[] toBoxed(float[] values) {
+        Float[] boxed = new Float[values.length];
+        for (int i = 0; i < values.length; i++) {
+            boxed[i] = values[i];
+        }
+        return boxed;
     }
 
     @Test
