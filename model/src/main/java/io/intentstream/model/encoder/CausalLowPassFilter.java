@@ -22,7 +22,8 @@ import ai.djl.util.PairList;
  * frequencies. That mixes later positions into earlier ones, which it can afford because it trains on every prefix
  * as its own sample and reads only the last position. This model scores every position of a window in one pass, so
  * the smoothing has to be causal: position t takes the weights BSARec's filter gives the last position of a window,
- * {@code k(d) = (1 + 2 sum_{f=1}^{F-1} cos(2 pi f d / T)) / T} for the item d steps back, over the items it has.
+ * {@code k(d) = (1 + 2 sum_{f=1}^{F-1} cos(2 pi f d / T)) / T} for the item d steps back, over the items it has,
+ * where F = cutoff / 2 + 1 is the number of frequencies kept.
  * The last position of a full window is then smoothed exactly as BSARec smooths it.
  *
  * <p>Padding slots are left out of the smoothing: below the first block their outputs have attended to the whole
