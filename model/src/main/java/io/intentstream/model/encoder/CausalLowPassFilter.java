@@ -90,7 +90,10 @@ public final class CausalLowPassFilter extends AbstractBlock {
         return norm.forward(store, new NDList(filtered.add(x)), training); // (B, T, D)
     }
 
-    /** The lower-triangular (T, T) matrix whose row t holds k(t - s) at columns s <= t. */
+    /**
+     * The lower-triangular (T, T) matrix whose row t holds k(t - s) at columns s <= t. Built on every pass (T² floats,
+     * microseconds) rather than kept: an array made inside a training step's NDScope is closed when the step ends.
+     */
     private NDArray smoothing(NDManager manager, int length) {
         float[] matrix = new float[length * length];
         for (int t = 0; t < length; t++) {

@@ -89,7 +89,10 @@ public final class CausalSelfAttention extends AbstractBlock {
         return norm.forward(store, new NDList(projected.add(x)), training); // (B, T, D)
     }
 
-    /** The (H, T, T) scores of each head for each (query, key) pair by their distance; future keys are masked. */
+    /**
+     * The (H, T, T) scores of each head for each (query, key) pair by their distance; future keys are masked. The
+     * index is built on every pass for the same reason as the low-pass filter's matrix ({@link CausalLowPassFilter}).
+     */
     private NDArray scoresByDistance(NDArray scoresPerDistance, long length) {
         NDArray slots = scoresPerDistance.getManager().arange(0, (int) length, 1, DataType.INT64); // (T)
         // Distances of future keys clip to 0; the causal mask removes those pairs anyway.
