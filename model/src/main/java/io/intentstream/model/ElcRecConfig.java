@@ -108,7 +108,7 @@ public record ElcRecConfig(
             // Snapshots written before the filter existed hold 0 here; they have no filter, so any cutoff does.
             lowPassCutoff = DEFAULT_LOW_PASS_CUTOFF;
         }
-        require(lowPassCutoff >= 1 && lowPassCutoff / 2 <= maxSequenceLength / 2,
+        require(lowPassCutoff >= 1 && lowPassCutoff <= maxSequenceLength,
                 "lowPassCutoff must be in [1, maxSequenceLength], got " + lowPassCutoff);
     }
 

@@ -60,10 +60,10 @@ public final class CausalLowPassFilter extends AbstractBlock {
 
     /** The weight of the item d steps back, for d = 0..windowLength-1. */
     static float[] weightsByDistance(int windowLength, int cutoff) {
-        int kept = cutoff / 2 + 1;
-        if (cutoff < 1 || kept > windowLength / 2 + 1) {
+        if (cutoff < 1 || cutoff > windowLength) {
             throw new IllegalArgumentException("cutoff must be in [1, " + windowLength + "], got " + cutoff);
         }
+        int kept = cutoff / 2 + 1;
         float[] weights = new float[windowLength];
         for (int d = 0; d < windowLength; d++) {
             double sum = 1;

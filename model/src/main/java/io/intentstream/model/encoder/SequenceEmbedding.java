@@ -66,17 +66,18 @@ public final class SequenceEmbedding extends AbstractBlock {
         long length = ids.getShape().get(1);
         NDArray items = store.getValue(itemTable, ids.getDevice(), training);
         NDArray x = Embedding.embedding(ids, items, SparseFormat.DENSE).singletonOrThrow(); // (B, T, D)
-        if (positionTable != null) {
-            NDArray positions = store.getValue(positionTable, ids.getDevice(), training);
-            x = x.add(switch (positionEncoding) {
-                case WINDOW -> positions.get(new NDIndex(":{}", length)); // (T, D), broadcast over B
-                case FROM_START -> Embedding.embedding(itemsBefore(ids), positions, SparseFormat.DENSE)
-                        .singletonOrThrow(); // (B, T, D)
-                case DISTANCE -> throw new IllegalStateException("DISTANCE has no position table");
-            });
-        }
+        x = switch (positionEncoding) {
+            case WINDOW -> x.add(positions(store, ids, training).get(new NDIndex(":{}", length))); // + (T, D)
+            case FROM_START -> x.add(Embedding.embedding(itemsBefore(ids), positions(store, ids, training),
+                    SparseFormat.DENSE).singletonOrThrow()); // + (B, T, D)
+            case DISTANCE -> x; // the attention scores distances instead
+        };
         x = norm.forward(store, new NDList(x), training).singletonOrThrow(); // (B, T, D)
         return dropout.forward(store, new NDList(x), training); // (B, T, D)
+    }
+
+    private NDArray positions(ParameterStore store, NDArray ids, boolean training) {
+        return store.getValue(positionTable, ids.getDevice(), training);
     }
 
     /** For each slot, how many real (non-padding) items precede it in its row; padding slots get 0. */

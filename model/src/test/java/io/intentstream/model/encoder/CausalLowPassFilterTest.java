@@ -70,6 +70,8 @@ class CausalLowPassFilterTest {
 
     @Test
     void aCutoffAboveTheWindowIsRefused() {
+        assertThatThrownBy(() -> CausalLowPassFilter.weightsByDistance(7, 8))
+                .isInstanceOf(IllegalArgumentException.class);
         assertThatThrownBy(() -> CausalLowPassFilter.weightsByDistance(8, 10))
                 .isInstanceOf(IllegalArgumentException.class);
         assertThatThrownBy(() -> CausalLowPassFilter.weightsByDistance(8, 0))
