@@ -108,7 +108,8 @@ public record ElcRecConfig(
             // Snapshots written before the filter existed hold 0 here; they have no filter, so any cutoff does.
             lowPassCutoff = DEFAULT_LOW_PASS_CUTOFF;
         }
-        require(lowPassCutoff >= 1 && lowPassCutoff <= maxSequenceLength,
+        // The cutoff is unused without the filter, so a short window without one keeps the default.
+        require(lowPassWeight == 0 || (lowPassCutoff >= 1 && lowPassCutoff <= maxSequenceLength),
                 "lowPassCutoff must be in [1, maxSequenceLength], got " + lowPassCutoff);
     }
 

@@ -45,6 +45,16 @@ class ElcRecConfigPresetTest {
     }
 
     @Test
+    void theLowPassCutoffIsCheckedOnlyWhenTheFilterIsOn() {
+        ElcRecConfig.Builder shortWindow = ElcRecConfig.builder(10).maxSequenceLength(4);
+        assertThat(shortWindow.build().lowPassCutoff()).as("unused default").isEqualTo(5);
+        assertThatThrownBy(() -> shortWindow.lowPassWeight(0.7f).build())
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("lowPassCutoff must be in [1, maxSequenceLength], got 5");
+        assertThat(shortWindow.lowPassWeight(0.7f).lowPassCutoff(4).build().lowPassCutoff()).isEqualTo(4);
+    }
+
+    @Test
     void presetNamesAreCaseInsensitiveAndUnknownOnesNameTheKnown() {
         assertThat(ElcRecConfig.preset("Beauty-Reference", 10)).isEqualTo(ElcRecConfig.preset("beauty-reference", 10));
         assertThatThrownBy(() -> ElcRecConfig.preset("movies-reference", 10))
