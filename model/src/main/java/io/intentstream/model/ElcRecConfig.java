@@ -46,8 +46,7 @@ public record ElcRecConfig(
         PositionEncoding positionEncoding,
         float lowPassWeight,
         int lowPassCutoff,
-        int sequenceContrastWarmupSteps,
-        ContrastSlots sequenceContrastSlots)
+        int sequenceContrastWarmupSteps)
         implements Serializable {
 
     /** Names accepted by {@link #preset(String, int)}. */
@@ -115,10 +114,6 @@ public record ElcRecConfig(
                 "lowPassCutoff must be in [1, maxSequenceLength], got " + lowPassCutoff);
         require(sequenceContrastWarmupSteps >= 0,
                 "sequenceContrastWarmupSteps must be >= 0, got " + sequenceContrastWarmupSteps);
-        if (sequenceContrastSlots == null) {
-            // Snapshots written before this setting existed compared every slot.
-            sequenceContrastSlots = ContrastSlots.ALL;
-        }
     }
 
     /**
@@ -233,7 +228,6 @@ public record ElcRecConfig(
         private float lowPassWeight = 0f;
         private int lowPassCutoff = DEFAULT_LOW_PASS_CUTOFF;
         private int sequenceContrastWarmupSteps = 0;
-        private ContrastSlots sequenceContrastSlots = ContrastSlots.ALL;
 
         private Builder(int itemCount) {
             this.itemCount = itemCount;
@@ -272,7 +266,6 @@ public record ElcRecConfig(
             lowPassWeight = c.lowPassWeight;
             lowPassCutoff = c.lowPassCutoff;
             sequenceContrastWarmupSteps = c.sequenceContrastWarmupSteps;
-            sequenceContrastSlots = c.sequenceContrastSlots;
         }
 
         public Builder itemCount(int v) { itemCount = v; return this; }
@@ -307,7 +300,6 @@ public record ElcRecConfig(
         public Builder lowPassWeight(float v) { lowPassWeight = v; return this; }
         public Builder lowPassCutoff(int v) { lowPassCutoff = v; return this; }
         public Builder sequenceContrastWarmupSteps(int v) { sequenceContrastWarmupSteps = v; return this; }
-        public Builder sequenceContrastSlots(ContrastSlots v) { sequenceContrastSlots = v; return this; }
 
         public ElcRecConfig build() {
             return new ElcRecConfig(itemCount, maxSequenceLength, hiddenSize, layers, heads, hiddenDropout,
@@ -315,7 +307,7 @@ public record ElcRecConfig(
                     intentContrastWeight, temperature, fusion, nextItemLoss, contrastEnabled, clusterLossEnabled,
                     cropRate, maskRate, reorderRate, kMeansIterations, learningRate, beta1, beta2, seed, device,
                     contrastSimilarity, sampledNegatives, positionEncoding, lowPassWeight, lowPassCutoff,
-                    sequenceContrastWarmupSteps, sequenceContrastSlots);
+                    sequenceContrastWarmupSteps);
         }
     }
 }

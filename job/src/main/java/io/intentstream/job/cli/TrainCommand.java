@@ -2,7 +2,6 @@ package io.intentstream.job.cli;
 
 import io.intentstream.job.replay.FileSystemModelExport;
 import io.intentstream.model.ContrastSimilarity;
-import io.intentstream.model.ContrastSlots;
 import io.intentstream.model.Device;
 import io.intentstream.model.ElcRecConfig;
 import io.intentstream.model.Fusion;
@@ -163,11 +162,6 @@ public final class TrainCommand implements Callable<Integer> {
                     + "(default 0: the whole weight from the first step).")
     Integer sequenceContrastWarmupSteps;
 
-    @Option(names = "--sequence-contrast-slots", paramLabel = "all|items", converter = SlotsConverter.class,
-            description = "Which slots of a view the sequence contrast compares: all, padding included (default, the "
-                    + "reference), or only those that hold an item.")
-    ContrastSlots sequenceContrastSlots;
-
     @Option(names = "--intent-contrast-weight", paramLabel = "W",
             description = "Override the intent contrast's weight (default 0.1).")
     Float intentContrastWeight;
@@ -318,9 +312,6 @@ public final class TrainCommand implements Callable<Integer> {
             if (sequenceContrastWarmupSteps != null) {
                 b.sequenceContrastWarmupSteps(sequenceContrastWarmupSteps);
             }
-            if (sequenceContrastSlots != null) {
-                b.sequenceContrastSlots(sequenceContrastSlots);
-            }
             if (intentContrastWeight != null) {
                 b.intentContrastWeight(intentContrastWeight);
             }
@@ -402,12 +393,6 @@ public final class TrainCommand implements Callable<Integer> {
         PositionsConverter() {
             super("window", PositionEncoding.WINDOW, "from-start", PositionEncoding.FROM_START, "distance",
                     PositionEncoding.DISTANCE);
-        }
-    }
-
-    static final class SlotsConverter extends NamedValueConverter<ContrastSlots> {
-        SlotsConverter() {
-            super("all", ContrastSlots.ALL, "items", ContrastSlots.ITEMS);
         }
     }
 

@@ -3,7 +3,6 @@ package io.intentstream.job.config;
 import io.intentstream.model.Device;
 import io.intentstream.model.ElcRecConfig;
 import io.intentstream.model.ContrastSimilarity;
-import io.intentstream.model.ContrastSlots;
 import io.intentstream.model.NextItemLossType;
 import io.intentstream.model.PositionEncoding;
 import org.apache.flink.configuration.ConfigOption;
@@ -338,14 +337,6 @@ public final class IntentStreamOptions {
                             + "its full value, counted from the model's first step (a restored snapshot goes on "
                             + "counting); unset uses the preset's (0: the whole weight from the first step).");
 
-    public static final ConfigOption<ContrastSlots> SEQUENCE_CONTRAST_SLOTS =
-            ConfigOptions.key("model.sequence-contrast-slots")
-                    .enumType(ContrastSlots.class)
-                    .noDefaultValue()
-                    .withDescription("Which slots of a view the sequence contrast compares: ALL, padding included "
-                            + "(the reference), or ITEMS, only those that hold an item; unset uses the preset's "
-                            + "(ALL).");
-
     public static final ConfigOption<Float> INTENT_CONTRAST_WEIGHT = ConfigOptions.key("model.intent-contrast-weight")
             .floatType()
             .defaultValue(0.1f)
@@ -636,7 +627,6 @@ public final class IntentStreamOptions {
         configuration.getOptional(LOW_PASS_WEIGHT).ifPresent(builder::lowPassWeight);
         configuration.getOptional(LOW_PASS_CUTOFF).ifPresent(builder::lowPassCutoff);
         configuration.getOptional(SEQUENCE_CONTRAST_WARMUP_STEPS).ifPresent(builder::sequenceContrastWarmupSteps);
-        configuration.getOptional(SEQUENCE_CONTRAST_SLOTS).ifPresent(builder::sequenceContrastSlots);
         configuration.getOptional(CLUSTER_LOSS_WEIGHT).ifPresent(builder::clusterLossWeight);
         try {
             return builder.build();

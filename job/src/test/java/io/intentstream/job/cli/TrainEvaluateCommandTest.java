@@ -289,8 +289,7 @@ class TrainEvaluateCommandTest {
                 "--out", encoderOut.toString(), "--batch-size", "32", "--clusters", "4", "--max-length", "8",
                 "--hidden-size", "16", "--device", "cpu", "--no-progress", "--no-test", "--layers", "2", "--heads",
                 "4", "--hidden-dropout", "0.3", "--attention-dropout", "0.2", "--fusion", "concat",
-                "--positions", "from-start", "--sequence-contrast-warmup", "88",
-                "--sequence-contrast-slots", "items");
+                "--positions", "from-start", "--sequence-contrast-warmup", "88");
         assertThat(encoder.exitCode()).as(encoder.err()).isZero();
         JsonNode encoderConfig = new ObjectMapper().readTree(encoderOut.resolve("results.json").toFile()).get("config");
         assertThat(encoderConfig.get("layers").asInt()).isEqualTo(2);
@@ -300,7 +299,6 @@ class TrainEvaluateCommandTest {
         assertThat(encoderConfig.get("fusion").asText()).isEqualTo("CONCAT");
         assertThat(encoderConfig.get("position_encoding").asText()).isEqualTo("FROM_START");
         assertThat(encoderConfig.get("sequence_contrast_warmup_steps").asInt()).isEqualTo(88);
-        assertThat(encoderConfig.get("sequence_contrast_slots").asText()).isEqualTo("ITEMS");
 
         Path sampledOut = dir.resolve("sampled");
         Run sampled = run(new TrainCommand(), "--data", data.toString(), "--preset", "beauty", "--epochs", "1",

@@ -1,7 +1,6 @@
 package io.intentstream.job.config;
 
 import io.intentstream.model.Device;
-import io.intentstream.model.ContrastSlots;
 import io.intentstream.model.ElcRecConfig;
 import io.intentstream.model.NextItemLossType;
 import io.intentstream.model.PositionEncoding;
@@ -74,19 +73,16 @@ class IntentStreamOptionsTest {
         assertThat(IntentStreamOptions.modelConfig(c).positionEncoding()).isEqualTo(PositionEncoding.WINDOW);
         assertThat(IntentStreamOptions.modelConfig(c).lowPassWeight()).isZero();
         assertThat(IntentStreamOptions.modelConfig(c).sequenceContrastWarmupSteps()).isZero();
-        assertThat(IntentStreamOptions.modelConfig(c).sequenceContrastSlots()).isEqualTo(ContrastSlots.ALL);
 
         c.set(IntentStreamOptions.POSITION_ENCODING, PositionEncoding.DISTANCE);
         c.set(IntentStreamOptions.LOW_PASS_WEIGHT, 0.7f);
         c.set(IntentStreamOptions.LOW_PASS_CUTOFF, 9);
         c.set(IntentStreamOptions.SEQUENCE_CONTRAST_WARMUP_STEPS, 176);
-        c.set(IntentStreamOptions.SEQUENCE_CONTRAST_SLOTS, ContrastSlots.ITEMS);
         ElcRecConfig model = IntentStreamOptions.modelConfig(c);
         assertThat(model.positionEncoding()).isEqualTo(PositionEncoding.DISTANCE);
         assertThat(model.lowPassWeight()).isEqualTo(0.7f);
         assertThat(model.lowPassCutoff()).isEqualTo(9);
         assertThat(model.sequenceContrastWarmupSteps()).isEqualTo(176);
-        assertThat(model.sequenceContrastSlots()).isEqualTo(ContrastSlots.ITEMS);
 
         c.set(IntentStreamOptions.LOW_PASS_WEIGHT, 1f);
         assertThatThrownBy(() -> IntentStreamOptions.modelConfig(c))

@@ -4,7 +4,6 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDArrays;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
-import ai.djl.ndarray.types.Shape;
 import io.intentstream.model.ContrastSimilarity;
 import io.intentstream.model.Fusion;
 import io.intentstream.model.tensor.Rows;
@@ -63,21 +62,12 @@ public final class SequenceContrast {
     /** {@link #loss} comparing the fused, flattened views by {@code similarity}. */
     public static NDArray loss(NDArray view1, NDArray view2, NDArray centres, Fusion fusion, CentreChoice choice,
             float temperature, ContrastSimilarity similarity) {
-        return loss(view1, view2, null, null, centres, fusion, choice, temperature, similarity);
-    }
-
-    /**
-     * {@link #loss} over the slots {@code kept1} and {@code kept2} mark (b, T), 1 to compare and 0 to count as zeros
-     * after fusion; null keeps every slot.
-     */
-    public static NDArray loss(NDArray view1, NDArray view2, NDArray kept1, NDArray kept2, NDArray centres,
-            Fusion fusion, CentreChoice choice, float temperature, ContrastSimilarity similarity) {
         if (view1.getShape().dimension() != 3 || !view1.getShape().equals(view2.getShape())) {
             throw new IllegalArgumentException("views must both be (b, T, d), got " + view1.getShape() + " and "
                     + view2.getShape());
         }
-        NDArray fused1 = keepSlots(fuse(view1, centreRows(view1, centres, choice), fusion), kept1);
-        NDArray fused2 = keepSlots(fuse(view2, centreRows(view2, centres, choice), fusion), kept2);
+        NDArray fused1 = fuse(view1, centreRows(view1, centres, choice), fusion);
+        NDArray fused2 = fuse(view2, centreRows(view2, centres, choice), fusion);
         long b = view1.getShape().get(0);
         return ntXent(fused1.reshape(b, -1), fused2.reshape(b, -1), temperature, similarity);
     }
@@ -155,17 +145,6 @@ public final class SequenceContrast {
         if (!(temperature > 0)) {
             throw new IllegalArgumentException("temperature must be positive, got " + temperature);
         }
-    }
-
-    private static NDArray keepSlots(NDArray fused, NDArray kept) {
-        if (kept == null) {
-            return fused;
-        }
-        Shape slots = fused.getShape().slice(0, 2);
-        if (!kept.getShape().equals(slots)) {
-            throw new IllegalArgumentException("kept slots " + kept.getShape() + " do not match views " + slots);
-        }
-        return fused.mul(kept.toType(fused.getDataType(), false).expandDims(2)); // (b, T, d or 2d)
     }
 
     private static NDArray centreRows(NDArray view, NDArray centres, CentreChoice choice) {

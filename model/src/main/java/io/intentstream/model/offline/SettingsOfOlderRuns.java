@@ -2,7 +2,6 @@ package io.intentstream.model.offline;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.intentstream.model.ContrastSimilarity;
-import io.intentstream.model.ContrastSlots;
 import io.intentstream.model.ElcRecConfig;
 import io.intentstream.model.PositionEncoding;
 
@@ -25,7 +24,6 @@ final class SettingsOfOlderRuns {
         config.putIfAbsent("low_pass_cutoff", config.numberNode(ElcRecConfig.DEFAULT_LOW_PASS_CUTOFF));
         // The sequence contrast had its whole weight from the first step.
         config.putIfAbsent("sequence_contrast_warmup_steps", config.numberNode(0));
-        config.putIfAbsent("sequence_contrast_slots", config.textNode(ContrastSlots.ALL.name()));
         return config;
     }
 }

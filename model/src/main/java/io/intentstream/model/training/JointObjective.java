@@ -6,7 +6,6 @@ import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.index.NDIndex;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.training.ParameterStore;
-import io.intentstream.model.ContrastSlots;
 import io.intentstream.model.ElcRecConfig;
 import io.intentstream.model.NextItemLossType;
 import io.intentstream.model.cluster.ClusterLoss;
@@ -71,14 +70,7 @@ public final class JointObjective {
                 NDArray views = network.forward(store, new NDList(batch.views()), true).singletonOrThrow(); // (2B, T, D)
                 NDArray first = views.get(new NDIndex("0:{}", b)); // (B, T, D)
                 NDArray second = views.get(new NDIndex("{}:", b)); // (B, T, D)
-                NDArray kept1 = null;
-                NDArray kept2 = null;
-                if (config.sequenceContrastSlots() == ContrastSlots.ITEMS) {
-                    NDArray items = batch.views().neq(0); // (2B, T), true where a slot holds an item
-                    kept1 = items.get(new NDIndex("0:{}", b));
-                    kept2 = items.get(new NDIndex("{}:", b));
-                }
-                sequenceContrast = SequenceContrast.loss(first, second, kept1, kept2, centres, config.fusion(),
+                sequenceContrast = SequenceContrast.loss(first, second, centres, config.fusion(),
                                 SequenceContrast.CentreChoice.POSITION, config.temperature(),
                                 config.contrastSimilarity())
                         .mul(Scalars.like(pooled, config.sequenceContrastWeightAt(step)));

@@ -53,8 +53,7 @@ class RunComparisonTest {
     void settingsAddedSinceARunWasWrittenCountAtTheValueItTrainedWith() throws IOException {
         ObjectNode today = results(42, 1, 0.0785, null);
         ((ObjectNode) today.get("config")).put("position_encoding", "WINDOW").put("low_pass_weight", 0.0)
-                .put("low_pass_cutoff", 5).put("sequence_contrast_warmup_steps", 0)
-                .put("sequence_contrast_slots", "ALL");
+                .put("low_pass_cutoff", 5);
         ObjectNode filtered = today.deepCopy();
         ((ObjectNode) filtered.get("config")).put("low_pass_weight", 0.7);
         Map<String, Path> runs = new LinkedHashMap<>();
