@@ -45,8 +45,7 @@ public record ElcRecConfig(
         int sampledNegatives,
         PositionEncoding positionEncoding,
         float lowPassWeight,
-        int lowPassCutoff,
-        int sequenceContrastWarmupSteps)
+        int lowPassCutoff)
         implements Serializable {
 
     /** Names accepted by {@link #preset(String, int)}. */
@@ -112,23 +111,6 @@ public record ElcRecConfig(
         // The cutoff is unused without the filter, so a short window without one keeps the default.
         require(lowPassWeight == 0 || (lowPassCutoff >= 1 && lowPassCutoff <= maxSequenceLength),
                 "lowPassCutoff must be in [1, maxSequenceLength], got " + lowPassCutoff);
-        require(sequenceContrastWarmupSteps >= 0,
-                "sequenceContrastWarmupSteps must be >= 0, got " + sequenceContrastWarmupSteps);
-    }
-
-    /**
-     * The sequence contrast's weight at training step {@code step} (0 for the first): it rises linearly over the
-     * first {@link #sequenceContrastWarmupSteps} steps, from {@code w / steps} to {@code w}, and stays at
-     * {@link #sequenceContrastWeight} after; without a warm-up it is that weight from the first step.
-     */
-    public float sequenceContrastWeightAt(long step) {
-        if (step < 0) {
-            throw new IllegalArgumentException("step must be >= 0, got " + step);
-        }
-        if (step >= sequenceContrastWarmupSteps) {
-            return sequenceContrastWeight;
-        }
-        return sequenceContrastWeight * (step + 1) / sequenceContrastWarmupSteps;
     }
 
     /** The number of rows of the item embedding table: padding, the items, and the mask id. */
@@ -227,7 +209,6 @@ public record ElcRecConfig(
         private PositionEncoding positionEncoding = PositionEncoding.WINDOW;
         private float lowPassWeight = 0f;
         private int lowPassCutoff = DEFAULT_LOW_PASS_CUTOFF;
-        private int sequenceContrastWarmupSteps = 0;
 
         private Builder(int itemCount) {
             this.itemCount = itemCount;
@@ -265,7 +246,6 @@ public record ElcRecConfig(
             positionEncoding = c.positionEncoding;
             lowPassWeight = c.lowPassWeight;
             lowPassCutoff = c.lowPassCutoff;
-            sequenceContrastWarmupSteps = c.sequenceContrastWarmupSteps;
         }
 
         public Builder itemCount(int v) { itemCount = v; return this; }
@@ -299,15 +279,13 @@ public record ElcRecConfig(
         public Builder positionEncoding(PositionEncoding v) { positionEncoding = v; return this; }
         public Builder lowPassWeight(float v) { lowPassWeight = v; return this; }
         public Builder lowPassCutoff(int v) { lowPassCutoff = v; return this; }
-        public Builder sequenceContrastWarmupSteps(int v) { sequenceContrastWarmupSteps = v; return this; }
 
         public ElcRecConfig build() {
             return new ElcRecConfig(itemCount, maxSequenceLength, hiddenSize, layers, heads, hiddenDropout,
                     attentionDropout, initRange, clusters, clusterLossWeight, sequenceContrastWeight,
                     intentContrastWeight, temperature, fusion, nextItemLoss, contrastEnabled, clusterLossEnabled,
                     cropRate, maskRate, reorderRate, kMeansIterations, learningRate, beta1, beta2, seed, device,
-                    contrastSimilarity, sampledNegatives, positionEncoding, lowPassWeight, lowPassCutoff,
-                    sequenceContrastWarmupSteps);
+                    contrastSimilarity, sampledNegatives, positionEncoding, lowPassWeight, lowPassCutoff);
         }
     }
 }

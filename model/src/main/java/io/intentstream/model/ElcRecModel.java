@@ -237,8 +237,7 @@ public final class ElcRecModel implements AutoCloseable {
             HostBatch.DeviceBatch device = host.upload(manager);
             float[] values;
             try (GradientCollector collector = engine.newGradientCollector()) {
-                JointObjective.Terms terms = objective.compute(network, store, device, batch.liveItemRows(),
-                        optimizer.stepCount());
+                JointObjective.Terms terms = objective.compute(network, store, device, batch.liveItemRows());
                 values = terms.values();
                 if (Float.isFinite(values[0])) {
                     collector.backward(terms.total());

@@ -55,22 +55,6 @@ class ElcRecConfigPresetTest {
     }
 
     @Test
-    void theSequenceContrastWeightRisesOverItsWarmupAndThenStays() {
-        ElcRecConfig warming = ElcRecConfig.builder(10).sequenceContrastWeight(0.2f).sequenceContrastWarmupSteps(4)
-                .build();
-        assertThat(new float[] {warming.sequenceContrastWeightAt(0), warming.sequenceContrastWeightAt(1),
-                warming.sequenceContrastWeightAt(3), warming.sequenceContrastWeightAt(4),
-                warming.sequenceContrastWeightAt(1_000_000)})
-                .containsExactly(0.05f, 0.1f, 0.2f, 0.2f, 0.2f);
-        assertThat(ElcRecConfig.builder(10).sequenceContrastWeight(0.2f).build().sequenceContrastWeightAt(0))
-                .as("no warm-up").isEqualTo(0.2f);
-        assertThatThrownBy(() -> ElcRecConfig.builder(10).sequenceContrastWarmupSteps(-1).build())
-                .isInstanceOf(IllegalArgumentException.class)
-                .hasMessageContaining("sequenceContrastWarmupSteps must be >= 0, got -1");
-        assertThatThrownBy(() -> warming.sequenceContrastWeightAt(-1)).isInstanceOf(IllegalArgumentException.class);
-    }
-
-    @Test
     void presetNamesAreCaseInsensitiveAndUnknownOnesNameTheKnown() {
         assertThat(ElcRecConfig.preset("Beauty-Reference", 10)).isEqualTo(ElcRecConfig.preset("beauty-reference", 10));
         assertThatThrownBy(() -> ElcRecConfig.preset("movies-reference", 10))

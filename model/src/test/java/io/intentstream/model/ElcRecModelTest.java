@@ -99,44 +99,6 @@ class ElcRecModelTest {
         }
     }
 
-    /**
-     * Step i of a 4-step warm-up weighs the sequence contrast (i+1)/4 and nothing else: each step runs from the same
-     * snapshot twice, once as is and once with the warm-up removed, so both see the same parameters and randomness.
-     * The restored model goes on counting steps from the snapshot's.
-     */
-    @Test
-    void sequenceContrastWarmupScalesOnlyThatTermOverTheFirstSteps() {
-        ElcRecConfig warming = ModelFixtures.tiny().sequenceContrastWarmupSteps(4).build();
-        ElcRecConfig whole = warming.toBuilder().sequenceContrastWarmupSteps(0).build();
-        ModelSnapshot start;
-        try (ElcRecModel model = ElcRecModel.create(warming)) {
-            start = model.snapshot();
-        }
-        for (int step = 0; step < 6; step++) {
-            SequenceBatch batch = ModelFixtures.randomBatch(16, ModelFixtures.ITEMS, 20 + step);
-            LossParts warmed;
-            LossParts full;
-            ModelSnapshot next;
-            try (ElcRecModel model = ElcRecModel.restore(start)) {
-                warmed = model.trainStep(batch).loss();
-                next = model.snapshot();
-            }
-            ModelSnapshot withoutWarmup = new ModelSnapshot(whole, start.version(), start.stepCount(),
-                    start.centresInitialised(), start.parameters(), start.optimizerState(), start.rngState(),
-                    start.itemIndex());
-            try (ElcRecModel model = ElcRecModel.restore(withoutWarmup)) {
-                full = model.trainStep(batch).loss();
-            }
-            float share = Math.min(1f, (step + 1) / 4f);
-            assertThat(warmed.sequenceContrast()).as("step %d", step).isPositive()
-                    .isCloseTo(full.sequenceContrast() * share, within(1e-5f * full.sequenceContrast()));
-            assertThat(warmed.nextItem()).as("step %d", step).isEqualTo(full.nextItem());
-            assertThat(warmed.intentContrast()).as("step %d", step).isEqualTo(full.intentContrast());
-            assertThat(warmed.cluster()).as("step %d", step).isEqualTo(full.cluster());
-            start = next;
-        }
-    }
-
     @Test
     void centresStayUntouchedWhenNeitherContrastNorClusterLossIsOn() {
         ElcRecConfig config = ModelFixtures.tiny().contrastEnabled(false).clusterLossEnabled(false).build();

@@ -157,11 +157,6 @@ public final class TrainCommand implements Callable<Integer> {
             description = "Override the sequence contrast's weight (default 0.1).")
     Float sequenceContrastWeight;
 
-    @Option(names = "--sequence-contrast-warmup", paramLabel = "STEPS",
-            description = "Raise the sequence contrast's weight linearly over the first STEPS training steps "
-                    + "(default 0: the whole weight from the first step).")
-    Integer sequenceContrastWarmupSteps;
-
     @Option(names = "--intent-contrast-weight", paramLabel = "W",
             description = "Override the intent contrast's weight (default 0.1).")
     Float intentContrastWeight;
@@ -308,9 +303,6 @@ public final class TrainCommand implements Callable<Integer> {
             }
             if (sequenceContrastWeight != null) {
                 b.sequenceContrastWeight(sequenceContrastWeight);
-            }
-            if (sequenceContrastWarmupSteps != null) {
-                b.sequenceContrastWarmupSteps(sequenceContrastWarmupSteps);
             }
             if (intentContrastWeight != null) {
                 b.intentContrastWeight(intentContrastWeight);

@@ -329,14 +329,6 @@ public final class IntentStreamOptions {
             .withDescription("Weight of the sequence contrast (NT-Xent between two augmented views); 0.1 is the "
                     + "reference's. 0 turns it off.");
 
-    public static final ConfigOption<Integer> SEQUENCE_CONTRAST_WARMUP_STEPS =
-            ConfigOptions.key("model.sequence-contrast-warmup-steps")
-                    .intType()
-                    .noDefaultValue()
-                    .withDescription("Training steps over which the sequence contrast's weight rises linearly to "
-                            + "its full value, counted from the model's first step (a restored snapshot goes on "
-                            + "counting); unset uses the preset's (0: the whole weight from the first step).");
-
     public static final ConfigOption<Float> INTENT_CONTRAST_WEIGHT = ConfigOptions.key("model.intent-contrast-weight")
             .floatType()
             .defaultValue(0.1f)
@@ -626,7 +618,6 @@ public final class IntentStreamOptions {
         configuration.getOptional(POSITION_ENCODING).ifPresent(builder::positionEncoding);
         configuration.getOptional(LOW_PASS_WEIGHT).ifPresent(builder::lowPassWeight);
         configuration.getOptional(LOW_PASS_CUTOFF).ifPresent(builder::lowPassCutoff);
-        configuration.getOptional(SEQUENCE_CONTRAST_WARMUP_STEPS).ifPresent(builder::sequenceContrastWarmupSteps);
         configuration.getOptional(CLUSTER_LOSS_WEIGHT).ifPresent(builder::clusterLossWeight);
         try {
             return builder.build();

@@ -289,7 +289,7 @@ class TrainEvaluateCommandTest {
                 "--out", encoderOut.toString(), "--batch-size", "32", "--clusters", "4", "--max-length", "8",
                 "--hidden-size", "16", "--device", "cpu", "--no-progress", "--no-test", "--layers", "2", "--heads",
                 "4", "--hidden-dropout", "0.3", "--attention-dropout", "0.2", "--fusion", "concat",
-                "--positions", "from-start", "--sequence-contrast-warmup", "88");
+                "--positions", "from-start");
         assertThat(encoder.exitCode()).as(encoder.err()).isZero();
         JsonNode encoderConfig = new ObjectMapper().readTree(encoderOut.resolve("results.json").toFile()).get("config");
         assertThat(encoderConfig.get("layers").asInt()).isEqualTo(2);
@@ -298,7 +298,6 @@ class TrainEvaluateCommandTest {
         assertThat(encoderConfig.get("attention_dropout").asDouble()).isCloseTo(0.2, within(1e-6));
         assertThat(encoderConfig.get("fusion").asText()).isEqualTo("CONCAT");
         assertThat(encoderConfig.get("position_encoding").asText()).isEqualTo("FROM_START");
-        assertThat(encoderConfig.get("sequence_contrast_warmup_steps").asInt()).isEqualTo(88);
 
         Path sampledOut = dir.resolve("sampled");
         Run sampled = run(new TrainCommand(), "--data", data.toString(), "--preset", "beauty", "--epochs", "1",

@@ -68,32 +68,23 @@ class IntentStreamOptionsTest {
     }
 
     @Test
-    void encoderVariantsAndTheContrastWarmupReachTheModelOrAreRejected() {
+    void encoderVariantsReachTheModelOrAreRejected() {
         Configuration c = new Configuration();
         assertThat(IntentStreamOptions.modelConfig(c).positionEncoding()).isEqualTo(PositionEncoding.WINDOW);
         assertThat(IntentStreamOptions.modelConfig(c).lowPassWeight()).isZero();
-        assertThat(IntentStreamOptions.modelConfig(c).sequenceContrastWarmupSteps()).isZero();
 
         c.set(IntentStreamOptions.POSITION_ENCODING, PositionEncoding.DISTANCE);
         c.set(IntentStreamOptions.LOW_PASS_WEIGHT, 0.7f);
         c.set(IntentStreamOptions.LOW_PASS_CUTOFF, 9);
-        c.set(IntentStreamOptions.SEQUENCE_CONTRAST_WARMUP_STEPS, 176);
         ElcRecConfig model = IntentStreamOptions.modelConfig(c);
         assertThat(model.positionEncoding()).isEqualTo(PositionEncoding.DISTANCE);
         assertThat(model.lowPassWeight()).isEqualTo(0.7f);
         assertThat(model.lowPassCutoff()).isEqualTo(9);
-        assertThat(model.sequenceContrastWarmupSteps()).isEqualTo(176);
 
         c.set(IntentStreamOptions.LOW_PASS_WEIGHT, 1f);
         assertThatThrownBy(() -> IntentStreamOptions.modelConfig(c))
                 .isInstanceOf(IllegalArgumentException.class)
                 .hasMessageContaining("lowPassWeight must be in [0,1)");
-
-        c.set(IntentStreamOptions.LOW_PASS_WEIGHT, 0.7f);
-        c.set(IntentStreamOptions.SEQUENCE_CONTRAST_WARMUP_STEPS, -1);
-        assertThatThrownBy(() -> IntentStreamOptions.modelConfig(c))
-                .isInstanceOf(IllegalArgumentException.class)
-                .hasMessageContaining("sequenceContrastWarmupSteps must be >= 0, got -1");
     }
 
     @Test

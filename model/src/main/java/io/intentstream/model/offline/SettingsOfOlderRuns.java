@@ -22,8 +22,6 @@ final class SettingsOfOlderRuns {
         // No filter; its cutoff is then unused.
         config.putIfAbsent("low_pass_weight", config.numberNode(0.0));
         config.putIfAbsent("low_pass_cutoff", config.numberNode(ElcRecConfig.DEFAULT_LOW_PASS_CUTOFF));
-        // The sequence contrast had its whole weight from the first step.
-        config.putIfAbsent("sequence_contrast_warmup_steps", config.numberNode(0));
         return config;
     }
 }

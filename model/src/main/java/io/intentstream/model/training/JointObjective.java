@@ -44,11 +44,10 @@ public final class JointObjective {
     /**
      * Forward pass of the whole objective; gradients flow if the caller has a collector open.
      *
-     * @param step the number of optimiser steps taken before this one, for the sequence contrast's warm-up
      * @return the weighted terms; absent terms are 0
      */
     public Terms compute(ElcRecNetwork network, ParameterStore store, HostBatch.DeviceBatch batch,
-            int liveItemRows, long step) {
+            int liveItemRows) {
         NDArray ids = batch.ids(); // (B, T)
         NDArray encoded = network.forward(store, new NDList(ids), true).singletonOrThrow(); // (B, T, D)
         NDArray table = store.getValue(network.itemTable(), ids.getDevice(), true); // (M+2, D)
@@ -73,7 +72,7 @@ public final class JointObjective {
                 sequenceContrast = SequenceContrast.loss(first, second, centres, config.fusion(),
                                 SequenceContrast.CentreChoice.POSITION, config.temperature(),
                                 config.contrastSimilarity())
-                        .mul(Scalars.like(pooled, config.sequenceContrastWeightAt(step)));
+                        .mul(Scalars.like(pooled, config.sequenceContrastWeight()));
                 NDArray intent = NearestCentre.nearest(pooled, centres); // (B) int64, no gradient
                 intentContrast = IntentContrast.loss(first.mean(new int[] {1}), second.mean(new int[] {1}), centres,
                                 intent, config.temperature(), IntentContrast.Form.REFERENCE_NT_XENT,
