@@ -93,6 +93,8 @@ public final class CausalLowPassFilter extends AbstractBlock {
     /**
      * The lower-triangular (T, T) matrix whose row t holds k(t - s) at columns s <= t. Built on every pass (T² floats,
      * microseconds) rather than kept: an array made inside a training step's NDScope is closed when the step ends.
+     * Copied into libtorch-owned memory, as {@code HostBatch} does: the backward pass reads it, and an array made
+     * from Java data aliases a buffer the garbage collector may free before then (see {@code Scalars}).
      */
     private NDArray smoothing(NDManager manager, int length) {
         float[] matrix = new float[length * length];
@@ -101,7 +103,9 @@ public final class CausalLowPassFilter extends AbstractBlock {
                 matrix[t * length + s] = weightByDistance[t - s];
             }
         }
-        return manager.create(matrix, new Shape(length, length));
+        try (NDArray javaBacked = manager.create(matrix, new Shape(length, length))) {
+            return javaBacked.duplicate();
+        }
     }
 
     @Override

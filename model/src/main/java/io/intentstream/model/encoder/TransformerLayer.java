@@ -8,6 +8,7 @@ import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.AbstractBlock;
 import ai.djl.training.ParameterStore;
 import ai.djl.util.PairList;
+import io.intentstream.model.tensor.Scalars;
 
 /**
  * One post-LayerNorm (BERT-style) Transformer block: masked self-attention, then the feed-forward sub-layer.
@@ -48,7 +49,9 @@ public final class TransformerLayer extends AbstractBlock {
         if (lowPass != null) {
             NDArray filtered = lowPass.forward(store, new NDList(inputs.get(0), inputs.get(2)), training)
                     .singletonOrThrow();
-            attended = filtered.mul(lowPassWeight).add(attended.mul(1 - lowPassWeight)); // (B, T, D)
+            // Libtorch-owned weights: the backward pass reads them again (Scalars explains why a number won't do).
+            attended = filtered.mul(Scalars.like(filtered, lowPassWeight))
+                    .add(attended.mul(Scalars.like(attended, 1 - lowPassWeight))); // (B, T, D)
         }
         return feedForward.forward(store, new NDList(attended), training); // (B, T, D)
     }
