@@ -11,6 +11,7 @@ import ai.djl.nn.norm.LayerNorm;
 import ai.djl.training.ParameterStore;
 import ai.djl.training.initializer.UniformInitializer;
 import ai.djl.util.PairList;
+import io.intentstream.model.tensor.LibtorchOwned;
 
 /**
  * BSARec's frequency layer made causal: {@code x = LN(x + drop(low + beta^2 (x - low)))}, where {@code low} smooths
@@ -93,8 +94,7 @@ public final class CausalLowPassFilter extends AbstractBlock {
     /**
      * The lower-triangular (T, T) matrix whose row t holds k(t - s) at columns s <= t. Built on every pass (T² floats,
      * microseconds) rather than kept: an array made inside a training step's NDScope is closed when the step ends.
-     * Copied into libtorch-owned memory, as {@code HostBatch} does: the backward pass reads it, and an array made
-     * from Java data aliases a buffer the garbage collector may free before then (see {@code Scalars}).
+     * Libtorch-owned ({@link LibtorchOwned}): the backward pass reads it.
      */
     private NDArray smoothing(NDManager manager, int length) {
         float[] matrix = new float[length * length];
@@ -103,9 +103,7 @@ public final class CausalLowPassFilter extends AbstractBlock {
                 matrix[t * length + s] = weightByDistance[t - s];
             }
         }
-        try (NDArray javaBacked = manager.create(matrix, new Shape(length, length))) {
-            return javaBacked.duplicate();
-        }
+        return LibtorchOwned.copyOf(manager.create(matrix, new Shape(length, length)));
     }
 
     @Override

@@ -6,6 +6,7 @@ import ai.djl.ndarray.index.NDIndex;
 import io.intentstream.model.NextItemLossType;
 import io.intentstream.model.SequenceBatch;
 import io.intentstream.model.cluster.Augmentations;
+import io.intentstream.model.tensor.LibtorchOwned;
 import java.util.SplittableRandom;
 
 /**
@@ -110,14 +111,10 @@ public final class HostBatch {
 
     /**
      * One host-to-device copy; the returned arrays are views of it, created in the caller's scope. The data is
-     * copied into libtorch-owned memory: an array made from Java data aliases a Java buffer that the garbage
-     * collector may free while autograd still holds the array (see {@link io.intentstream.model.tensor.Scalars}).
+     * copied into libtorch-owned memory ({@link LibtorchOwned}): the backward pass reads the ids and targets.
      */
     public DeviceBatch upload(NDManager manager) {
-        NDArray all;
-        try (NDArray javaBacked = manager.create(packed)) {
-            all = javaBacked.duplicate();
-        }
+        NDArray all = LibtorchOwned.copyOf(manager.create(packed));
         int cells = batchSize * sequenceLength;
         int offset = 0;
         NDArray ids = slice(all, offset, cells).reshape(batchSize, sequenceLength); // (B, T)
