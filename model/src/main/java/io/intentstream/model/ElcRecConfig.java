@@ -108,9 +108,8 @@ public record ElcRecConfig(
             // Snapshots written before the filter existed hold 0 here; they have no filter, so any cutoff does.
             lowPassCutoff = DEFAULT_LOW_PASS_CUTOFF;
         }
-        // The cutoff is unused without the filter, so a short window without one keeps the default.
-        require(lowPassWeight == 0 || (lowPassCutoff >= 1 && lowPassCutoff <= maxSequenceLength),
-                "lowPassCutoff must be in [1, maxSequenceLength], got " + lowPassCutoff);
+        // A cutoff at or above the window keeps every frequency (CausalLowPassFilter), so only its floor is checked.
+        require(lowPassCutoff >= 1, "lowPassCutoff must be at least 1, got " + lowPassCutoff);
     }
 
     /** The number of rows of the item embedding table: padding, the items, and the mask id. */

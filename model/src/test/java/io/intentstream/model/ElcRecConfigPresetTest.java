@@ -45,13 +45,12 @@ class ElcRecConfigPresetTest {
     }
 
     @Test
-    void theLowPassCutoffIsCheckedOnlyWhenTheFilterIsOn() {
-        ElcRecConfig.Builder shortWindow = ElcRecConfig.builder(10).maxSequenceLength(4);
-        assertThat(shortWindow.build().lowPassCutoff()).as("unused default").isEqualTo(5);
-        assertThatThrownBy(() -> shortWindow.lowPassWeight(0.7f).build())
+    void aLowPassCutoffAboveTheWindowIsAcceptedAndANegativeOneRefused() {
+        ElcRecConfig.Builder shortWindow = ElcRecConfig.builder(10).maxSequenceLength(4).lowPassWeight(0.7f);
+        assertThat(shortWindow.lowPassCutoff(5).build().lowPassCutoff()).isEqualTo(5);
+        assertThatThrownBy(() -> shortWindow.lowPassCutoff(-1).build())
                 .isInstanceOf(IllegalArgumentException.class)
-                .hasMessageContaining("lowPassCutoff must be in [1, maxSequenceLength], got 5");
-        assertThat(shortWindow.lowPassWeight(0.7f).lowPassCutoff(4).build().lowPassCutoff()).isEqualTo(4);
+                .hasMessageContaining("lowPassCutoff must be at least 1, got -1");
     }
 
     @Test

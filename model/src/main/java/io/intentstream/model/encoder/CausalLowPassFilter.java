@@ -59,12 +59,16 @@ public final class CausalLowPassFilter extends AbstractBlock {
         norm = addChildBlock("norm", LayerNorms.bertStyle());
     }
 
-    /** The weight of the item d steps back, for d = 0..windowLength-1. */
+    /**
+     * The weight of the item d steps back, for d = 0..windowLength-1. A cutoff at or above the window keeps all its
+     * T/2+1 frequencies, as BSARec's slice of the spectrum does, and the filter passes the signal unchanged: a
+     * preset's cutoff then still fits a short window.
+     */
     static float[] weightsByDistance(int windowLength, int cutoff) {
-        if (cutoff < 1 || cutoff > windowLength) {
-            throw new IllegalArgumentException("cutoff must be in [1, " + windowLength + "], got " + cutoff);
+        if (cutoff < 1) {
+            throw new IllegalArgumentException("cutoff must be at least 1, got " + cutoff);
         }
-        int kept = cutoff / 2 + 1;
+        int kept = Math.min(cutoff / 2 + 1, windowLength / 2 + 1);
         float[] weights = new float[windowLength];
         for (int d = 0; d < windowLength; d++) {
             double sum = 1;

@@ -21,7 +21,7 @@ class CausalLowPassFilterTest {
      * the causal filter applies at every position.
      */
     @ParameterizedTest
-    @CsvSource({"50, 5", "50, 1", "50, 9", "8, 8", "7, 3"})
+    @CsvSource({"50, 5", "50, 1", "50, 9", "8, 8", "7, 3", "7, 8", "4, 5"})
     void weightsAreTheLastRowOfBsaRecsLowPassOverTheWindow(int window, int cutoff) {
         int kept = cutoff / 2 + 1;
         float[] weights = CausalLowPassFilter.weightsByDistance(window, cutoff);
@@ -69,12 +69,12 @@ class CausalLowPassFilterTest {
     }
 
     @Test
-    void aCutoffAboveTheWindowIsRefused() {
-        assertThatThrownBy(() -> CausalLowPassFilter.weightsByDistance(7, 8))
-                .isInstanceOf(IllegalArgumentException.class);
-        assertThatThrownBy(() -> CausalLowPassFilter.weightsByDistance(8, 10))
-                .isInstanceOf(IllegalArgumentException.class);
+    void aCutoffAboveTheWindowKeepsEveryFrequencyAndOneBelowOneIsRefused() {
+        assertThat(CausalLowPassFilter.weightsByDistance(4, 5)).containsExactly(
+                CausalLowPassFilter.weightsByDistance(4, 4), within(0f));
+        assertThat(CausalLowPassFilter.weightsByDistance(7, 50)[0]).isCloseTo(1f, within(1e-6f));
         assertThatThrownBy(() -> CausalLowPassFilter.weightsByDistance(8, 0))
-                .isInstanceOf(IllegalArgumentException.class);
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessage("cutoff must be at least 1, got 0");
     }
 }
