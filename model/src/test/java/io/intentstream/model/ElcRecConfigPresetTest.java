@@ -29,8 +29,9 @@ class ElcRecConfigPresetTest {
     }
 
     @ParameterizedTest
-    @CsvSource({"beauty, 0.1", "sports, 1", "toys, 1", "yelp, 0.1"})
-    void datasetPresetsChangeOnlyTheLossTheContrastAndBeautysAlphaOfTheirReference(String dataset, float alpha) {
+    @CsvSource({"beauty, 0.1, 0.7", "sports, 1, 0", "toys, 1, 0", "yelp, 0.1, 0"})
+    void datasetPresetsChangeOnlyTheLossTheContrastAndBeautysAlphaAndFilterOfTheirReference(
+            String dataset, float alpha, float lowPassWeight) {
         ElcRecConfig tuned = ElcRecConfig.preset(dataset, 100);
         ElcRecConfig reference = ElcRecConfig.preset(dataset + "-reference", 100);
 
@@ -38,9 +39,12 @@ class ElcRecConfigPresetTest {
         assertThat(tuned.contrastSimilarity()).isEqualTo(ContrastSimilarity.COSINE);
         assertThat(tuned.temperature()).isEqualTo(0.2f);
         assertThat(tuned.clusterLossWeight()).isEqualTo(alpha);
+        assertThat(tuned.lowPassWeight()).isEqualTo(lowPassWeight);
+        assertThat(tuned.lowPassCutoff()).isEqualTo(ElcRecConfig.DEFAULT_LOW_PASS_CUTOFF);
+        assertThat(reference.lowPassWeight()).isZero();
         assertThat(tuned.toBuilder().nextItemLoss(reference.nextItemLoss())
                 .contrastSimilarity(reference.contrastSimilarity()).temperature(reference.temperature())
-                .clusterLossWeight(reference.clusterLossWeight()).build())
+                .clusterLossWeight(reference.clusterLossWeight()).lowPassWeight(0).build())
                 .isEqualTo(reference);
     }
 
