@@ -64,6 +64,10 @@ public final class StepGemms {
             withGradient(products, "attention output" + of, 1, sequences * t, d, d, layers);
             withGradient(products, "feed-forward expand" + of, 1, sequences * t, d, 4 * d, layers);
             withGradient(products, "feed-forward contract" + of, 1, sequences * t, 4 * d, d, layers);
+            if (config.lowPassWeight() > 0) {
+                // The causal filter's (T, T) smoothing of each sequence's (T, d) states.
+                withGradient(products, "low-pass filter" + of, sequences, t, t, d, layers);
+            }
         }
         switch (config.nextItemLoss()) {
             case SOFTMAX_CE -> withGradient(products, "next-item logits", 1, batch, d, items, 1);

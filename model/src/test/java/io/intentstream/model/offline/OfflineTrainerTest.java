@@ -225,7 +225,8 @@ class OfflineTrainerTest {
     @Test
     void resumesARunStartedBeforeTheSettingsAddedSinceExisted() throws IOException {
         // Runs of that time trained with the dot-product contrast, window positions and no filter, all there was.
-        ElcRecConfig dotContrast = config.toBuilder().contrastSimilarity(ContrastSimilarity.DOT).build();
+        ElcRecConfig dotContrast = config.toBuilder().contrastSimilarity(ContrastSimilarity.DOT).lowPassWeight(0)
+                .build();
         Path older = dir.resolve("before-new-settings");
         new OfflineTrainer(settings(1, older), dotContrast, data, new PrintWriter(new StringWriter()), System.err)
                 .run();
