@@ -29,8 +29,8 @@ class ElcRecConfigPresetTest {
     }
 
     @ParameterizedTest
-    @CsvSource({"beauty, 0.1, 0.7", "sports, 1, 0", "toys, 1, 0", "yelp, 0.1, 0"})
-    void datasetPresetsChangeOnlyTheLossTheContrastAndBeautysAlphaAndFilterOfTheirReference(
+    @CsvSource({"beauty, 0.1, 0.7", "sports, 1, 0.7", "toys, 1, 0", "yelp, 0.1, 0"})
+    void datasetPresetsChangeOnlyTheLossTheContrastBeautysAlphaAndTheFilterOfTheirReference(
             String dataset, float alpha, float lowPassWeight) {
         ElcRecConfig tuned = ElcRecConfig.preset(dataset, 100);
         ElcRecConfig reference = ElcRecConfig.preset(dataset + "-reference", 100);
