@@ -56,8 +56,8 @@ public final class TrainCommand implements Callable<Integer> {
 
     @Option(names = "--preset", required = true, paramLabel = "NAME",
             description = "Dataset preset: beauty, sports, toys, yelp (cross-entropy, cosine contrast at 0.2, the "
-                    + "spec's k, alpha, fusion and layers; beauty: alpha 0.1; beauty and sports: the low-pass filter at 0.7), or "
-                    + "NAME-reference for the spec's settings as they are.")
+                    + "spec's k, alpha, fusion and layers; beauty: alpha 0.1; beauty and sports: the low-pass filter "
+                    + "at 0.7), or NAME-reference for the spec's settings as they are.")
     String preset;
 
     @Option(names = "--out", required = true, paramLabel = "DIR", description = "Output directory (created).")

@@ -281,8 +281,8 @@ public final class IntentStreamOptions {
             .floatType()
             .noDefaultValue()
             .withDescription("Share in [0, 1) of a causal low-pass filter mixed into every block's attention "
-                    + "(BSARec's alpha); unset uses the preset's (beauty and sports 0.7; toys, yelp and the *-reference presets "
-                    + "0: attention alone).");
+                    + "(BSARec's alpha); unset uses the preset's (beauty and sports 0.7; toys, yelp and the "
+                    + "*-reference presets 0: attention alone).");
 
     public static final ConfigOption<Integer> LOW_PASS_CUTOFF = ConfigOptions.key("model.low-pass-cutoff")
             .intType()
