@@ -10,6 +10,7 @@ import io.intentstream.job.demo.OutputTopicReader;
 import io.intentstream.job.demo.PlantedIntentStream;
 import io.intentstream.job.embedded.EmbeddedKafkaBroker;
 import io.intentstream.job.embedded.TemporaryDirectory;
+import io.intentstream.job.replay.SavepointStop;
 import io.intentstream.job.training.IntentTrainingOperator;
 
 import java.nio.file.Path;
@@ -17,7 +18,6 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.function.BooleanSupplier;
 import java.util.stream.Collectors;
@@ -25,11 +25,7 @@ import java.util.stream.Collectors;
 import org.apache.flink.api.common.JobExecutionResult;
 import org.apache.flink.configuration.Configuration;
 import org.apache.flink.core.execution.JobClient;
-import org.apache.flink.core.execution.SavepointFormatType;
-import org.apache.flink.runtime.checkpoint.CheckpointException;
-import org.apache.flink.runtime.checkpoint.CheckpointFailureReason;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
-import org.apache.flink.util.ExceptionUtils;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.extension.RegisterExtension;
@@ -85,7 +81,7 @@ class SavepointUpgradeITCase {
             Configuration first = unbounded(KafkaJobRun.options(broker, upgraded));
             JobClient firstJob = start(first, work.path(), null);
             await(() -> outputs.intents().size() >= EVENTS / 3, "a third of the events answered", firstJob);
-            savepoint = stopWithSavepoint(firstJob, false, work.path());
+            savepoint = SavepointStop.stop(firstJob, false, work.path(), WAIT);
             firstJob.getJobExecutionResult().get(WAIT.toMillis(), TimeUnit.MILLISECONDS);
             assertThat(reader.awaitCaughtUp(KafkaJobRun.READ_TIMEOUT)).isTrue();
             int answeredBefore = outputs.intents().size();
@@ -99,7 +95,7 @@ class SavepointUpgradeITCase {
             JobClient secondJob = start(next, work.path(), savepoint);
             // All but the last, unfinished batch (which only the end of the input flushes) answered and committed.
             await(() -> outputs.intents().size() >= EVENTS - BATCH + 1, "all full batches answered", secondJob);
-            stopWithSavepoint(secondJob, true, work.path());
+            SavepointStop.stop(secondJob, true, work.path(), WAIT);
             second = secondJob.getJobExecutionResult().get(WAIT.toMillis(), TimeUnit.MILLISECONDS);
             assertThat(reader.awaitCaughtUp(KafkaJobRun.READ_TIMEOUT)).isTrue();
             reader.rethrowFailure();
@@ -140,30 +136,6 @@ class SavepointUpgradeITCase {
         StreamExecutionEnvironment env = KafkaJobRun.environment(options, work, 1, savepoint);
         IntentStreamJob.fromConfiguration(options).build(env);
         return env.executeAsync("intent-stream savepoint " + (savepoint == null ? "first" : "upgraded"));
-    }
-
-    /**
-     * Stops {@code job} with a savepoint, asking again while Flink refuses because not all tasks run yet: the
-     * first job may have answered every full batch before it stopped, so the upgraded job's wait is met at once,
-     * while its tasks are still being deployed.
-     */
-    private static String stopWithSavepoint(JobClient job, boolean drain, Path work) throws Exception {
-        long deadline = System.nanoTime() + WAIT.toNanos();
-        while (true) {
-            try {
-                return job.stopWithSavepoint(drain, work.resolve("savepoints").toUri().toString(),
-                        SavepointFormatType.CANONICAL).get(WAIT.toMillis(), TimeUnit.MILLISECONDS);
-            } catch (ExecutionException e) {
-                boolean notYetRunning = ExceptionUtils.findThrowable(e, CheckpointException.class)
-                        .filter(c -> c.getCheckpointFailureReason()
-                                == CheckpointFailureReason.NOT_ALL_REQUIRED_TASKS_RUNNING)
-                        .isPresent();
-                if (!notYetRunning || System.nanoTime() > deadline) {
-                    throw e;
-                }
-                Thread.sleep(100);
-            }
-        }
     }
 
     private static void await(BooleanSupplier condition, String what, JobClient job) throws Exception {

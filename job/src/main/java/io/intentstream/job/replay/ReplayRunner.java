@@ -53,7 +53,6 @@ import org.apache.flink.configuration.Configuration;
 import org.apache.flink.configuration.CoreOptions;
 import org.apache.flink.configuration.RestartStrategyOptions;
 import org.apache.flink.core.execution.JobClient;
-import org.apache.flink.core.execution.SavepointFormatType;
 import org.apache.flink.state.rocksdb.RocksDBOptions;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 import org.apache.flink.streaming.api.functions.sink.v2.DiscardingSink;
@@ -536,8 +535,7 @@ public final class ReplayRunner implements AutoCloseable {
             Thread.sleep(100);
         }
         progress.accept("Stopping the live job with a drained savepoint");
-        job.stopWithSavepoint(true, flinkDirectory.resolve("savepoints").toUri().toString(),
-                SavepointFormatType.CANONICAL).get(settings.timeout().toMillis(), TimeUnit.MILLISECONDS);
+        SavepointStop.stop(job, true, flinkDirectory, settings.timeout());
     }
 
     /**
