@@ -7,6 +7,7 @@ import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Supplier;
 import org.apache.flink.runtime.checkpoint.CheckpointException;
 import org.apache.flink.runtime.checkpoint.CheckpointFailureReason;
 import org.junit.jupiter.api.Test;
@@ -15,6 +16,15 @@ class SavepointStopTest {
 
     private static CompletableFuture<String> refused(CheckpointFailureReason reason) {
         return CompletableFuture.failedFuture(new RuntimeException("stop refused", new CheckpointException(reason)));
+    }
+
+    /** A stop Flink always refuses for {@code reason}, counting the times it is asked. */
+    private static Supplier<CompletableFuture<String>> alwaysRefused(CheckpointFailureReason reason,
+            AtomicInteger asked) {
+        return () -> {
+            asked.incrementAndGet();
+            return refused(reason);
+        };
     }
 
     @Test
@@ -31,10 +41,8 @@ class SavepointStopTest {
     @Test
     void anyOtherRefusalFailsAtOnce() {
         AtomicInteger asked = new AtomicInteger();
-        assertThatThrownBy(() -> SavepointStop.askUntilTasksRun(() -> {
-                    asked.incrementAndGet();
-                    return refused(CheckpointFailureReason.IO_EXCEPTION);
-                }, Duration.ofSeconds(10)))
+        assertThatThrownBy(() -> SavepointStop.askUntilTasksRun(
+                        alwaysRefused(CheckpointFailureReason.IO_EXCEPTION, asked), Duration.ofSeconds(10)))
                 .isInstanceOf(ExecutionException.class)
                 .hasRootCauseInstanceOf(CheckpointException.class);
         assertThat(asked).hasValue(1);
@@ -43,10 +51,9 @@ class SavepointStopTest {
     @Test
     void givesUpAfterTheTimeout() {
         AtomicInteger asked = new AtomicInteger();
-        assertThatThrownBy(() -> SavepointStop.askUntilTasksRun(() -> {
-                    asked.incrementAndGet();
-                    return refused(CheckpointFailureReason.NOT_ALL_REQUIRED_TASKS_RUNNING);
-                }, Duration.ofMillis(300)))
+        assertThatThrownBy(() -> SavepointStop.askUntilTasksRun(
+                        alwaysRefused(CheckpointFailureReason.NOT_ALL_REQUIRED_TASKS_RUNNING, asked),
+                        Duration.ofMillis(300)))
                 .isInstanceOf(ExecutionException.class);
         assertThat(asked.get()).isBetween(2, 10);
     }
