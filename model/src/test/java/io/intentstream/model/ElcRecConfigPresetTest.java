@@ -29,9 +29,9 @@ class ElcRecConfigPresetTest {
     }
 
     @ParameterizedTest
-    @CsvSource({"beauty, 0.1, 0.7", "sports, 1, 0.7", "toys, 1, 0", "yelp, 0.1, 0"})
-    void datasetPresetsChangeOnlyTheLossTheContrastBeautysAlphaAndTheFilterOfTheirReference(
-            String dataset, float alpha, float lowPassWeight) {
+    @CsvSource({"beauty, 0.1, 0.7, 2", "sports, 1, 0.7, 2", "toys, 1, 0, 3", "yelp, 0.1, 0, 2"})
+    void datasetPresetsChangeOnlyTheLossTheContrastBeautysAlphaAndLayersAndTheFilterOfTheirReference(
+            String dataset, float alpha, float lowPassWeight, int layers) {
         ElcRecConfig tuned = ElcRecConfig.preset(dataset, 100);
         ElcRecConfig reference = ElcRecConfig.preset(dataset + "-reference", 100);
 
@@ -40,11 +40,12 @@ class ElcRecConfigPresetTest {
         assertThat(tuned.temperature()).isEqualTo(0.2f);
         assertThat(tuned.clusterLossWeight()).isEqualTo(alpha);
         assertThat(tuned.lowPassWeight()).isEqualTo(lowPassWeight);
+        assertThat(tuned.layers()).isEqualTo(layers);
         assertThat(tuned.lowPassCutoff()).isEqualTo(ElcRecConfig.DEFAULT_LOW_PASS_CUTOFF);
         assertThat(reference.lowPassWeight()).isZero();
         assertThat(tuned.toBuilder().nextItemLoss(reference.nextItemLoss())
                 .contrastSimilarity(reference.contrastSimilarity()).temperature(reference.temperature())
-                .clusterLossWeight(reference.clusterLossWeight()).lowPassWeight(0).build())
+                .clusterLossWeight(reference.clusterLossWeight()).lowPassWeight(0).layers(reference.layers()).build())
                 .isEqualTo(reference);
     }
 

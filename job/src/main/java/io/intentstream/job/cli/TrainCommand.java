@@ -56,8 +56,8 @@ public final class TrainCommand implements Callable<Integer> {
 
     @Option(names = "--preset", required = true, paramLabel = "NAME",
             description = "Dataset preset: beauty, sports, toys, yelp (cross-entropy, cosine contrast at 0.2, the "
-                    + "spec's k, alpha, fusion and layers; beauty: alpha 0.1; beauty and sports: the low-pass filter "
-                    + "at 0.7), or NAME-reference for the spec's settings as they are.")
+                    + "spec's k, alpha, fusion and layers; beauty: alpha 0.1, 2 layers; beauty and sports: the "
+                    + "low-pass filter at 0.7), or NAME-reference for the spec's settings as they are.")
     String preset;
 
     @Option(names = "--out", required = true, paramLabel = "DIR", description = "Output directory (created).")
@@ -112,7 +112,8 @@ public final class TrainCommand implements Callable<Integer> {
     Integer hiddenSize;
 
     @Option(names = "--layers", paramLabel = "L",
-            description = "Override the preset's number of Transformer blocks (beauty 1, sports 2, toys 3, yelp 2).")
+            description = "Override the preset's number of Transformer blocks (beauty, sports and yelp 2, toys 3; "
+                    + "beauty-reference 1).")
     Integer layers;
 
     @Option(names = "--heads", paramLabel = "H", description = "Override the attention heads per block (default 2).")

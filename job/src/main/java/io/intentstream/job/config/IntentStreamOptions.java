@@ -250,8 +250,8 @@ public final class IntentStreamOptions {
             .stringType()
             .defaultValue("beauty")
             .withDescription("Hyper-parameter preset: a dataset (cross-entropy, cosine contrast at 0.2, the paper's k, "
-                    + "alpha, fusion and layers, except Beauty's alpha: 0.1, and on Beauty and Sports BSARec's "
-                    + "low-pass filter at 0.7, both chosen on validation) or NAME-reference "
+                    + "alpha, fusion and layers, except Beauty's alpha: 0.1 and layers: 2, and on Beauty and "
+                    + "Sports BSARec's low-pass filter at 0.7, all chosen on validation) or NAME-reference "
                     + "(the paper's settings as they are): one of " + String.join(", ", ElcRecConfig.PRESETS) + ".");
 
     public static final ConfigOption<Integer> CLUSTERS = ConfigOptions.key("model.clusters")
@@ -268,7 +268,8 @@ public final class IntentStreamOptions {
     public static final ConfigOption<Integer> LAYERS = ConfigOptions.key("model.layers")
             .intType()
             .noDefaultValue()
-            .withDescription("Transformer layers; unset uses the preset's (beauty 1, sports and yelp 2, toys 3).");
+            .withDescription("Transformer layers; unset uses the preset's (beauty, sports and yelp 2, toys 3; "
+                    + "beauty-reference 1).");
 
     public static final ConfigOption<PositionEncoding> POSITION_ENCODING = ConfigOptions.key("model.position-encoding")
             .enumType(PositionEncoding.class)

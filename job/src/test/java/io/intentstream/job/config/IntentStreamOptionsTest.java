@@ -16,7 +16,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 class IntentStreamOptionsTest {
 
     @Test
-    void defaultsAreValidAndDescribeTheReferenceModel() {
+    void defaultsAreValidAndDescribeTheBeautyPreset() {
         Configuration defaults = IntentStreamOptions.validate(new Configuration());
 
         assertThat(defaults.get(IntentStreamOptions.MAX_SEQUENCE_LENGTH)).isEqualTo(50);
@@ -25,7 +25,7 @@ class IntentStreamOptionsTest {
         assertThat(defaults.get(IntentStreamOptions.DELIVERY_GUARANTEE)).isEqualTo(DeliveryGuarantee.EXACTLY_ONCE);
         ElcRecConfig model = IntentStreamOptions.modelConfig(defaults);
         assertThat(model.clusters()).isEqualTo(256);
-        assertThat(model.layers()).isEqualTo(1);
+        assertThat(model.layers()).isEqualTo(2);
         assertThat(model.hiddenSize()).isEqualTo(64);
         assertThat(model.itemCount()).isEqualTo(65_536);
         assertThat(model.maxSequenceLength()).isEqualTo(50);
