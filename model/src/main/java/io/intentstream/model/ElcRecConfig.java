@@ -58,7 +58,7 @@ public record ElcRecConfig(
     static final float TUNED_TEMPERATURE = 0.2f;
     /** The cluster-loss weight of the {@code beauty} preset (the paper's, kept by {@code beauty-reference}, is 10). */
     static final float TUNED_BEAUTY_ALPHA = 0.1f;
-    /** The transformer layers of the {@code beauty} preset (the paper's, kept by {@code beauty-reference}, is 1). */
+    /** The Transformer layers of the {@code beauty} preset (the paper's, kept by {@code beauty-reference}, is 1). */
     static final int TUNED_BEAUTY_LAYERS = 2;
     /**
      * The low-pass filter's share in the {@code beauty} and {@code sports} presets: BSARec's Beauty setting (toys and
@@ -168,8 +168,8 @@ public record ElcRecConfig(
                 // docs/results.md, "Cluster-loss weight on Beauty".
                 b.clusterLossWeight(TUNED_BEAUTY_ALPHA);
                 // With the filter, two layers (BSARec's depth) put the best validation NDCG@20 of all three seeds
-                // above every seed with one (0.0835-0.0838 against 0.0815-0.0822), for 1.5 times the step's cost:
-                // docs/results.md, "Two layers in the beauty preset".
+                // above every seed with one (0.0835-0.0838 against 0.0815-0.0822), for 1.5 times the CPU per epoch
+                // offline and 1.6 times the streaming step: docs/results.md, "Two layers in the beauty preset".
                 b.layers(TUNED_BEAUTY_LAYERS);
             }
             if (dataset.equals("beauty") || dataset.equals("sports")) {
