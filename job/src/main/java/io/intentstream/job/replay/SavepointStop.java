@@ -37,7 +37,9 @@ public final class SavepointStop {
         long deadline = System.nanoTime() + timeout.toNanos();
         while (true) {
             try {
-                return stop.get().get(timeout.toMillis(), TimeUnit.MILLISECONDS);
+                // Each attempt waits only for what is left of the timeout, so the whole stop keeps to it.
+                long remaining = Math.max(0, deadline - System.nanoTime());
+                return stop.get().get(remaining, TimeUnit.NANOSECONDS);
             } catch (ExecutionException e) {
                 if (!tasksNotYetRunning(e) || System.nanoTime() > deadline) {
                     throw e;

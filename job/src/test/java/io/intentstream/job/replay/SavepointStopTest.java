@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Supplier;
 import org.apache.flink.runtime.checkpoint.CheckpointException;
@@ -46,6 +47,32 @@ class SavepointStopTest {
                 .isInstanceOf(ExecutionException.class)
                 .hasRootCauseInstanceOf(CheckpointException.class);
         assertThat(asked).hasValue(1);
+    }
+
+    @Test
+    void anAttemptAfterARefusalWaitsOnlyForWhatIsLeftOfTheTimeout() {
+        AtomicInteger asked = new AtomicInteger();
+        long start = System.nanoTime();
+        // Refused late in the second, then never answered: the stop must end with the second, not a second later.
+        assertThatThrownBy(() -> SavepointStop.askUntilTasksRun(() -> {
+            if (asked.incrementAndGet() == 1) {
+                sleepMillis(700);
+                return refused(CheckpointFailureReason.NOT_ALL_REQUIRED_TASKS_RUNNING);
+            }
+            return new CompletableFuture<>();
+        }, Duration.ofSeconds(1)))
+                .isInstanceOf(TimeoutException.class);
+        assertThat(asked).hasValue(2);
+        assertThat(Duration.ofNanos(System.nanoTime() - start)).isLessThan(Duration.ofMillis(1_500));
+    }
+
+    private static void sleepMillis(long millis) {
+        try {
+            Thread.sleep(millis);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException(e);
+        }
     }
 
     @Test
