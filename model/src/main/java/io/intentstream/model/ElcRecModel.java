@@ -626,20 +626,28 @@ public final class ElcRecModel implements AutoCloseable {
                 }
             }
         }
+        int[][] positives = batch.positives();
+        for (int b = 0; positives != null && b < positives.length; b++) {
+            if (positives[b] != null) {
+                validateRow(positives[b], "positive row " + b, config.itemRows() - 1);
+            }
+        }
     }
 
     private void validateInputs(int[][] inputs, int maxRow) {
-        int t = config.maxSequenceLength();
         for (int b = 0; b < inputs.length; b++) {
-            if (inputs[b].length != t) {
-                throw new IllegalArgumentException(
-                        "input row " + b + " has " + inputs[b].length + " entries, expected T=" + t);
-            }
-            for (int id : inputs[b]) {
-                if (id < 0 || id > maxRow) {
-                    throw new IllegalArgumentException(
-                            "item row " + id + " in input " + b + " is outside 0.." + maxRow);
-                }
+            validateRow(inputs[b], "input row " + b, maxRow);
+        }
+    }
+
+    private void validateRow(int[] row, String name, int maxRow) {
+        int t = config.maxSequenceLength();
+        if (row.length != t) {
+            throw new IllegalArgumentException(name + " has " + row.length + " entries, expected T=" + t);
+        }
+        for (int id : row) {
+            if (id < 0 || id > maxRow) {
+                throw new IllegalArgumentException("item row " + id + " in " + name + " is outside 0.." + maxRow);
             }
         }
     }

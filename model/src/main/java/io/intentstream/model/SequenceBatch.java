@@ -9,8 +9,12 @@ package io.intentstream.model;
  *
  * @param liveItemRows negatives are sampled from rows 1..liveItemRows only: in a stream whose item index has not
  *     filled the table yet, the rows above are unassigned
+ * @param positives null, or per row either null or another user's input (T rows, left-padded) whose next item is
+ *     the same as row b's last target: the sequence contrast then takes the pair (row b, that input) as its two
+ *     views instead of two augmentations of row b (DuoRec's supervised positives). Rows without one keep the
+ *     augmentations.
  */
-public record SequenceBatch(int[][] inputs, int[][] targets, int liveItemRows) {
+public record SequenceBatch(int[][] inputs, int[][] targets, int liveItemRows, int[][] positives) {
 
     public SequenceBatch {
         if (inputs.length != targets.length) {
@@ -20,6 +24,15 @@ public record SequenceBatch(int[][] inputs, int[][] targets, int liveItemRows) {
         if (liveItemRows < 1) {
             throw new IllegalArgumentException("liveItemRows must be at least 1, got " + liveItemRows);
         }
+        if (positives != null && positives.length != inputs.length) {
+            throw new IllegalArgumentException(
+                    "positives must have one entry per input row, got " + positives.length + " for " + inputs.length);
+        }
+    }
+
+    /** A batch whose sequence contrast compares two augmentations of each row. */
+    public SequenceBatch(int[][] inputs, int[][] targets, int liveItemRows) {
+        this(inputs, targets, liveItemRows, null);
     }
 
     public int size() {

@@ -232,6 +232,12 @@ class ElcRecModelTest {
                     new int[][] {ModelFixtures.leftPadded(12)}, 10);
             assertThatThrownBy(() -> model.trainStep(targetAboveLive))
                     .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("outside 0..liveItemRows=10");
+            SequenceBatch unknownPositive = new SequenceBatch(new int[][] {ModelFixtures.leftPadded(1)},
+                    new int[][] {ModelFixtures.leftPadded(2)}, 10,
+                    new int[][] {ModelFixtures.leftPadded(ModelFixtures.ITEMS + 2)});
+            assertThatThrownBy(() -> model.trainStep(unknownPositive))
+                    .isInstanceOf(IllegalArgumentException.class)
+                    .hasMessageContaining("in positive row 0 is outside 0..31");
             assertThat(model.version()).isZero();
         }
     }

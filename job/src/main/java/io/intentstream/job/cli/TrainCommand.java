@@ -13,6 +13,7 @@ import io.intentstream.model.offline.RankingMetrics;
 import io.intentstream.model.NextItemLossType;
 import io.intentstream.model.offline.Ablation;
 import io.intentstream.model.offline.BenchmarkDataset;
+import io.intentstream.model.offline.ContrastPositives;
 import io.intentstream.model.offline.OfflineTrainer;
 import io.intentstream.model.offline.TrainingReport;
 import io.intentstream.model.offline.TrainingSettings;
@@ -87,6 +88,14 @@ public final class TrainCommand implements Callable<Integer> {
             description = "sasrec (next-item loss only), ccl (+ contrast), cluster (+ cluster loss), full "
                     + "(default: ${DEFAULT-VALUE}).")
     Ablation ablation;
+
+    @Option(names = "--positives", paramLabel = "augmented|same-target", defaultValue = "augmented",
+            converter = PositivesConverter.class,
+            description = "What the sequence contrast compares each training sequence with: augmented (two crops, "
+                    + "masks or reorders of it, ELCRec's) or same-target (it and another user's sequence that "
+                    + "leads to the same next item, DuoRec's supervised positives; a sequence whose target no "
+                    + "other user shares keeps the augmentations) (default: ${DEFAULT-VALUE}).")
+    ContrastPositives positives;
 
     @Option(names = "--loss", paramLabel = "bce|softmax|sampled", converter = LossConverter.class,
             description = "Next-item loss: bce (one sampled negative, the reference), softmax (full cross-entropy) or "
@@ -202,7 +211,7 @@ public final class TrainCommand implements Callable<Integer> {
         try {
             NextItemLossType nextItemLoss = loss != null ? loss : TrainingSettings.presetLoss(preset);
             settings = new TrainingSettings(preset, ablation, nextItemLoss, device, epochs, patience, evalEvery,
-                    batchSize, seed, out, !noProgress);
+                    batchSize, seed, out, !noProgress, positives);
         } catch (IllegalArgumentException e) {
             throw new ParameterException(spec.commandLine(), e.getMessage(), e);
         }
@@ -388,6 +397,12 @@ public final class TrainCommand implements Callable<Integer> {
         PositionsConverter() {
             super("window", PositionEncoding.WINDOW, "from-start", PositionEncoding.FROM_START, "distance",
                     PositionEncoding.DISTANCE);
+        }
+    }
+
+    static final class PositivesConverter extends NamedValueConverter<ContrastPositives> {
+        PositivesConverter() {
+            super("augmented", ContrastPositives.AUGMENTED, "same-target", ContrastPositives.SAME_TARGET);
         }
     }
 

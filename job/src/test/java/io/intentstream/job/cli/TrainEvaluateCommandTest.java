@@ -170,6 +170,13 @@ class TrainEvaluateCommandTest {
         Run device = run(new TrainCommand(), "--data", data.toString(), "--preset", "beauty", "--out", "o",
                 "--device", "tpu");
         assertThat(device.err()).contains("expected auto, cpu or gpu, got 'tpu'");
+        Run positives = run(new TrainCommand(), "--data", data.toString(), "--preset", "beauty", "--out", "o",
+                "--positives", "dropout");
+        assertThat(positives.err()).contains("expected augmented or same-target, got 'dropout'");
+        Run withoutContrast = run(new TrainCommand(), "--data", data.toString(), "--preset", "beauty", "--out", "o",
+                "--positives", "same-target", "--ablation", "sasrec");
+        assertThat(withoutContrast.exitCode()).isEqualTo(CommandLine.ExitCode.USAGE);
+        assertThat(withoutContrast.err()).contains("need an ablation that trains it (full or ccl), not sasrec");
     }
 
     @Test
@@ -275,9 +282,11 @@ class TrainEvaluateCommandTest {
                 "--out", out.toString(), "--batch-size", "32", "--clusters", "4", "--max-length", "8",
                 "--hidden-size", "16", "--device", "cpu", "--no-progress", "--cluster-loss-weight", "0.5",
                 "--sequence-contrast-weight", "0.2", "--intent-contrast-weight", "0.3", "--contrast-similarity",
-                "cosine", "--temperature", "0.25");
+                "cosine", "--temperature", "0.25", "--positives", "same-target");
         assertThat(train.exitCode()).as(train.err()).isZero();
-        JsonNode config = new ObjectMapper().readTree(out.resolve("results.json").toFile()).get("config");
+        JsonNode results = new ObjectMapper().readTree(out.resolve("results.json").toFile());
+        assertThat(results.at("/settings/contrast_positives").asText()).isEqualTo("SAME_TARGET");
+        JsonNode config = results.get("config");
         assertThat(config.get("cluster_loss_weight").asDouble()).isEqualTo(0.5);
         assertThat(config.get("sequence_contrast_weight").asDouble()).isCloseTo(0.2, within(1e-6));
         assertThat(config.get("intent_contrast_weight").asDouble()).isCloseTo(0.3, within(1e-6));

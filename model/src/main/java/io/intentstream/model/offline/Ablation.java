@@ -24,6 +24,11 @@ public enum Ablation {
         this.clusterLoss = clusterLoss;
     }
 
+    /** Whether the contrastive terms are trained. */
+    public boolean contrast() {
+        return contrast;
+    }
+
     public ElcRecConfig applyTo(ElcRecConfig config) {
         return config.toBuilder().contrastEnabled(contrast).clusterLossEnabled(clusterLoss).build();
     }

@@ -31,6 +31,7 @@ public final class BenchmarkDataset {
     private final int[][] sequences;
     private final int itemCount;
     private final int[] trainingUsers;
+    private SameTargetUsers sameTargetUsers;
 
     private BenchmarkDataset(String source, int[][] sequences) {
         if (sequences.length == 0) {
@@ -172,6 +173,15 @@ public final class BenchmarkDataset {
      * {@code batchSize} (the last one may be smaller, as in the reference's data loader).
      */
     public List<SequenceBatch> trainingEpoch(Random rng, int batchSize, int maxLength) {
+        return trainingEpoch(rng, batchSize, maxLength, ContrastPositives.AUGMENTED);
+    }
+
+    /**
+     * {@link #trainingEpoch(Random, int, int)} with {@code positives}: for {@link ContrastPositives#SAME_TARGET}
+     * every row whose last training target is also another training user's gets the training input of one such
+     * user, drawn uniformly by {@code rng} after the shuffle (so the shuffle does not depend on the choice).
+     */
+    public List<SequenceBatch> trainingEpoch(Random rng, int batchSize, int maxLength, ContrastPositives positives) {
         if (batchSize < 1) {
             throw new IllegalArgumentException("batchSize must be positive, got " + batchSize);
         }
@@ -182,18 +192,36 @@ public final class BenchmarkDataset {
             order[i] = order[j];
             order[j] = swap;
         }
+        SameTargetUsers sameTarget = positives == ContrastPositives.SAME_TARGET ? sameTargetUsers() : null;
         List<SequenceBatch> batches = new ArrayList<>((order.length + batchSize - 1) / batchSize);
         for (int start = 0; start < order.length; start += batchSize) {
             int size = Math.min(batchSize, order.length - start);
             int[][] inputs = new int[size][];
             int[][] targets = new int[size][];
+            int[][] partners = sameTarget == null ? null : new int[size][];
             for (int b = 0; b < size; b++) {
                 inputs[b] = trainingInput(order[start + b], maxLength);
                 targets[b] = trainingTargets(order[start + b], maxLength);
+                if (sameTarget != null) {
+                    int partner = sameTarget.partner(order[start + b], rng);
+                    partners[b] = partner < 0 ? null : trainingInput(partner, maxLength);
+                }
             }
-            batches.add(new SequenceBatch(inputs, targets, itemCount));
+            batches.add(new SequenceBatch(inputs, targets, itemCount, partners));
         }
         return batches;
+    }
+
+    /** The training users grouped by their last training target {@code s[-3]}; built on first use. */
+    private SameTargetUsers sameTargetUsers() {
+        if (sameTargetUsers == null) {
+            int[] lastTargets = new int[sequences.length];
+            for (int u : trainingUsers) {
+                lastTargets[u] = sequences[u][sequences[u].length - 3];
+            }
+            sameTargetUsers = new SameTargetUsers(trainingUsers, lastTargets);
+        }
+        return sameTargetUsers;
     }
 
     /** Validation: input {@code s[:-2]}, target {@code s[-2]}. */

@@ -198,7 +198,7 @@ public final class OfflineTrainer {
             }
             for (int epoch = firstEpoch; epoch <= settings.epochs() && !finishedBefore(epoch); epoch++) {
                 EpochRecord trained = trainEpoch(model, epoch, data.trainingEpoch(epochShuffle(epoch),
-                        settings.batchSize(), maxLength));
+                        settings.batchSize(), maxLength, settings.contrastPositives()));
                 epochs.add(trained);
                 boolean validate = epoch % settings.evalEvery() == 0 || epoch == settings.epochs();
                 if (validate) {
@@ -274,20 +274,22 @@ public final class OfflineTrainer {
     private String runKey() {
         TrainingSettings s = settings;
         TrainingSettings fixed = new TrainingSettings(s.preset(), s.ablation(), s.nextItemLoss(), s.device(), 1,
-                1, s.evalEvery(), s.batchSize(), s.seed(), s.outputDirectory(), false);
+                1, s.evalEvery(), s.batchSize(), s.seed(), s.outputDirectory(), false, s.contrastPositives());
         // The data by its shape, not its path: the same file may be named differently when the run is resumed.
         return OfflineJson.compactJson(List.of(fixed, config, data.userCount(), data.trainingUserCount()));
     }
 
     /**
      * A stored run key in today's form. Runs started before the patience left the key hold their patience: set to
-     * the same 1. Runs started before a model setting existed get the value they trained with
-     * ({@link SettingsOfOlderRuns}).
+     * the same 1. Runs started before a setting existed get the value they trained with ({@link SettingsOfOlderRuns}).
      */
     private static String comparableStoredKey(String storedKey) throws IOException {
         JsonNode key = OfflineJson.mapper().readTree(storedKey);
         if (key.isArray() && key.get(0) instanceof ObjectNode settings && settings.has("patience")) {
             settings.put("patience", 1);
+        }
+        if (key.isArray() && key.get(0) instanceof ObjectNode settings) {
+            SettingsOfOlderRuns.fillAbsentTrainingSettings(settings);
         }
         if (key.isArray() && key.get(1) instanceof ObjectNode config) {
             SettingsOfOlderRuns.fillAbsent(config);

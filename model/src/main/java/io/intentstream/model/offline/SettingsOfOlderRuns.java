@@ -6,8 +6,9 @@ import io.intentstream.model.ElcRecConfig;
 import io.intentstream.model.PositionEncoding;
 
 /**
- * Model settings added after runs had already been written, with the value those runs trained with. A run's stored
- * config (trainer-state.json's key, results.json's "config") lacks such a setting; filled in, it reads as today's.
+ * Model and training settings added after runs had already been written, with the value those runs trained with. A
+ * run's stored config or settings (trainer-state.json's key, results.json's "config" and "settings") lack such a
+ * setting; filled in, they read as today's.
  */
 final class SettingsOfOlderRuns {
 
@@ -23,5 +24,11 @@ final class SettingsOfOlderRuns {
         config.putIfAbsent("low_pass_weight", config.numberNode(0.0));
         config.putIfAbsent("low_pass_cutoff", config.numberNode(ElcRecConfig.DEFAULT_LOW_PASS_CUTOFF));
         return config;
+    }
+
+    /** Adds to {@code settings} (a {@link TrainingSettings}) every later setting it lacks, likewise. */
+    static ObjectNode fillAbsentTrainingSettings(ObjectNode settings) {
+        settings.putIfAbsent("contrast_positives", settings.textNode(ContrastPositives.AUGMENTED.name()));
+        return settings;
     }
 }

@@ -19,6 +19,8 @@ import java.util.Locale;
  * @param seed seeds the model (initialisation, dropout, augmentation, negatives) and the epoch shuffles
  * @param outputDirectory where results.json, best-model.bin and training.png are written
  * @param showProgress whether a progress bar per epoch is drawn on stderr
+ * @param contrastPositives what the sequence contrast compares each training sequence with; last so that runs
+ *     started before it existed compare equal on resume ({@code OfflineTrainer}'s run key)
  */
 public record TrainingSettings(
         String preset,
@@ -31,7 +33,8 @@ public record TrainingSettings(
         int batchSize,
         long seed,
         @JsonIgnore Path outputDirectory,
-        boolean showProgress) {
+        boolean showProgress,
+        ContrastPositives contrastPositives) {
 
     public static final int DEFAULT_EPOCHS = 300;
     public static final int DEFAULT_PATIENCE = 40;
@@ -52,6 +55,17 @@ public record TrainingSettings(
         require(evalEvery >= 1, "evalEvery must be at least 1, got " + evalEvery);
         require(batchSize >= 1, "batchSize must be at least 1, got " + batchSize);
         require(outputDirectory != null, "outputDirectory must be set");
+        require(contrastPositives != null, "contrastPositives must be set");
+        require(contrastPositives == ContrastPositives.AUGMENTED || ablation.contrast(),
+                "positives for the sequence contrast need an ablation that trains it (full or ccl), not "
+                        + ablation.cliName());
+    }
+
+    /** The settings of a run whose sequence contrast compares two augmentations of each sequence (ELCRec's). */
+    public TrainingSettings(String preset, Ablation ablation, NextItemLossType nextItemLoss, Device device, int epochs,
+            int patience, int evalEvery, int batchSize, long seed, Path outputDirectory, boolean showProgress) {
+        this(preset, ablation, nextItemLoss, device, epochs, patience, evalEvery, batchSize, seed, outputDirectory,
+                showProgress, ContrastPositives.AUGMENTED);
     }
 
     /** The spec's schedule for {@code preset} with the preset's own next-item loss, writing to {@code outputDirectory}. */

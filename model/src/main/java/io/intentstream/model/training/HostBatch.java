@@ -11,7 +11,8 @@ import java.util.SplittableRandom;
 
 /**
  * Everything a step needs from the host, prepared in Java and packed into one int64 array so that a step
- * crosses to the device exactly once: the input ids, the two augmented views, the flat positions that have a
+ * crosses to the device exactly once: the input ids, the two views of the sequence contrast (two augmentations of
+ * each row, or the row and its positive when the batch has one for it), the flat positions that have a
  * target, the targets there, and the negatives: one per position for the BCE loss, one sample shared by the batch
  * for the sampled softmax.
  */
@@ -51,7 +52,8 @@ public final class HostBatch {
         int[][] targets = batch.targets();
         int b = inputs.length;
         int t = inputs[0].length;
-        Augmentations.ViewPair views = augmentations == null ? null : augmentations.twoViews(inputs, random);
+        Augmentations.ViewPair views = augmentations == null ? null
+                : withPositives(augmentations.twoViews(inputs, random), inputs, batch.positives());
 
         int count = 0;
         for (int[] row : targets) {
@@ -149,6 +151,25 @@ public final class HostBatch {
      */
     public record DeviceBatch(NDArray ids, NDArray views, NDArray positions, NDArray targets, NDArray negatives,
             NDArray sharedNegatives) {}
+
+    /**
+     * The views with every row that has a positive replaced by the pair (its own input, the positive); the
+     * augmentations are drawn for every row all the same, so a batch's random draws do not depend on its positives.
+     */
+    static Augmentations.ViewPair withPositives(Augmentations.ViewPair views, int[][] inputs, int[][] positives) {
+        if (positives == null) {
+            return views;
+        }
+        int[][] first = views.first().clone();
+        int[][] second = views.second().clone();
+        for (int i = 0; i < positives.length; i++) {
+            if (positives[i] != null) {
+                first[i] = inputs[i];
+                second[i] = positives[i];
+            }
+        }
+        return new Augmentations.ViewPair(first, second);
+    }
 
     private static NDArray slice(NDArray all, int offset, int length) {
         return all.get(new NDIndex("{}:{}", offset, offset + length));

@@ -11,8 +11,12 @@ import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Random;
+import java.util.Set;
+import java.util.TreeSet;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -108,6 +112,43 @@ class BenchmarkDatasetTest {
 
         List<SequenceBatch> again = data.trainingEpoch(new Random(7), 2, T);
         assertThat(again).usingRecursiveFieldByFieldElementComparator().isEqualTo(epoch);
+    }
+
+    @Test
+    void sameTargetPositivesPairEachSequenceWithAnotherUsersThatLeadsToTheSameItem() {
+        // Last training targets s[-3]: users 0-2 lead to item 9, users 3-4 to item 3, user 5 alone to item 4.
+        BenchmarkDataset shared = BenchmarkDataset.of("shared", List.of(
+                new int[] {1, 2, 9, 4, 5}, new int[] {3, 9, 6, 7}, new int[] {5, 6, 9, 8, 1},
+                new int[] {2, 3, 4, 5}, new int[] {7, 3, 1, 2}, new int[] {8, 6, 4, 2, 1}));
+        Map<String, Integer> userOfInput = new HashMap<>();
+        for (int u = 0; u < 6; u++) {
+            userOfInput.put(Arrays.toString(shared.trainingInput(u, T)), u);
+        }
+        Map<Integer, Set<Integer>> partnersSeen = new HashMap<>();
+        for (int epoch = 0; epoch < 20; epoch++) {
+            List<SequenceBatch> batches = shared.trainingEpoch(new Random(epoch), 4, T, ContrastPositives.SAME_TARGET);
+            List<SequenceBatch> augmented = shared.trainingEpoch(new Random(epoch), 4, T);
+            for (int i = 0; i < batches.size(); i++) {
+                SequenceBatch batch = batches.get(i);
+                // The positives are drawn after the shuffle: the batches are those of the augmented epoch.
+                assertThat(batch.inputs()).isDeepEqualTo(augmented.get(i).inputs());
+                assertThat(augmented.get(i).positives()).isNull();
+                for (int row = 0; row < batch.size(); row++) {
+                    int user = userOfInput.get(Arrays.toString(batch.inputs()[row]));
+                    int[] positive = batch.positives()[row];
+                    if (user == 5) {
+                        assertThat(positive).isNull();
+                        continue;
+                    }
+                    int partner = userOfInput.get(Arrays.toString(positive));
+                    assertThat(partner).isNotEqualTo(user);
+                    assertThat(partner < 3).isEqualTo(user < 3);
+                    partnersSeen.computeIfAbsent(user, u -> new TreeSet<>()).add(partner);
+                }
+            }
+        }
+        assertThat(partnersSeen).containsEntry(0, Set.of(1, 2)).containsEntry(1, Set.of(0, 2))
+                .containsEntry(2, Set.of(0, 1)).containsEntry(3, Set.of(4)).containsEntry(4, Set.of(3));
     }
 
     @Test

@@ -252,6 +252,40 @@ class OfflineTrainerTest {
     }
 
     @Test
+    void sameTargetPositivesChangeWhatTheSequenceContrastComparesAndAreKeptOnResume() throws IOException {
+        Path sameTarget = dir.resolve("same-target");
+        TrainingReport paired = new OfflineTrainer(settings(1, sameTarget, ContrastPositives.SAME_TARGET), config,
+                data, new PrintWriter(new StringWriter()), System.err).run();
+
+        float augmentedContrast = report.epochs().get(0).loss().sequenceContrast();
+        float pairedContrast = paired.epochs().get(0).loss().sequenceContrast();
+        assertThat(pairedContrast).isPositive().isNotEqualTo(augmentedContrast);
+        assertThat(paired.epochs().get(0).skippedSteps()).isZero();
+        assertThat(OfflineJson.mapper().readTree(sameTarget.resolve("results.json").toFile())
+                .at("/settings/contrast_positives").asText()).isEqualTo("SAME_TARGET");
+        assertThatThrownBy(() -> new OfflineTrainer(settings(2, sameTarget), config, data,
+                new PrintWriter(new StringWriter()), System.err).resume())
+                .isInstanceOf(OfflineTrainer.RunConflict.class).hasMessageContaining("other settings");
+    }
+
+    /** Runs started before the positives were a setting compared augmentations, and resume as such. */
+    @Test
+    void resumesARunStartedBeforeThePositivesWereASetting() throws IOException {
+        Path older = dir.resolve("before-positives");
+        new OfflineTrainer(settings(1, older), config, data, new PrintWriter(new StringWriter()), System.err).run();
+        Path state = older.resolve("trainer-state.json");
+        String current = Files.readString(state);
+        String withoutPositives = current.replace(",\\\"contrast_positives\\\":\\\"AUGMENTED\\\"", "");
+        assertThat(withoutPositives).isNotEqualTo(current);
+        Files.writeString(state, withoutPositives);
+
+        TrainingReport continued = new OfflineTrainer(settings(2, older), config, data,
+                new PrintWriter(new StringWriter()), System.err).resume();
+
+        assertThat(continued.epochsRun()).isEqualTo(2);
+    }
+
+    @Test
     void aScreenWithoutTestLeavesTheTestSplitUnreadUntilTheFinishedRunIsResumed() throws IOException {
         Path screen = dir.resolve("screen");
         StringWriter out = new StringWriter();
@@ -285,7 +319,11 @@ class OfflineTrainerTest {
     }
 
     private static TrainingSettings settings(int epochs, Path out) {
+        return settings(epochs, out, ContrastPositives.AUGMENTED);
+    }
+
+    private static TrainingSettings settings(int epochs, Path out, ContrastPositives positives) {
         return new TrainingSettings("beauty", Ablation.FULL, NextItemLossType.BCE_ONE_NEGATIVE, Device.CPU, epochs, 40,
-                1, 24, 5L, out, false);
+                1, 24, 5L, out, false, positives);
     }
 }

@@ -54,17 +54,22 @@ class RunComparisonTest {
         ObjectNode today = results(42, 1, 0.0785, null);
         ((ObjectNode) today.get("config")).put("position_encoding", "WINDOW").put("low_pass_weight", 0.0)
                 .put("low_pass_cutoff", 5);
+        ((ObjectNode) today.get("settings")).put("contrast_positives", "AUGMENTED");
         ObjectNode filtered = today.deepCopy();
         ((ObjectNode) filtered.get("config")).put("low_pass_weight", 0.7);
+        ObjectNode paired = today.deepCopy();
+        ((ObjectNode) paired.get("settings")).put("contrast_positives", "SAME_TARGET");
         Map<String, Path> runs = new LinkedHashMap<>();
         runs.put("older", write("older", results(42, 1, 0.0785, null)));
         runs.put("today", write("today", today));
         runs.put("filtered", write("filtered", filtered));
+        runs.put("paired", write("paired", paired));
 
         String table = RunComparison.read(runs).markdownTable();
 
         assertThat(table).contains("| today | — | 42 |");
         assertThat(table).contains("| filtered | low_pass_weight 0.7 | 42 |");
+        assertThat(table).contains("| paired | contrast_positives SAME_TARGET | 42 |");
     }
 
     @Test

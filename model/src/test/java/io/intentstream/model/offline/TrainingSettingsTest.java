@@ -50,6 +50,20 @@ class TrainingSettingsTest {
     }
 
     @Test
+    void sameTargetPositivesNeedAnAblationThatTrainsTheContrast() {
+        for (Ablation withoutContrast : new Ablation[] {Ablation.SASREC, Ablation.CLUSTER}) {
+            assertThatThrownBy(() -> new TrainingSettings("beauty", withoutContrast, NextItemLossType.SOFTMAX_CE,
+                    Device.CPU, 3, 2, 1, 64, 9L, Path.of("o"), false, ContrastPositives.SAME_TARGET))
+                    .hasMessage("positives for the sequence contrast need an ablation that trains it (full or ccl), "
+                            + "not " + withoutContrast.cliName());
+        }
+        assertThat(new TrainingSettings("beauty", Ablation.CCL, NextItemLossType.SOFTMAX_CE, Device.CPU, 3, 2, 1, 64,
+                9L, Path.of("o"), false, ContrastPositives.SAME_TARGET).contrastPositives())
+                .isEqualTo(ContrastPositives.SAME_TARGET);
+        assertThat(settings("beauty", Ablation.SASREC).contrastPositives()).isEqualTo(ContrastPositives.AUGMENTED);
+    }
+
+    @Test
     void modelConfigIsThePresetWithThisRunsChoices() {
         ElcRecConfig c = settings("sports", Ablation.CCL).modelConfig(1000);
         assertThat(c.itemCount()).isEqualTo(1000);

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import ai.djl.ndarray.NDManager;
 import io.intentstream.model.NextItemLossType;
 import io.intentstream.model.SequenceBatch;
+import io.intentstream.model.cluster.Augmentations;
 import java.util.Arrays;
 import java.util.SplittableRandom;
 import org.junit.jupiter.api.AfterEach;
@@ -66,5 +67,29 @@ class HostBatchTest {
                 .upload(manager).sharedNegatives().toLongArray();
 
         assertThat(second).containsExactly(first);
+    }
+
+    @Test
+    void aRowWithAPositiveIsContrastedWithItAndTheOthersKeepTheirAugmentations() {
+        Augmentations augmentations = new Augmentations(0.6f, 0.3f, 0.6f);
+        int[][] positives = {null, {0, 7, 8}};
+        SequenceBatch withPositive = new SequenceBatch(BATCH.inputs(), BATCH.targets(), LIVE_ROWS, positives);
+
+        long[] views = viewsOf(HostBatch.prepare(withPositive, NextItemLossType.SOFTMAX_CE, 0, augmentations,
+                new SplittableRandom(5)));
+        long[] augmented = viewsOf(HostBatch.prepare(BATCH, NextItemLossType.SOFTMAX_CE, 0, augmentations,
+                new SplittableRandom(5)));
+
+        // Rows: first views of users 0 and 1, then second views of users 0 and 1.
+        assertThat(Arrays.copyOfRange(views, 0, 3)).as("user 0's first view").containsExactly(
+                Arrays.copyOfRange(augmented, 0, 3));
+        assertThat(Arrays.copyOfRange(views, 6, 9)).as("user 0's second view").containsExactly(
+                Arrays.copyOfRange(augmented, 6, 9));
+        assertThat(Arrays.copyOfRange(views, 3, 6)).as("user 1's own input").containsExactly(1, 2, 3);
+        assertThat(Arrays.copyOfRange(views, 9, 12)).as("user 1's positive").containsExactly(0, 7, 8);
+    }
+
+    private long[] viewsOf(HostBatch host) {
+        return host.upload(manager).views().toLongArray();
     }
 }
