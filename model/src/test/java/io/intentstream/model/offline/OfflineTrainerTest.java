@@ -208,18 +208,35 @@ class OfflineTrainerTest {
     /** Runs started while the patience was part of the run key still resume, with any patience. */
     @Test
     void resumesARunWhoseStateStillNamesItsPatience() throws IOException {
-        Path older = dir.resolve("older");
-        new OfflineTrainer(settings(1, older), config, data, new PrintWriter(new StringWriter()), System.err).run();
-        Path state = older.resolve("trainer-state.json");
-        String current = Files.readString(state);
-        String withPatience = current.replace("\\\"patience\\\":1,", "\\\"patience\\\":40,");
-        assertThat(withPatience).isNotEqualTo(current);
-        Files.writeString(state, withPatience);
-
-        TrainingReport continued = new OfflineTrainer(settings(2, older), config, data,
-                new PrintWriter(new StringWriter()), System.err).resume();
+        TrainingReport continued = resumeAfterRewritingItsKey("older", "\\\"patience\\\":1,", "\\\"patience\\\":40,");
 
         assertThat(continued.epochsRun()).isEqualTo(2);
+    }
+
+    /** Runs started before the positives were a setting compared augmentations, and resume as such. */
+    @Test
+    void resumesARunStartedBeforeThePositivesWereASetting() throws IOException {
+        TrainingReport continued = resumeAfterRewritingItsKey("before-positives",
+                ",\\\"contrast_positives\\\":\\\"AUGMENTED\\\"", "");
+
+        assertThat(continued.epochsRun()).isEqualTo(2);
+    }
+
+    /**
+     * Trains one epoch into {@code name}, replaces {@code stored} by {@code older} in its trainer state (the run key
+     * is a JSON string inside it, so its quotes are escaped) and resumes it for a second epoch.
+     */
+    private static TrainingReport resumeAfterRewritingItsKey(String name, String stored, String older)
+            throws IOException {
+        Path run = dir.resolve(name);
+        new OfflineTrainer(settings(1, run), config, data, new PrintWriter(new StringWriter()), System.err).run();
+        Path state = run.resolve("trainer-state.json");
+        String current = Files.readString(state);
+        String rewritten = current.replace(stored, older);
+        assertThat(rewritten).isNotEqualTo(current);
+        Files.writeString(state, rewritten);
+        return new OfflineTrainer(settings(2, run), config, data, new PrintWriter(new StringWriter()), System.err)
+                .resume();
     }
 
     @Test
@@ -266,23 +283,6 @@ class OfflineTrainerTest {
         assertThatThrownBy(() -> new OfflineTrainer(settings(2, sameTarget), config, data,
                 new PrintWriter(new StringWriter()), System.err).resume())
                 .isInstanceOf(OfflineTrainer.RunConflict.class).hasMessageContaining("other settings");
-    }
-
-    /** Runs started before the positives were a setting compared augmentations, and resume as such. */
-    @Test
-    void resumesARunStartedBeforeThePositivesWereASetting() throws IOException {
-        Path older = dir.resolve("before-positives");
-        new OfflineTrainer(settings(1, older), config, data, new PrintWriter(new StringWriter()), System.err).run();
-        Path state = older.resolve("trainer-state.json");
-        String current = Files.readString(state);
-        String withoutPositives = current.replace(",\\\"contrast_positives\\\":\\\"AUGMENTED\\\"", "");
-        assertThat(withoutPositives).isNotEqualTo(current);
-        Files.writeString(state, withoutPositives);
-
-        TrainingReport continued = new OfflineTrainer(settings(2, older), config, data,
-                new PrintWriter(new StringWriter()), System.err).resume();
-
-        assertThat(continued.epochsRun()).isEqualTo(2);
     }
 
     @Test
