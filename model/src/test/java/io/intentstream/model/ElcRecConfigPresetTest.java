@@ -29,7 +29,7 @@ class ElcRecConfigPresetTest {
     }
 
     @ParameterizedTest
-    @CsvSource({"beauty, 0.1, 0.7, 2", "sports, 1, 0.7, 2", "toys, 1, 0, 3", "yelp, 0.1, 0, 2"})
+    @CsvSource({"beauty, 0.1, 0.9, 2", "sports, 1, 0.7, 2", "toys, 1, 0, 3", "yelp, 0.1, 0, 2"})
     void datasetPresetsChangeOnlyTheLossTheContrastBeautysAlphaAndLayersAndTheFilterOfTheirReference(
             String dataset, float alpha, float lowPassWeight, int layers) {
         ElcRecConfig tuned = ElcRecConfig.preset(dataset, 100);

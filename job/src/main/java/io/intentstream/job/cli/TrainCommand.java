@@ -57,8 +57,8 @@ public final class TrainCommand implements Callable<Integer> {
 
     @Option(names = "--preset", required = true, paramLabel = "NAME",
             description = "Dataset preset: beauty, sports, toys, yelp (cross-entropy, cosine contrast at 0.2, the "
-                    + "spec's k, alpha, fusion and layers; beauty: alpha 0.1, 2 layers; beauty and sports: the "
-                    + "low-pass filter at 0.7), or NAME-reference for the spec's settings as they are.")
+                    + "spec's k, alpha, fusion and layers; beauty: alpha 0.1, 2 layers, the low-pass filter at "
+                    + "0.9; sports: the filter at 0.7), or NAME-reference for the spec's settings as they are.")
     String preset;
 
     @Option(names = "--out", required = true, paramLabel = "DIR", description = "Output directory (created).")
@@ -149,8 +149,8 @@ public final class TrainCommand implements Callable<Integer> {
 
     @Option(names = "--low-pass-weight", paramLabel = "A",
             description = "Mix a causal low-pass filter into every block's attention with weight A in [0, 1), as "
-                    + "BSARec does (default: the preset's: 0.7, BSARec's Beauty setting, for beauty and sports; 0, "
-                    + "attention alone, for the others).")
+                    + "BSARec does (default: the preset's: 0.9 for beauty; 0.7, BSARec's Beauty setting, for "
+                    + "sports; 0, attention alone, for the others).")
     Float lowPassWeight;
 
     @Option(names = "--low-pass-cutoff", paramLabel = "C",

@@ -250,8 +250,8 @@ public final class IntentStreamOptions {
             .stringType()
             .defaultValue("beauty")
             .withDescription("Hyper-parameter preset: a dataset (cross-entropy, cosine contrast at 0.2, the paper's k, "
-                    + "alpha, fusion and layers, except Beauty's alpha: 0.1 and layers: 2, and on Beauty and "
-                    + "Sports BSARec's low-pass filter at 0.7, all chosen on validation) or NAME-reference "
+                    + "alpha, fusion and layers, except Beauty's alpha: 0.1 and layers: 2, and BSARec's low-pass "
+                    + "filter at 0.9 on Beauty and 0.7 on Sports, all chosen on validation) or NAME-reference "
                     + "(the paper's settings as they are): one of " + String.join(", ", ElcRecConfig.PRESETS) + ".");
 
     public static final ConfigOption<Integer> CLUSTERS = ConfigOptions.key("model.clusters")
@@ -282,7 +282,7 @@ public final class IntentStreamOptions {
             .floatType()
             .noDefaultValue()
             .withDescription("Share in [0, 1) of a causal low-pass filter mixed into every block's attention "
-                    + "(BSARec's alpha); unset uses the preset's (beauty and sports 0.7; toys, yelp and the "
+                    + "(BSARec's alpha); unset uses the preset's (beauty 0.9, sports 0.7; toys, yelp and the "
                     + "*-reference presets 0: attention alone).");
 
     public static final ConfigOption<Integer> LOW_PASS_CUTOFF = ConfigOptions.key("model.low-pass-cutoff")

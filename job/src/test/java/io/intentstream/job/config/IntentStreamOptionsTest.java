@@ -71,7 +71,7 @@ class IntentStreamOptionsTest {
     void encoderVariantsReachTheModelOrAreRejected() {
         Configuration c = new Configuration();
         assertThat(IntentStreamOptions.modelConfig(c).positionEncoding()).isEqualTo(PositionEncoding.WINDOW);
-        assertThat(IntentStreamOptions.modelConfig(c).lowPassWeight()).as("the beauty preset's").isEqualTo(0.7f);
+        assertThat(IntentStreamOptions.modelConfig(c).lowPassWeight()).as("the beauty preset's").isEqualTo(0.9f);
         c.set(IntentStreamOptions.MAX_SEQUENCE_LENGTH, 3);
         assertThat(IntentStreamOptions.modelConfig(c).lowPassCutoff()).as("above a short window: kept").isEqualTo(5);
         c.set(IntentStreamOptions.PRESET, "beauty-reference");
