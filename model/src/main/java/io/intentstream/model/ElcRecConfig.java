@@ -180,8 +180,8 @@ public record ElcRecConfig(
                 // BSARec's low-pass filter beside attention lifted the best validation NDCG@20 of all three seeds
                 // above every seed without it, on each of the two: docs/results.md, "The filter in the beauty
                 // preset" and "The filter in the sports preset". On Beauty with 2 layers a weight of 0.9 then put
-                // all three seeds' best above every seed's at 0.7 (0.0838-0.0844 against 0.0835-0.0838):
-                // "The filter's weight in the beauty preset".
+                // all three seeds' best above every seed's at 0.7 (0.08384-0.08438 against 0.08352-0.08377; on
+                // test no difference): "The filter's weight in the beauty preset".
                 b.lowPassWeight(dataset.equals("beauty") ? TUNED_BEAUTY_LOW_PASS_WEIGHT : TUNED_LOW_PASS_WEIGHT)
                         .lowPassCutoff(DEFAULT_LOW_PASS_CUTOFF);
             }
