@@ -31,7 +31,7 @@ public final class BenchmarkDataset {
     private final int[][] sequences;
     private final int itemCount;
     private final int[] trainingUsers;
-    private SameTargetUsers sameTargetUsers;
+    private final SameTargetUsers sameTargetUsers;
 
     private BenchmarkDataset(String source, int[][] sequences) {
         if (sequences.length == 0) {
@@ -50,6 +50,7 @@ public final class BenchmarkDataset {
         this.trainingUsers = java.util.stream.IntStream.range(0, sequences.length)
                 .filter(u -> sequences[u].length > MIN_ITEMS_PER_USER)
                 .toArray();
+        this.sameTargetUsers = groupByLastTrainingTarget(sequences, trainingUsers);
     }
 
     /**
@@ -192,7 +193,7 @@ public final class BenchmarkDataset {
             order[i] = order[j];
             order[j] = swap;
         }
-        SameTargetUsers sameTarget = positives == ContrastPositives.SAME_TARGET ? sameTargetUsers() : null;
+        SameTargetUsers sameTarget = positives == ContrastPositives.SAME_TARGET ? sameTargetUsers : null;
         List<SequenceBatch> batches = new ArrayList<>((order.length + batchSize - 1) / batchSize);
         for (int start = 0; start < order.length; start += batchSize) {
             int size = Math.min(batchSize, order.length - start);
@@ -212,16 +213,13 @@ public final class BenchmarkDataset {
         return batches;
     }
 
-    /** The training users grouped by their last training target {@code s[-3]}; built on first use. */
-    private SameTargetUsers sameTargetUsers() {
-        if (sameTargetUsers == null) {
-            int[] lastTargets = new int[sequences.length];
-            for (int u : trainingUsers) {
-                lastTargets[u] = sequences[u][sequences[u].length - 3];
-            }
-            sameTargetUsers = new SameTargetUsers(trainingUsers, lastTargets);
+    /** The training users grouped by their last training target {@code s[-3]}. */
+    private static SameTargetUsers groupByLastTrainingTarget(int[][] sequences, int[] trainingUsers) {
+        int[] lastTargets = new int[sequences.length];
+        for (int u : trainingUsers) {
+            lastTargets[u] = sequences[u][sequences[u].length - 3];
         }
-        return sameTargetUsers;
+        return new SameTargetUsers(trainingUsers, lastTargets);
     }
 
     /** Validation: input {@code s[:-2]}, target {@code s[-2]}. */
