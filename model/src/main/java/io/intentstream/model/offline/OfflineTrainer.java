@@ -285,10 +285,10 @@ public final class OfflineTrainer {
      */
     private static String comparableStoredKey(String storedKey) throws IOException {
         JsonNode key = OfflineJson.mapper().readTree(storedKey);
-        if (key.isArray() && key.get(0) instanceof ObjectNode settings && settings.has("patience")) {
-            settings.put("patience", 1);
-        }
         if (key.isArray() && key.get(0) instanceof ObjectNode settings) {
+            if (settings.has("patience")) {
+                settings.put("patience", 1);
+            }
             SettingsOfOlderRuns.fillAbsentTrainingSettings(settings);
         }
         if (key.isArray() && key.get(1) instanceof ObjectNode config) {

@@ -156,7 +156,7 @@ public final class HostBatch {
      * The views with every row that has a positive replaced by the pair (its own input, the positive); the
      * augmentations are drawn for every row all the same, so a batch's random draws do not depend on its positives.
      */
-    static Augmentations.ViewPair withPositives(Augmentations.ViewPair views, int[][] inputs, int[][] positives) {
+    private static Augmentations.ViewPair withPositives(Augmentations.ViewPair views, int[][] inputs, int[][] positives) {
         if (positives == null) {
             return views;
         }
