@@ -16,6 +16,7 @@ import io.intentstream.model.offline.BenchmarkDataset;
 import io.intentstream.model.offline.ContrastPositives;
 import io.intentstream.model.offline.OfflineTrainer;
 import io.intentstream.model.offline.TrainingReport;
+import io.intentstream.model.offline.PlateauDecay;
 import io.intentstream.model.offline.TrainingSettings;
 import java.io.IOException;
 import java.io.PrintWriter;
@@ -71,6 +72,16 @@ public final class TrainCommand implements Callable<Integer> {
     @Option(names = "--patience", paramLabel = "P", defaultValue = "" + TrainingSettings.DEFAULT_PATIENCE,
             description = "Stop after P epochs without a better validation NDCG@20 (default: ${DEFAULT-VALUE}).")
     int patience;
+
+    @Option(names = "--lr-decays", paramLabel = "N", defaultValue = "0",
+            description = "At a plateau (P epochs without a better validation NDCG@20), go back to the best model "
+                    + "and continue at the learning rate times --lr-decay-factor, up to N times, before stopping "
+                    + "early; 0 stops at the first plateau (default: ${DEFAULT-VALUE}).")
+    int learningRateDecays;
+
+    @Option(names = "--lr-decay-factor", paramLabel = "F", defaultValue = "" + PlateauDecay.DEFAULT_FACTOR,
+            description = "What --lr-decays multiplies the learning rate by, in (0, 1) (default: ${DEFAULT-VALUE}).")
+    float learningRateDecayFactor;
 
     @Option(names = "--eval-every", paramLabel = "E", defaultValue = "1",
             description = "Validate every E epochs; the last epoch is always validated (default: ${DEFAULT-VALUE}).")
@@ -185,7 +196,7 @@ public final class TrainCommand implements Callable<Integer> {
     Float temperature;
 
     @Option(names = "--resume", description = "Continue the run in --out after its last completed epoch "
-            + "(same options; --epochs and --patience may change).")
+            + "(same options; --epochs, --patience and --lr-decays may change).")
     boolean resume;
 
     @Option(names = "--no-progress", description = "Do not draw the per-epoch progress bar on stderr.")
@@ -211,7 +222,8 @@ public final class TrainCommand implements Callable<Integer> {
         try {
             NextItemLossType nextItemLoss = loss != null ? loss : TrainingSettings.presetLoss(preset);
             settings = new TrainingSettings(preset, ablation, nextItemLoss, device, epochs, patience, evalEvery,
-                    batchSize, seed, out, !noProgress, positives);
+                    batchSize, seed, out, !noProgress, positives,
+                    new PlateauDecay(learningRateDecays, learningRateDecayFactor));
         } catch (IllegalArgumentException e) {
             throw new ParameterException(spec.commandLine(), e.getMessage(), e);
         }

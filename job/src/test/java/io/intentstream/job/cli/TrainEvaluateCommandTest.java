@@ -189,6 +189,13 @@ class TrainEvaluateCommandTest {
                 dir.resolve("y").toString(), "--hidden-size", "15");
         assertThat(heads.exitCode()).isEqualTo(CommandLine.ExitCode.USAGE);
         assertThat(heads.err()).contains("Invalid model setting: heads must divide hiddenSize");
+        Run factor = run(new TrainCommand(), "--data", data.toString(), "--preset", "beauty", "--out", "o",
+                "--lr-decays", "2", "--lr-decay-factor", "1.5");
+        assertThat(factor.exitCode()).isEqualTo(CommandLine.ExitCode.USAGE);
+        assertThat(factor.err()).contains("the learning rate's decay factor must be in (0, 1), got 1.5");
+        Run decays = run(new TrainCommand(), "--data", data.toString(), "--preset", "beauty", "--out", "o",
+                "--lr-decays", "-1");
+        assertThat(decays.err()).contains("the learning rate's decays must be 0 or more, got -1");
     }
 
     @Test
@@ -267,11 +274,16 @@ class TrainEvaluateCommandTest {
         assertThat(again.exitCode()).isEqualTo(CommandLine.ExitCode.USAGE);
         assertThat(again.err()).contains("already holds a run", "--resume");
 
-        Run resumed = run(new TrainCommand(), concat(options, "--epochs", "2", "--resume"));
+        // The plateau decay, like the patience, only decides what happens at a plateau: it may change on resume.
+        Run resumed = run(new TrainCommand(), concat(options, "--epochs", "2", "--resume", "--lr-decays", "3",
+                "--lr-decay-factor", "0.5"));
         assertThat(resumed.exitCode()).as(resumed.err()).isZero();
         assertThat(resumed.out()).contains("resuming after epoch 1", "epoch 2:").doesNotContain("epoch 1:");
         JsonNode results = new ObjectMapper().readTree(out.resolve("results.json").toFile());
         assertThat(results.get("epochs_run").asInt()).isEqualTo(2);
+        assertThat(results.at("/settings/plateau_decay/times").asInt()).isEqualTo(3);
+        assertThat(results.at("/settings/plateau_decay/factor").asDouble()).isEqualTo(0.5);
+        assertThat(results.get("learning_rate_drops")).isEmpty();
         assertThat(results.get("valid")).hasSize(2);
     }
 

@@ -3,7 +3,8 @@ package io.intentstream.model.offline;
 /**
  * Early stopping on a validation score, as the reference's {@code EarlyStopping}: a score counts as better only when
  * strictly greater than the best so far (a tie keeps the earlier model), and training stops once {@code patience}
- * epochs have passed since the best one.
+ * epochs have passed since the best one, or since the patience was last restarted (a {@link PlateauDecay}), whichever
+ * is later.
  */
 final class EarlyStopping {
 
@@ -11,6 +12,7 @@ final class EarlyStopping {
     private int bestEpoch;
     private double bestScore = Double.NEGATIVE_INFINITY;
     private boolean hasBest;
+    private int patienceFrom;
 
     EarlyStopping(int patience) {
         if (patience < 1) {
@@ -36,11 +38,20 @@ final class EarlyStopping {
 
     /** Whether training should stop after {@code epoch}. */
     boolean shouldStop(int epoch) {
-        return hasBest && epoch - bestEpoch >= patience;
+        return hasBest && epoch - Math.max(bestEpoch, patienceFrom) >= patience;
     }
 
-    /** Continues a stopped run: its best epoch (0 = none yet) and best score. */
-    void restore(int bestEpoch, double bestScore) {
+    /** Counts the patience anew from {@code epoch}: the run goes on from there at a lower learning rate. */
+    void restartPatience(int epoch) {
+        patienceFrom = epoch;
+    }
+
+    /**
+     * Continues a stopped run: its best epoch (0 = none yet), best score, and the epoch its patience was last
+     * restarted after (0 = never).
+     */
+    void restore(int bestEpoch, double bestScore, int patienceFrom) {
+        this.patienceFrom = patienceFrom;
         this.hasBest = bestEpoch > 0;
         this.bestEpoch = bestEpoch;
         this.bestScore = hasBest ? bestScore : Double.NEGATIVE_INFINITY;

@@ -27,7 +27,8 @@ import me.tongfei.progressbar.ProgressBarStyle;
 /**
  * Trains ELCRec on a benchmark as the reference code does (spec §5, §6): k-means initialisation of the centres on
  * all training sequences, epochs of shuffled batches, validation with early stopping on NDCG@20, and a final test
- * of the best model under both protocols.
+ * of the best model under both protocols. A {@link PlateauDecay} may put off the early stop: at a plateau the run
+ * goes back to its best model and continues at a lower learning rate.
  *
  * <p>Writes to the output directory: {@value #RESULTS_FILE} after every epoch, {@value #BEST_MODEL_FILE} whenever
  * validation improves, and {@value #PLOT_FILE} after every epoch. After every epoch it also leaves what
@@ -55,6 +56,7 @@ public final class OfflineTrainer {
     private final List<EpochRecord> epochs = new ArrayList<>();
     private final List<ValidationRecord> validations = new ArrayList<>();
     private final EarlyStopping earlyStopping;
+    private final List<LearningRateDrop> learningRateDrops = new ArrayList<>();
     private ValidationRecord bestValid;
     private ModelSnapshot bestSnapshot;
     private double centreInitSeconds;
@@ -143,8 +145,8 @@ public final class OfflineTrainer {
 
     /**
      * Continues the run in the output directory after its last completed epoch, with the same settings (the
-     * epoch cap may differ), and then tests it as {@link #run()} does. A run that had already finished is only
-     * tested again.
+     * epoch cap, the patience and the plateau decay may differ), and then tests it as {@link #run()} does. A run
+     * that had already finished is only tested again; one that stopped early goes on if a plateau decay allows it.
      *
      * @throws RunConflict if there is no run to resume, or it was started with other settings
      */
@@ -154,9 +156,11 @@ public final class OfflineTrainer {
         }
         startNanos = System.nanoTime();
         TrainerState state = OfflineJson.mapper().readValue(stateFile().toFile(), TrainerState.class);
-        if (!comparableStoredKey(state.runKey()).equals(runKey())) {
+        // As JSON trees: settings filled in for older runs come last in the stored key, where today's has them inside.
+        if (!comparableStoredKey(state.runKey()).equals(OfflineJson.mapper().readTree(runKey()))) {
             throw new RunConflict("the run in " + settings.outputDirectory() + " was started with other "
-                    + "settings; resume it with the same ones (only --epochs and --patience may change).\n  then: " + state.runKey()
+                    + "settings; resume it with the same ones (only --epochs, --patience and --lr-decays may change)."
+                    + "\n  then: " + state.runKey()
                     + "\n  now:  " + runKey());
         }
         ModelSnapshot last = ModelSnapshot.fromBytes(Files.readAllBytes(lastModelFile()));
@@ -166,7 +170,9 @@ public final class OfflineTrainer {
         }
         epochs.addAll(state.epochs());
         validations.addAll(state.validations());
-        earlyStopping.restore(state.bestEpoch(), state.bestScore());
+        learningRateDrops.addAll(state.learningRateDropsOrNone());
+        earlyStopping.restore(state.bestEpoch(), state.bestScore(),
+                learningRateDrops.isEmpty() ? 0 : learningRateDrops.get(learningRateDrops.size() - 1).afterEpoch());
         centreInitSeconds = state.centreInitSeconds();
         earlierSeconds = state.elapsedSeconds();
         if (earlyStopping.hasBest()) {
@@ -192,11 +198,19 @@ public final class OfflineTrainer {
         int maxLength = config.maxSequenceLength();
         EvaluationSplit validSplit = data.validationSplit(maxLength);
         String status = TrainingReport.COMPLETED;
-        try (ElcRecModel model = trainedModel) {
-            if (finishedBefore(firstEpoch)) {
-                status = TrainingReport.EARLY_STOPPED;
+        ElcRecModel model = trainedModel;
+        try {
+            // A resumed run whose last epoch ended on a plateau: the state was written before the plateau was acted
+            // on, so the decision is taken again here, with the same outcome (or another, if the decay changed).
+            if (firstEpoch > 1 && earlyStopping.shouldStop(firstEpoch - 1)) {
+                if (settings.plateauDecay().allowsAnother(learningRateDrops.size())) {
+                    model = lowerLearningRate(model, firstEpoch - 1);
+                } else {
+                    status = TrainingReport.EARLY_STOPPED;
+                }
             }
-            for (int epoch = firstEpoch; epoch <= settings.epochs() && !finishedBefore(epoch); epoch++) {
+            for (int epoch = firstEpoch; epoch <= settings.epochs() && !status.equals(TrainingReport.EARLY_STOPPED);
+                    epoch++) {
                 EpochRecord trained = trainEpoch(model, epoch, data.trainingEpoch(epochShuffle(epoch),
                         settings.batchSize(), maxLength, settings.contrastPositives()));
                 epochs.add(trained);
@@ -217,10 +231,13 @@ public final class OfflineTrainer {
                     break;
                 }
                 if (earlyStopping.shouldStop(epoch)) {
-                    status = TrainingReport.EARLY_STOPPED;
-                    log.printf(Locale.ROOT, "early stop: no better validation NDCG@20 for %d epochs%n",
-                            epoch - earlyStopping.bestEpoch());
-                    break;
+                    if (settings.plateauDecay().allowsAnother(learningRateDrops.size())) {
+                        model = lowerLearningRate(model, epoch);
+                    } else {
+                        status = TrainingReport.EARLY_STOPPED;
+                        log.printf(Locale.ROOT, "early stop: no better validation NDCG@20 for %d epochs%n",
+                                settings.patience());
+                    }
                 }
             }
             if (bestSnapshot == null) {
@@ -228,6 +245,8 @@ public final class OfflineTrainer {
                 bestSnapshot = model.snapshot();
                 OfflineJson.writeAtomically(bestModelFile(), bestSnapshot.toBytes());
             }
+        } finally {
+            model.close();
         }
 
         if (!readsTest) {
@@ -243,9 +262,22 @@ public final class OfflineTrainer {
         return writeProgress(status, test);
     }
 
-    /** Whether a resumed run had already stopped early before {@code epoch}. */
-    private boolean finishedBefore(int epoch) {
-        return epoch > 1 && earlyStopping.shouldStop(epoch - 1);
+    /**
+     * Acts on the plateau reached after {@code epoch}: closes {@code model} and returns the best model so far at
+     * the current learning rate times the decay's factor, with the patience counted anew from {@code epoch}. The
+     * best model keeps its own optimiser moments and random state, so the outcome depends only on the run so far.
+     */
+    private ElcRecModel lowerLearningRate(ElcRecModel model, int epoch) {
+        float learningRate = model.config().learningRate() * settings.plateauDecay().factor();
+        model.close();
+        ElcRecModel continued = ElcRecModel.restore(bestSnapshot.withLearningRate(learningRate));
+        learningRateDrops.add(new LearningRateDrop(epoch, earlyStopping.bestEpoch(), learningRate));
+        earlyStopping.restartPatience(epoch);
+        log.printf(Locale.ROOT, "plateau: no better validation NDCG@20 for %d epochs; back to the model of epoch %d "
+                + "at learning rate %.3g (decay %d of %d)%n", settings.patience(), earlyStopping.bestEpoch(),
+                learningRate, learningRateDrops.size(), settings.plateauDecay().times());
+        log.flush();
+        return continued;
     }
 
     /** The shuffle of one epoch, from the seed and the epoch alone, so that a resumed run draws the same. */
@@ -263,18 +295,19 @@ public final class OfflineTrainer {
         OfflineJson.writeAtomically(lastModelFile(), last.toBytes());
         OfflineJson.write(stateFile(), new TrainerState(runKey(), last.version(), List.copyOf(epochs),
                 List.copyOf(validations), earlyStopping.bestEpoch(), earlyStopping.bestScore(), centreInitSeconds,
-                earlierSeconds + secondsSince(startNanos)));
+                earlierSeconds + secondsSince(startNanos), List.copyOf(learningRateDrops)));
     }
 
     /**
-     * The settings that must not change between a run and its resume: all but the epoch cap, the patience and the
-     * display. Neither the cap nor the patience changes the model's course, only where it ends; a patience already
-     * exceeded when the run resumes stops it before another epoch.
+     * The settings that must not change between a run and its resume: all but the epoch cap, the patience, the
+     * plateau decay and the display. None of these changes the model's course, only where it ends or how it goes on
+     * from a plateau; a patience already exceeded when the run resumes acts before another epoch.
      */
     private String runKey() {
         TrainingSettings s = settings;
         TrainingSettings fixed = new TrainingSettings(s.preset(), s.ablation(), s.nextItemLoss(), s.device(), 1,
-                1, s.evalEvery(), s.batchSize(), s.seed(), s.outputDirectory(), false, s.contrastPositives());
+                1, s.evalEvery(), s.batchSize(), s.seed(), s.outputDirectory(), false, s.contrastPositives(),
+                PlateauDecay.NONE);
         // The data by its shape, not its path: the same file may be named differently when the run is resumed.
         return OfflineJson.compactJson(List.of(fixed, config, data.userCount(), data.trainingUserCount()));
     }
@@ -283,7 +316,7 @@ public final class OfflineTrainer {
      * A stored run key in today's form. Runs started before the patience left the key hold their patience: set to
      * the same 1. Runs started before a setting existed get the value they trained with ({@link SettingsOfOlderRuns}).
      */
-    private static String comparableStoredKey(String storedKey) throws IOException {
+    private static JsonNode comparableStoredKey(String storedKey) throws IOException {
         JsonNode key = OfflineJson.mapper().readTree(storedKey);
         if (key.isArray() && key.get(0) instanceof ObjectNode settings) {
             if (settings.has("patience")) {
@@ -294,7 +327,7 @@ public final class OfflineTrainer {
         if (key.isArray() && key.get(1) instanceof ObjectNode config) {
             SettingsOfOlderRuns.fillAbsent(config);
         }
-        return OfflineJson.compactJson(key);
+        return key;
     }
 
     /**
@@ -380,6 +413,7 @@ public final class OfflineTrainer {
                 status,
                 epochs.size(),
                 earlyStopping.bestEpoch(),
+                List.copyOf(learningRateDrops),
                 epochs.stream().map(EpochRecord::seconds).toList(),
                 trainSeconds > 0 ? trainSequences / trainSeconds : 0,
                 rss.isPresent() ? rss.getAsDouble() : null,

@@ -100,7 +100,9 @@ public final class RunComparison {
             for (Iterator<Map.Entry<String, JsonNode>> it = object.fields(); it.hasNext(); ) {
                 Map.Entry<String, JsonNode> field = it.next();
                 if (keep.test(field.getKey())) {
-                    into.put(field.getKey(), field.getValue().asText());
+                    // A setting that is an object (the plateau decay) as its JSON: asText would give "".
+                    JsonNode value = field.getValue();
+                    into.put(field.getKey(), value.isContainerNode() ? value.toString() : value.asText());
                 }
             }
         }

@@ -1,9 +1,12 @@
 package io.intentstream.model.offline;
 
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.intentstream.model.ContrastSimilarity;
 import io.intentstream.model.ElcRecConfig;
 import io.intentstream.model.PositionEncoding;
+import java.io.UncheckedIOException;
 
 /**
  * Model and training settings added after runs had already been written, with the value those runs trained with. A
@@ -29,6 +32,17 @@ final class SettingsOfOlderRuns {
     /** Adds to {@code settings} (a {@link TrainingSettings}) every later setting it lacks, likewise. */
     static ObjectNode fillAbsentTrainingSettings(ObjectNode settings) {
         settings.putIfAbsent("contrast_positives", settings.textNode(ContrastPositives.AUGMENTED.name()));
+        // They stopped at the first plateau. Read back from text, as the settings it joins were, so that the
+        // factor compares equal (a float node is not equal to the double node text gives).
+        settings.putIfAbsent("plateau_decay", readBack(PlateauDecay.NONE));
         return settings;
+    }
+
+    private static JsonNode readBack(Object value) {
+        try {
+            return OfflineJson.mapper().readTree(OfflineJson.compactJson(value));
+        } catch (JsonProcessingException e) {
+            throw new UncheckedIOException(e);
+        }
     }
 }

@@ -13,6 +13,7 @@ import java.util.List;
  * @param bestEpoch early stopping's best epoch, 0 before any
  * @param bestScore early stopping's best validation NDCG@20
  * @param elapsedSeconds wall time of the run so far, so that the resumed run reports the whole
+ * @param learningRateDrops the uses of the run's {@link PlateauDecay} so far; null in states written before it
  */
 record TrainerState(
         String runKey,
@@ -22,4 +23,10 @@ record TrainerState(
         int bestEpoch,
         double bestScore,
         double centreInitSeconds,
-        double elapsedSeconds) {}
+        double elapsedSeconds,
+        List<LearningRateDrop> learningRateDrops) {
+
+    List<LearningRateDrop> learningRateDropsOrNone() {
+        return learningRateDrops == null ? List.of() : learningRateDrops;
+    }
+}

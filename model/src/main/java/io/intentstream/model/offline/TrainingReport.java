@@ -15,9 +15,11 @@ import java.util.List;
  * @param peakRssMb the process's VmHWM in MiB, null where unknown
  * @param centreInitSeconds the k-means initialisation of the centres; 0 when the ablation uses no centres
  * @param bestEpoch the epoch whose model is in best-model.bin; 0 before the first validation
+ * @param learningRateDrops where the run's {@link PlateauDecay} lowered the learning rate, in order
  * @param test the best model's test metrics; null until training has ended
  */
 @JsonPropertyOrder({"preset", "ablation", "dataset", "seed", "status", "epochs_run", "best_epoch",
+        "learning_rate_drops",
         "seconds_per_epoch", "sequences_per_second", "peak_rss_mb", "wall_seconds", "centre_init_seconds",
         "valid_protocol", "best_valid", "test", "valid", "epochs", "settings", "config"})
 public record TrainingReport(
@@ -28,6 +30,7 @@ public record TrainingReport(
         String status,
         int epochsRun,
         int bestEpoch,
+        List<LearningRateDrop> learningRateDrops,
         List<Double> secondsPerEpoch,
         double sequencesPerSecond,
         Double peakRssMb,

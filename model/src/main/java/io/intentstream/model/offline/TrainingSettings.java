@@ -19,8 +19,10 @@ import java.util.Locale;
  * @param seed seeds the model (initialisation, dropout, augmentation, negatives) and the epoch shuffles
  * @param outputDirectory where results.json, best-model.bin and training.png are written
  * @param showProgress whether a progress bar per epoch is drawn on stderr
- * @param contrastPositives what the sequence contrast compares each training sequence with; last so that runs
- *     started before it existed compare equal on resume ({@code OfflineTrainer}'s run key)
+ * @param contrastPositives what the sequence contrast compares each training sequence with; runs started before it
+ *     existed compare equal on resume ({@code OfflineTrainer}'s run key, {@link SettingsOfOlderRuns})
+ * @param plateauDecay what happens when validation stops improving for the patience: lower the learning rate from
+ *     the best model, or stop
  */
 public record TrainingSettings(
         String preset,
@@ -34,7 +36,8 @@ public record TrainingSettings(
         long seed,
         @JsonIgnore Path outputDirectory,
         boolean showProgress,
-        ContrastPositives contrastPositives) {
+        ContrastPositives contrastPositives,
+        PlateauDecay plateauDecay) {
 
     public static final int DEFAULT_EPOCHS = 300;
     public static final int DEFAULT_PATIENCE = 40;
@@ -56,9 +59,18 @@ public record TrainingSettings(
         require(batchSize >= 1, "batchSize must be at least 1, got " + batchSize);
         require(outputDirectory != null, "outputDirectory must be set");
         require(contrastPositives != null, "contrastPositives must be set");
+        require(plateauDecay != null, "plateauDecay must be set");
         require(contrastPositives == ContrastPositives.AUGMENTED || ablation.contrast(),
                 "positives for the sequence contrast need an ablation that trains it (full or ccl), not "
                         + ablation.cliName());
+    }
+
+    /** The settings of a run that stops at its first plateau, as the reference's does. */
+    public TrainingSettings(String preset, Ablation ablation, NextItemLossType nextItemLoss, Device device, int epochs,
+            int patience, int evalEvery, int batchSize, long seed, Path outputDirectory, boolean showProgress,
+            ContrastPositives contrastPositives) {
+        this(preset, ablation, nextItemLoss, device, epochs, patience, evalEvery, batchSize, seed, outputDirectory,
+                showProgress, contrastPositives, PlateauDecay.NONE);
     }
 
     /** The settings of a run whose sequence contrast compares two augmentations of each sequence (ELCRec's). */
@@ -66,6 +78,12 @@ public record TrainingSettings(
             int patience, int evalEvery, int batchSize, long seed, Path outputDirectory, boolean showProgress) {
         this(preset, ablation, nextItemLoss, device, epochs, patience, evalEvery, batchSize, seed, outputDirectory,
                 showProgress, ContrastPositives.AUGMENTED);
+    }
+
+    /** The same settings with {@code plateauDecay}. */
+    public TrainingSettings withPlateauDecay(PlateauDecay plateauDecay) {
+        return new TrainingSettings(preset, ablation, nextItemLoss, device, epochs, patience, evalEvery, batchSize,
+                seed, outputDirectory, showProgress, contrastPositives, plateauDecay);
     }
 
     /** The spec's schedule for {@code preset} with the preset's own next-item loss, writing to {@code outputDirectory}. */

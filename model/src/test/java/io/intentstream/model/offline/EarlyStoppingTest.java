@@ -29,6 +29,26 @@ class EarlyStoppingTest {
     }
 
     @Test
+    void aRestartedPatienceCountsFromTheRestartUntilABetterScoreComes() {
+        EarlyStopping stopping = new EarlyStopping(2);
+        stopping.offer(1, 0.3);
+        stopping.offer(3, 0.2);
+        assertThat(stopping.shouldStop(3)).isTrue();
+        stopping.restartPatience(3);
+        assertThat(stopping.shouldStop(4)).isFalse();
+        assertThat(stopping.shouldStop(5)).isTrue();
+        stopping.restartPatience(5);
+        assertThat(stopping.offer(6, 0.4)).isTrue();
+        assertThat(stopping.shouldStop(7)).isFalse();
+        assertThat(stopping.shouldStop(8)).isTrue();
+
+        EarlyStopping resumed = new EarlyStopping(2);
+        resumed.restore(1, 0.3, 3);
+        assertThat(resumed.shouldStop(4)).isFalse();
+        assertThat(resumed.shouldStop(5)).isTrue();
+    }
+
+    @Test
     void nanScoresNeverBecomeTheBest() {
         EarlyStopping stopping = new EarlyStopping(1);
         assertThat(stopping.offer(1, Double.NaN)).isFalse();

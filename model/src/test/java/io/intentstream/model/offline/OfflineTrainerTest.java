@@ -2,6 +2,7 @@ package io.intentstream.model.offline;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.assertj.core.api.Assertions.within;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import io.intentstream.model.ContrastSimilarity;
@@ -222,6 +223,16 @@ class OfflineTrainerTest {
         assertThat(continued.epochsRun()).isEqualTo(2);
     }
 
+    /** Runs started before the plateau decay was a setting stopped at their first plateau, and resume as such. */
+    @Test
+    void resumesARunStartedBeforeThePlateauDecayWasASetting() throws IOException {
+        TrainingReport continued = resumeAfterRewritingItsKey("before-plateau-decay",
+                ",\\\"plateau_decay\\\":{\\\"times\\\":0,\\\"factor\\\":0.1}", "");
+
+        assertThat(continued.epochsRun()).isEqualTo(2);
+        assertThat(continued.learningRateDrops()).isEmpty();
+    }
+
     /**
      * Trains one epoch into {@code name}, replaces {@code stored} by {@code older} in its trainer state (the run key
      * is a JSON string inside it, so its quotes are escaped) and resumes it for a second epoch.
@@ -283,6 +294,80 @@ class OfflineTrainerTest {
         assertThatThrownBy(() -> new OfflineTrainer(settings(2, sameTarget), config, data,
                 new PrintWriter(new StringWriter()), System.err).resume())
                 .isInstanceOf(OfflineTrainer.RunConflict.class).hasMessageContaining("other settings");
+    }
+
+    /**
+     * At each plateau (patience 2) the run goes back to its best model at a tenth of the learning rate, twice, and
+     * then stops; a run that had stopped at its first plateau without a decay, resumed with it, and a run stopped
+     * by its epoch cap after the first decay, resumed, both end exactly as the run that went through unstopped.
+     */
+    @Test
+    void aPlateauDecayReturnsToTheBestModelAtALowerRateAndAStoppedRunResumesIntoIt() throws IOException {
+        Path stoppedFirst = dir.resolve("stopped-at-first-plateau");
+        TrainingReport stopped = new OfflineTrainer(patienceTwo(stoppedFirst, PlateauDecay.NONE), config, data,
+                new PrintWriter(new StringWriter()), System.err).run();
+        assertThat(stopped.status()).as("a plateau within the cap").isEqualTo(TrainingReport.EARLY_STOPPED);
+        assertThat(stopped.learningRateDrops()).isEmpty();
+
+        Path decayed = dir.resolve("decayed");
+        StringWriter out = new StringWriter();
+        TrainingReport twice = new OfflineTrainer(patienceTwo(decayed, new PlateauDecay(2, 0.1f)), config, data,
+                new PrintWriter(out), System.err).run();
+
+        List<LearningRateDrop> drops = twice.learningRateDrops();
+        assertThat(drops).hasSize(2);
+        assertThat(drops.get(0).afterEpoch()).as("the first plateau is the stopped run's").isEqualTo(
+                stopped.epochsRun());
+        assertThat(drops.get(0).bestEpoch()).isEqualTo(stopped.bestEpoch());
+        assertThat(drops.get(0).learningRate()).isCloseTo(1e-3f, within(1e-9f));
+        assertThat(drops.get(1).learningRate()).isCloseTo(1e-4f, within(1e-10f));
+        assertThat(drops.get(1).afterEpoch() - Math.max(drops.get(1).bestEpoch(), drops.get(0).afterEpoch()))
+                .as("the patience counts anew after a decay").isEqualTo(2);
+        assertThat(twice.status()).isEqualTo(TrainingReport.EARLY_STOPPED);
+        assertThat(twice.epochsRun() - Math.max(twice.bestEpoch(), drops.get(1).afterEpoch())).isEqualTo(2);
+        assertThat(out.toString()).contains("back to the model of epoch " + stopped.bestEpoch());
+
+        ModelSnapshot last = ModelSnapshot.fromBytes(Files.readAllBytes(decayed.resolve("last-model.bin")));
+        assertThat(last.config().learningRate()).isCloseTo(1e-4f, within(1e-10f));
+        // Every step moves the version on; going back to the best model takes it back to that model's version.
+        assertThat(twice.epochs()).allSatisfy(e -> assertThat(e.skippedSteps()).isZero());
+        int steps = twice.epochs().get(0).steps();
+        // Each decay undoes the epochs since the later of its best epoch and the decay before it.
+        int undone = drops.get(0).afterEpoch() - drops.get(0).bestEpoch()
+                + drops.get(1).afterEpoch() - Math.max(drops.get(1).bestEpoch(), drops.get(0).afterEpoch());
+        ModelSnapshot lastOfStopped = ModelSnapshot.fromBytes(Files.readAllBytes(
+                stoppedFirst.resolve("last-model.bin")));
+        assertThat(last.version() - lastOfStopped.version())
+                .isEqualTo((long) steps * (twice.epochsRun() - undone - stopped.epochsRun()));
+
+        TrainingReport resumed = new OfflineTrainer(patienceTwo(stoppedFirst, new PlateauDecay(2, 0.1f)), config,
+                data, new PrintWriter(new StringWriter()), System.err).resume();
+        assertThat(resumed.learningRateDrops()).isEqualTo(drops);
+        assertThat(resumed.valid()).extracting(ValidationRecord::reference)
+                .containsExactlyElementsOf(twice.valid().stream().map(ValidationRecord::reference).toList());
+        assertThat(resumed.test()).isEqualTo(twice.test());
+        ModelSnapshot lastOfResumed = ModelSnapshot.fromBytes(Files.readAllBytes(
+                stoppedFirst.resolve("last-model.bin")));
+        assertThat(lastOfResumed.checksum()).isEqualTo(last.checksum());
+
+        // Stopped by its cap one epoch after the first decay, so that its saved state holds that decay and the
+        // patience counted from it.
+        Path interrupted = dir.resolve("decay-interrupted");
+        TrainingSettings capped = patienceTwo(interrupted, new PlateauDecay(2, 0.1f));
+        new OfflineTrainer(new TrainingSettings(capped.preset(), capped.ablation(), capped.nextItemLoss(),
+                capped.device(), drops.get(0).afterEpoch() + 1, 2, 1, capped.batchSize(), capped.seed(), interrupted,
+                false, capped.contrastPositives(), capped.plateauDecay()), config, data,
+                new PrintWriter(new StringWriter()), System.err).run();
+        TrainingReport continued = new OfflineTrainer(capped, config, data, new PrintWriter(new StringWriter()),
+                System.err).resume();
+        assertThat(continued.learningRateDrops()).isEqualTo(drops);
+        assertThat(ModelSnapshot.fromBytes(Files.readAllBytes(interrupted.resolve("last-model.bin"))).checksum())
+                .isEqualTo(last.checksum());
+    }
+
+    private static TrainingSettings patienceTwo(Path out, PlateauDecay decay) {
+        return new TrainingSettings("beauty", Ablation.FULL, NextItemLossType.BCE_ONE_NEGATIVE, Device.CPU, 40, 2, 1,
+                24, 5L, out, false, ContrastPositives.AUGMENTED, decay);
     }
 
     @Test

@@ -54,7 +54,8 @@ class RunComparisonTest {
         ObjectNode today = results(42, 1, 0.0785, null);
         ((ObjectNode) today.get("config")).put("position_encoding", "WINDOW").put("low_pass_weight", 0.0)
                 .put("low_pass_cutoff", 5);
-        ((ObjectNode) today.get("settings")).put("contrast_positives", "AUGMENTED");
+        ((ObjectNode) today.get("settings")).put("contrast_positives", "AUGMENTED").putObject("plateau_decay")
+                .put("times", 0).put("factor", 0.1);
         ObjectNode filtered = today.deepCopy();
         ((ObjectNode) filtered.get("config")).put("low_pass_weight", 0.7);
         ObjectNode paired = today.deepCopy();
@@ -64,12 +65,16 @@ class RunComparisonTest {
         runs.put("today", write("today", today));
         runs.put("filtered", write("filtered", filtered));
         runs.put("paired", write("paired", paired));
+        ObjectNode decayed = today.deepCopy();
+        ((ObjectNode) decayed.at("/settings/plateau_decay")).put("times", 2);
+        runs.put("decayed", write("decayed", decayed));
 
         String table = RunComparison.read(runs).markdownTable();
 
         assertThat(table).contains("| today | — | 42 |");
         assertThat(table).contains("| filtered | low_pass_weight 0.7 | 42 |");
         assertThat(table).contains("| paired | contrast_positives SAME_TARGET | 42 |");
+        assertThat(table).contains("| decayed | plateau_decay {\"times\":2,\"factor\":0.1} | 42 |");
     }
 
     @Test

@@ -50,6 +50,20 @@ class TrainingSettingsTest {
     }
 
     @Test
+    void aPlateauDecayLowersTheRateAGivenNumberOfTimesAndStopsAtTheFirstPlateauByDefault() {
+        assertThat(settings("beauty", Ablation.FULL).plateauDecay()).isEqualTo(PlateauDecay.NONE);
+        assertThat(PlateauDecay.NONE.allowsAnother(0)).isFalse();
+        PlateauDecay twice = new PlateauDecay(2, 0.1f);
+        assertThat(twice.allowsAnother(1)).isTrue();
+        assertThat(twice.allowsAnother(2)).isFalse();
+        assertThat(settings("beauty", Ablation.FULL).withPlateauDecay(twice).plateauDecay()).isEqualTo(twice);
+        assertThatThrownBy(() -> new PlateauDecay(-1, 0.1f)).hasMessageContaining("must be 0 or more, got -1");
+        for (float factor : new float[] {0f, 1f, 1.5f, Float.NaN}) {
+            assertThatThrownBy(() -> new PlateauDecay(1, factor)).hasMessageContaining("must be in (0, 1)");
+        }
+    }
+
+    @Test
     void sameTargetPositivesNeedAnAblationThatTrainsTheContrast() {
         for (Ablation withoutContrast : new Ablation[] {Ablation.SASREC, Ablation.CLUSTER}) {
             assertThatThrownBy(() -> new TrainingSettings("beauty", withoutContrast, NextItemLossType.SOFTMAX_CE,
