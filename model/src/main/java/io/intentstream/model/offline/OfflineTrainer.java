@@ -427,7 +427,7 @@ public final class OfflineTrainer {
                 settings,
                 config);
         OfflineJson.write(resultsFile(), report);
-        TrainingPlot.write(plotFile(), epochs, validations);
+        TrainingPlot.write(plotFile(), epochs, validations, learningRateDrops);
         return report;
     }
 

@@ -5,14 +5,20 @@ import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.Locale;
 import java.util.function.ToDoubleFunction;
+import org.knowm.xchart.AnnotationLine;
+import org.knowm.xchart.AnnotationText;
 import org.knowm.xchart.BitmapEncoder;
 import org.knowm.xchart.XYChart;
 import org.knowm.xchart.XYChartBuilder;
 import org.knowm.xchart.XYSeries;
 import org.knowm.xchart.style.markers.SeriesMarkers;
 
-/** training.png: the loss parts per epoch (left) and the validation metrics per validated epoch (right). */
+/**
+ * training.png: the loss parts per epoch (left) and the validation metrics per validated epoch (right), with a
+ * vertical line where a {@link PlateauDecay} lowered the learning rate.
+ */
 final class TrainingPlot {
 
     private static final int PANEL_WIDTH = 640;
@@ -20,7 +26,8 @@ final class TrainingPlot {
 
     private TrainingPlot() {}
 
-    static void write(Path file, List<EpochRecord> epochs, List<ValidationRecord> valid) throws IOException {
+    static void write(Path file, List<EpochRecord> epochs, List<ValidationRecord> valid,
+            List<LearningRateDrop> learningRateDrops) throws IOException {
         useHeadlessAwt();
         XYChart losses = chart("Training loss parts (weighted, mean per step)", "loss");
         double[] epochAxis = epochs.stream().mapToDouble(EpochRecord::epoch).toArray();
@@ -38,6 +45,14 @@ final class TrainingPlot {
             metrics.addSeries("HR@20", validAxis, valid.stream().mapToDouble(ValidationRecord::hr20).toArray());
             metrics.addSeries("NDCG@5", validAxis, valid.stream().mapToDouble(ValidationRecord::ndcg5).toArray());
             metrics.addSeries("NDCG@20", validAxis, valid.stream().mapToDouble(ValidationRecord::ndcg20).toArray());
+            double top = valid.stream().mapToDouble(ValidationRecord::hr20).filter(Double::isFinite).max().orElse(0);
+            for (LearningRateDrop drop : learningRateDrops) {
+                // Between the plateau's last epoch and the first at the lower rate.
+                double x = drop.afterEpoch() + 0.5;
+                metrics.addAnnotation(new AnnotationLine(x, true, false));
+                metrics.addAnnotation(new AnnotationText(String.format(Locale.ROOT, "lr %.0e", drop.learningRate()),
+                        x, top, false));
+            }
         }
         ByteArrayOutputStream png = new ByteArrayOutputStream();
         BitmapEncoder.saveBitmap(List.of(losses, metrics), 1, 2, png, BitmapEncoder.BitmapFormat.PNG);

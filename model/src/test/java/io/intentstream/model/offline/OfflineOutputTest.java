@@ -70,7 +70,7 @@ class OfflineOutputTest {
     @Test
     void plotIsAPngWithTwoPanelsEvenBeforeTheFirstValidation() throws IOException {
         Path png = dir.resolve("training.png");
-        TrainingPlot.write(png, List.of(new EpochRecord(1, 2.0, 3.0, 100, 4, 0, LOSS)), List.of());
+        TrainingPlot.write(png, List.of(new EpochRecord(1, 2.0, 3.0, 100, 4, 0, LOSS)), List.of(), List.of());
         BufferedImage first = ImageIO.read(png.toFile());
         assertThat(first.getWidth()).isGreaterThan(first.getHeight());
 
@@ -81,8 +81,25 @@ class OfflineOutputTest {
         List<ValidationRecord> valid = List.of(
                 ValidationRecord.of(1, new ProtocolMetrics(REF, STRICT), LOSS, 1, true),
                 ValidationRecord.of(3, new ProtocolMetrics(STRICT, REF), LOSS, 1, true));
-        TrainingPlot.write(png, epochs, valid);
-        assertThat(ImageIO.read(png.toFile()).getWidth()).isEqualTo(first.getWidth());
+        TrainingPlot.write(png, epochs, valid, List.of());
+        BufferedImage plain = ImageIO.read(png.toFile());
+        assertThat(plain.getWidth()).isEqualTo(first.getWidth());
+
+        TrainingPlot.write(png, epochs, valid, List.of(new LearningRateDrop(2, 1, 1e-4f)));
+        BufferedImage marked = ImageIO.read(png.toFile());
+        assertThat(differingPixels(plain, marked)).as("the decay's line and label").isGreaterThan(100);
+    }
+
+    private static int differingPixels(BufferedImage a, BufferedImage b) {
+        int differing = 0;
+        for (int y = 0; y < a.getHeight(); y++) {
+            for (int x = 0; x < a.getWidth(); x++) {
+                if (a.getRGB(x, y) != b.getRGB(x, y)) {
+                    differing++;
+                }
+            }
+        }
+        return differing;
     }
 
     @Test
