@@ -202,10 +202,9 @@ public final class OfflineTrainer {
         try {
             // A resumed run whose last epoch ended on a plateau: the state was written before the plateau was acted
             // on, so the decision is taken again here, with the same outcome (or another, if the decay changed).
-            if (firstEpoch > 1 && earlyStopping.shouldStop(firstEpoch - 1)) {
-                if (settings.plateauDecay().allowsAnother(learningRateDrops.size())) {
-                    model = lowerLearningRate(model, firstEpoch - 1);
-                } else {
+            if (firstEpoch > 1) {
+                model = lowerLearningRateAtPlateau(model, firstEpoch - 1);
+                if (earlyStopping.shouldStop(firstEpoch - 1)) {
                     status = TrainingReport.EARLY_STOPPED;
                 }
             }
@@ -230,14 +229,11 @@ public final class OfflineTrainer {
                                     .nonFiniteTargets() + " users" : "not computed");
                     break;
                 }
+                model = lowerLearningRateAtPlateau(model, epoch);
                 if (earlyStopping.shouldStop(epoch)) {
-                    if (settings.plateauDecay().allowsAnother(learningRateDrops.size())) {
-                        model = lowerLearningRate(model, epoch);
-                    } else {
-                        status = TrainingReport.EARLY_STOPPED;
-                        log.printf(Locale.ROOT, "early stop: no better validation NDCG@20 for %d epochs%n",
-                                settings.patience());
-                    }
+                    status = TrainingReport.EARLY_STOPPED;
+                    log.printf(Locale.ROOT, "early stop: no better validation NDCG@20 for %d epochs%n",
+                            settings.patience());
                 }
             }
             if (bestSnapshot == null) {
@@ -263,11 +259,15 @@ public final class OfflineTrainer {
     }
 
     /**
-     * Acts on the plateau reached after {@code epoch}: closes {@code model} and returns the best model so far at
-     * the current learning rate times the decay's factor, with the patience counted anew from {@code epoch}. The
-     * best model keeps its own optimiser moments and random state, so the outcome depends only on the run so far.
+     * When {@code epoch} ends on a plateau and the decay allows another drop: closes {@code model} and returns the
+     * best model so far at the current learning rate times the decay's factor, with the patience counted anew from
+     * {@code epoch}. The best model keeps its own optimiser moments and random state, so the outcome depends only on
+     * the run so far. Otherwise returns {@code model}, and a plateau stays one (the run stops early).
      */
-    private ElcRecModel lowerLearningRate(ElcRecModel model, int epoch) {
+    private ElcRecModel lowerLearningRateAtPlateau(ElcRecModel model, int epoch) {
+        if (!earlyStopping.shouldStop(epoch) || !settings.plateauDecay().allowsAnother(learningRateDrops.size())) {
+            return model;
+        }
         float learningRate = model.config().learningRate() * settings.plateauDecay().factor();
         model.close();
         ElcRecModel continued = ElcRecModel.restore(bestSnapshot.withLearningRate(learningRate));
