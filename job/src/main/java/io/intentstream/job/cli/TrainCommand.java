@@ -73,11 +73,11 @@ public final class TrainCommand implements Callable<Integer> {
             description = "Stop after P epochs without a better validation NDCG@20 (default: ${DEFAULT-VALUE}).")
     int patience;
 
-    @Option(names = "--lr-decays", paramLabel = "N", defaultValue = "0",
+    @Option(names = "--lr-decays", paramLabel = "N",
             description = "At a plateau (P epochs without a better validation NDCG@20), go back to the best model "
                     + "and continue at the learning rate times --lr-decay-factor, up to N times, before stopping "
-                    + "early; 0 stops at the first plateau (default: ${DEFAULT-VALUE}).")
-    int learningRateDecays;
+                    + "early; 0 stops at the first plateau (default: the preset's: 1 for beauty, 0 for the others).")
+    Integer learningRateDecays;
 
     @Option(names = "--lr-decay-factor", paramLabel = "F", defaultValue = "" + PlateauDecay.DEFAULT_FACTOR,
             description = "What --lr-decays multiplies the learning rate by, in (0, 1) (default: ${DEFAULT-VALUE}).")
@@ -223,7 +223,8 @@ public final class TrainCommand implements Callable<Integer> {
             NextItemLossType nextItemLoss = loss != null ? loss : TrainingSettings.presetLoss(preset);
             settings = new TrainingSettings(preset, ablation, nextItemLoss, device, epochs, patience, evalEvery,
                     batchSize, seed, out, !noProgress, positives,
-                    new PlateauDecay(learningRateDecays, learningRateDecayFactor));
+                    new PlateauDecay(learningRateDecays != null ? learningRateDecays
+                            : TrainingSettings.presetPlateauDecay(preset).times(), learningRateDecayFactor));
         } catch (IllegalArgumentException e) {
             throw new ParameterException(spec.commandLine(), e.getMessage(), e);
         }

@@ -298,6 +298,7 @@ class TrainEvaluateCommandTest {
         assertThat(train.exitCode()).as(train.err()).isZero();
         JsonNode results = new ObjectMapper().readTree(out.resolve("results.json").toFile());
         assertThat(results.at("/settings/contrast_positives").asText()).isEqualTo("SAME_TARGET");
+        assertThat(results.at("/settings/plateau_decay/times").asInt()).as("the beauty preset's").isEqualTo(1);
         JsonNode config = results.get("config");
         assertThat(config.get("cluster_loss_weight").asDouble()).isEqualTo(0.5);
         assertThat(config.get("sequence_contrast_weight").asDouble()).isCloseTo(0.2, within(1e-6));

@@ -43,6 +43,7 @@ public record TrainingSettings(
     public static final int DEFAULT_PATIENCE = 40;
     public static final int DEFAULT_BATCH_SIZE = 256;
     public static final long DEFAULT_SEED = 42L;
+    static final PlateauDecay TUNED_BEAUTY_PLATEAU_DECAY = new PlateauDecay(1, PlateauDecay.DEFAULT_FACTOR);
 
     public TrainingSettings {
         if (preset == null || !ElcRecConfig.PRESETS.contains(preset.toLowerCase(Locale.ROOT))) {
@@ -86,10 +87,14 @@ public record TrainingSettings(
                 seed, outputDirectory, showProgress, contrastPositives, plateauDecay);
     }
 
-    /** The spec's schedule for {@code preset} with the preset's own next-item loss, writing to {@code outputDirectory}. */
+    /**
+     * The spec's schedule for {@code preset} with the preset's own next-item loss and plateau decay, writing to
+     * {@code outputDirectory}.
+     */
     public static TrainingSettings defaults(String preset, Path outputDirectory) {
         return new TrainingSettings(preset, Ablation.FULL, presetLoss(preset), Device.AUTO,
-                DEFAULT_EPOCHS, DEFAULT_PATIENCE, 1, DEFAULT_BATCH_SIZE, DEFAULT_SEED, outputDirectory, true);
+                DEFAULT_EPOCHS, DEFAULT_PATIENCE, 1, DEFAULT_BATCH_SIZE, DEFAULT_SEED, outputDirectory, true,
+                ContrastPositives.AUGMENTED, presetPlateauDecay(preset));
     }
 
     /** The preset's model configuration for a catalogue of {@code itemCount} items, with this run's choices. */
@@ -101,6 +106,15 @@ public record TrainingSettings(
     /** The next-item loss {@code preset} trains with when no other is asked for. */
     public static NextItemLossType presetLoss(String preset) {
         return ElcRecConfig.preset(preset, 1).nextItemLoss();
+    }
+
+    /**
+     * What a run of {@code preset} does at a plateau when not told: {@code beauty} lowers its learning rate once,
+     * chosen on validation (docs/results.md, "Lowering the learning rate at the plateau"); the others stop at the
+     * first plateau, as the reference does, until a screen has measured them.
+     */
+    public static PlateauDecay presetPlateauDecay(String preset) {
+        return preset.toLowerCase(Locale.ROOT).equals("beauty") ? TUNED_BEAUTY_PLATEAU_DECAY : PlateauDecay.NONE;
     }
 
     private static void require(boolean condition, String message) {

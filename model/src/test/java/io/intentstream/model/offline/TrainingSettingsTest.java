@@ -29,6 +29,10 @@ class TrainingSettingsTest {
         assertThat(d.nextItemLoss()).isEqualTo(NextItemLossType.SOFTMAX_CE);
         assertThat(TrainingSettings.defaults("beauty-reference", Path.of("out")).nextItemLoss())
                 .isEqualTo(NextItemLossType.BCE_ONE_NEGATIVE);
+        assertThat(d.plateauDecay()).isEqualTo(new PlateauDecay(1, 0.1f));
+        assertThat(TrainingSettings.defaults("beauty-reference", Path.of("out")).plateauDecay())
+                .isEqualTo(PlateauDecay.NONE);
+        assertThat(TrainingSettings.presetPlateauDecay("sports")).isEqualTo(PlateauDecay.NONE);
     }
 
     @Test
