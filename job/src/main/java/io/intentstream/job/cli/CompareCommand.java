@@ -43,6 +43,11 @@ public final class CompareCommand implements Callable<Integer> {
             + "of every run into this PNG.")
     Path plot;
 
+    @Option(names = "--plot-from", paramLabel = "EPOCH", defaultValue = "1",
+            description = "Draw the plot from this epoch on, to see runs apart on their plateau (default: "
+                    + "${DEFAULT-VALUE}).")
+    int plotFrom;
+
     @Option(names = "--out", paramLabel = "FILE", description = "Also write the markdown table to this file.")
     Path out;
 
@@ -62,7 +67,11 @@ public final class CompareCommand implements Callable<Integer> {
             OfflineJson.writeAtomically(createParent(out), table.getBytes(StandardCharsets.UTF_8));
         }
         if (plot != null) {
-            comparison.writePlot(createParent(plot));
+            try {
+                comparison.writePlot(createParent(plot), plotFrom);
+            } catch (IllegalArgumentException e) {
+                throw new ParameterException(spec.commandLine(), "--plot-from: " + e.getMessage(), e);
+            }
         }
         return 0;
     }

@@ -252,6 +252,10 @@ class TrainEvaluateCommandTest {
                 "| **mean ± half-range, 2 seeds (compare-seed1, compare-seed2)** |");
         assertThat(Files.readString(table)).isEqualTo(compare.out());
         assertThat(Files.size(plot)).isPositive();
+        Run tooLate = run(new CompareCommand(), seed1.toString(), "--plot", dir.resolve("compare/late.png")
+                .toString(), "--plot-from", "2");
+        assertThat(tooLate.exitCode()).isEqualTo(CommandLine.ExitCode.USAGE);
+        assertThat(tooLate.err()).contains("--plot-from: no run has a validated epoch from epoch 2 on");
 
         Run clash = run(new CompareCommand(), seed1.toString(), "compare-seed1=" + seed2);
         assertThat(clash.exitCode()).isEqualTo(CommandLine.ExitCode.USAGE);

@@ -195,28 +195,47 @@ public final class RunComparison {
 
     /** Validation NDCG@20 (left) and HR@20 (right) per validated epoch, one line per run. */
     public void writePlot(Path file) throws IOException {
+        writePlot(file, 1);
+    }
+
+    /**
+     * The same from epoch {@code fromEpoch} on: runs that differ on their plateau by a fraction of their climb look
+     * the same on an axis that holds the whole climb.
+     *
+     * @throws IllegalArgumentException if no run has a validated epoch that late
+     */
+    public void writePlot(Path file, int fromEpoch) throws IOException {
+        if (runs.stream().allMatch(run -> validatedFrom(run, fromEpoch).isEmpty())) {
+            throw new IllegalArgumentException("no run has a validated epoch from epoch " + fromEpoch + " on");
+        }
         TrainingPlot.useHeadlessAwt();
         XYChart ndcg = TrainingPlot.chart("Validation NDCG@20", "NDCG@20");
         XYChart hr = TrainingPlot.chart("Validation HR@20", "HR@20");
         for (Run run : runs) {
-            JsonNode valid = run.results().path("valid");
-            if (valid.isEmpty()) {
+            List<JsonNode> shown = validatedFrom(run, fromEpoch);
+            if (shown.isEmpty()) {
                 continue;
             }
-            double[] epochs = new double[valid.size()];
-            double[] ndcgValues = new double[valid.size()];
-            double[] hrValues = new double[valid.size()];
-            for (int i = 0; i < valid.size(); i++) {
-                epochs[i] = valid.get(i).path("epoch").asDouble();
-                ndcgValues[i] = valid.get(i).path("ndcg@20").asDouble();
-                hrValues[i] = valid.get(i).path("hr@20").asDouble();
-            }
-            ndcg.addSeries(run.label(), epochs, ndcgValues).setMarker(SeriesMarkers.CIRCLE);
-            hr.addSeries(run.label(), epochs, hrValues).setMarker(SeriesMarkers.CIRCLE);
+            double[] epochs = shown.stream().mapToDouble(v -> v.path("epoch").asDouble()).toArray();
+            ndcg.addSeries(run.label(), epochs, shown.stream().mapToDouble(v -> v.path("ndcg@20").asDouble())
+                    .toArray()).setMarker(SeriesMarkers.CIRCLE);
+            hr.addSeries(run.label(), epochs, shown.stream().mapToDouble(v -> v.path("hr@20").asDouble())
+                    .toArray()).setMarker(SeriesMarkers.CIRCLE);
         }
         ByteArrayOutputStream png = new ByteArrayOutputStream();
         BitmapEncoder.saveBitmap(List.of(ndcg, hr), 1, 2, png, BitmapEncoder.BitmapFormat.PNG);
         OfflineJson.writeAtomically(file, png.toByteArray());
+    }
+
+    /** The run's validation records of epoch {@code fromEpoch} and later. */
+    static List<JsonNode> validatedFrom(Run run, int fromEpoch) {
+        List<JsonNode> shown = new ArrayList<>();
+        for (JsonNode validated : run.results().path("valid")) {
+            if (validated.path("epoch").asInt() >= fromEpoch) {
+                shown.add(validated);
+            }
+        }
+        return shown;
     }
 
     private static String meanRow(List<Run> group) {
