@@ -81,12 +81,6 @@ public record TrainingSettings(
                 showProgress, ContrastPositives.AUGMENTED);
     }
 
-    /** The same settings with {@code plateauDecay}. */
-    public TrainingSettings withPlateauDecay(PlateauDecay plateauDecay) {
-        return new TrainingSettings(preset, ablation, nextItemLoss, device, epochs, patience, evalEvery, batchSize,
-                seed, outputDirectory, showProgress, contrastPositives, plateauDecay);
-    }
-
     /**
      * The spec's schedule for {@code preset} with the preset's own next-item loss and plateau decay, writing to
      * {@code outputDirectory}.
