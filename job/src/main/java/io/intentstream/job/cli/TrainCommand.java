@@ -76,12 +76,14 @@ public final class TrainCommand implements Callable<Integer> {
     @Option(names = "--lr-decays", paramLabel = "N",
             description = "At a plateau (P epochs without a better validation NDCG@20), go back to the best model "
                     + "and continue at the learning rate times --lr-decay-factor, up to N times, before stopping "
-                    + "early; 0 stops at the first plateau (default: the preset's: 1 for beauty, 0 for the others).")
+                    + "early; 0 stops at the first plateau (default: the preset's, 1 for beauty, 0 for the others; "
+                    + "with --resume, the run's own).")
     Integer learningRateDecays;
 
-    @Option(names = "--lr-decay-factor", paramLabel = "F", defaultValue = "" + PlateauDecay.DEFAULT_FACTOR,
-            description = "What --lr-decays multiplies the learning rate by, in (0, 1) (default: ${DEFAULT-VALUE}).")
-    float learningRateDecayFactor;
+    @Option(names = "--lr-decay-factor", paramLabel = "F",
+            description = "What --lr-decays multiplies the learning rate by, in (0, 1) (default: "
+                    + PlateauDecay.DEFAULT_FACTOR + "; with --resume, the run's own).")
+    Float learningRateDecayFactor;
 
     @Option(names = "--eval-every", paramLabel = "E", defaultValue = "1",
             description = "Validate every E epochs; the last epoch is always validated (default: ${DEFAULT-VALUE}).")
@@ -222,9 +224,7 @@ public final class TrainCommand implements Callable<Integer> {
         try {
             NextItemLossType nextItemLoss = loss != null ? loss : TrainingSettings.presetLoss(preset);
             settings = new TrainingSettings(preset, ablation, nextItemLoss, device, epochs, patience, evalEvery,
-                    batchSize, seed, out, !noProgress, positives,
-                    new PlateauDecay(learningRateDecays != null ? learningRateDecays
-                            : TrainingSettings.presetPlateauDecay(preset).times(), learningRateDecayFactor));
+                    batchSize, seed, out, !noProgress, positives, plateauDecay());
         } catch (IllegalArgumentException e) {
             throw new ParameterException(spec.commandLine(), e.getMessage(), e);
         }
@@ -261,6 +261,20 @@ public final class TrainCommand implements Callable<Integer> {
         }
         log.flush();
         return 0;
+    }
+
+    /**
+     * The decay asked for, with what is not asked for taken from the run being resumed (so that the command a run
+     * was started with resumes it as it was, even where a preset's default has changed since) or else from the
+     * preset.
+     */
+    private PlateauDecay plateauDecay() throws IOException {
+        PlateauDecay fallback = TrainingSettings.presetPlateauDecay(preset);
+        if (resume) {
+            fallback = OfflineTrainer.storedPlateauDecay(out).orElse(fallback);
+        }
+        return new PlateauDecay(learningRateDecays != null ? learningRateDecays : fallback.times(),
+                learningRateDecayFactor != null ? learningRateDecayFactor : fallback.factor());
     }
 
     /** Writes best-model.bin as a snapshot of {@code --export}, with the run's test metrics in its manifest. */

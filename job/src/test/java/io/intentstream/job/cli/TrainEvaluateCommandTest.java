@@ -288,6 +288,14 @@ class TrainEvaluateCommandTest {
         assertThat(results.at("/settings/plateau_decay/times").asInt()).isEqualTo(3);
         assertThat(results.at("/settings/plateau_decay/factor").asDouble()).isEqualTo(0.5);
         assertThat(results.get("learning_rate_drops")).isEmpty();
+
+        // Resumed without a decay, the run keeps its own rather than the preset's default.
+        Run again3 = run(new TrainCommand(), concat(options, "--epochs", "3", "--resume"));
+        assertThat(again3.exitCode()).as(again3.err()).isZero();
+        JsonNode kept = new ObjectMapper().readTree(out.resolve("results.json").toFile());
+        assertThat(kept.get("epochs_run").asInt()).isEqualTo(3);
+        assertThat(kept.at("/settings/plateau_decay/times").asInt()).isEqualTo(3);
+        assertThat(kept.at("/settings/plateau_decay/factor").asDouble()).isEqualTo(0.5);
         assertThat(results.get("valid")).hasSize(2);
     }
 

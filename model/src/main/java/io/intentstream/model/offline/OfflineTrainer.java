@@ -16,6 +16,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
+import java.util.Optional;
 import java.util.OptionalDouble;
 import java.util.Random;
 import java.util.SplittableRandom;
@@ -184,6 +185,24 @@ public final class OfflineTrainer {
                 last.version(), earlyStopping.bestEpoch());
         log.flush();
         return train(ElcRecModel.restore(last), epochs.size() + 1);
+    }
+
+    /**
+     * The plateau decay of the run in {@code outputDirectory}, as its results.json records it ({@link
+     * PlateauDecay#NONE} for runs written before the setting existed), so that a resume without one keeps the run's
+     * own rather than taking a default that may have changed since; empty when there is no run there.
+     */
+    public static Optional<PlateauDecay> storedPlateauDecay(Path outputDirectory) throws IOException {
+        Path results = outputDirectory.resolve(RESULTS_FILE);
+        if (!Files.exists(results)) {
+            return Optional.empty();
+        }
+        JsonNode settings = OfflineJson.mapper().readTree(results.toFile()).path("settings");
+        if (!(settings instanceof ObjectNode stored)) {
+            return Optional.empty();
+        }
+        JsonNode decay = SettingsOfOlderRuns.fillAbsentTrainingSettings(stored.deepCopy()).get("plateau_decay");
+        return Optional.of(OfflineJson.mapper().treeToValue(decay, PlateauDecay.class));
     }
 
     private void logStart() {

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assertions.within;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.intentstream.model.ContrastSimilarity;
 import io.intentstream.model.Device;
 import io.intentstream.model.ElcRecConfig;
@@ -363,6 +364,25 @@ class OfflineTrainerTest {
         assertThat(continued.learningRateDrops()).isEqualTo(drops);
         assertThat(ModelSnapshot.fromBytes(Files.readAllBytes(interrupted.resolve("last-model.bin"))).checksum())
                 .isEqualTo(last.checksum());
+    }
+
+    /** What a resume without a decay of its own keeps: the run's, "none" for runs from before the setting. */
+    @Test
+    void theStoredPlateauDecayIsTheRunsOwnAndNoneForOlderRuns() throws IOException {
+        assertThat(OfflineTrainer.storedPlateauDecay(dir.resolve("run"))).contains(PlateauDecay.NONE);
+        assertThat(OfflineTrainer.storedPlateauDecay(dir.resolve("nothing-here"))).isEmpty();
+
+        Path decayed = dir.resolve("stored-decay");
+        new OfflineTrainer(new TrainingSettings("beauty", Ablation.FULL, NextItemLossType.BCE_ONE_NEGATIVE,
+                Device.CPU, 1, 40, 1, 24, 5L, decayed, false, ContrastPositives.AUGMENTED, new PlateauDecay(3, 0.5f)),
+                config, data, new PrintWriter(new StringWriter()), System.err).withoutTest().run();
+        assertThat(OfflineTrainer.storedPlateauDecay(decayed)).contains(new PlateauDecay(3, 0.5f));
+
+        Path results = decayed.resolve("results.json");
+        JsonNode json = OfflineJson.mapper().readTree(results.toFile());
+        ((ObjectNode) json.get("settings")).remove("plateau_decay");
+        Files.writeString(results, OfflineJson.mapper().writeValueAsString(json));
+        assertThat(OfflineTrainer.storedPlateauDecay(decayed)).contains(PlateauDecay.NONE);
     }
 
     private static TrainingSettings patienceTwo(Path out, PlateauDecay decay) {
