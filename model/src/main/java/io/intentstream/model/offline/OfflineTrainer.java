@@ -197,12 +197,10 @@ public final class OfflineTrainer {
         if (!Files.exists(results)) {
             return Optional.empty();
         }
-        JsonNode settings = OfflineJson.mapper().readTree(results.toFile()).path("settings");
-        if (!(settings instanceof ObjectNode stored)) {
-            return Optional.empty();
-        }
-        JsonNode decay = SettingsOfOlderRuns.fillAbsentTrainingSettings(stored.deepCopy()).get("plateau_decay");
-        return Optional.of(OfflineJson.mapper().treeToValue(decay, PlateauDecay.class));
+        JsonNode decay = SettingsOfOlderRuns.trainingSettingsOf(OfflineJson.mapper().readTree(results.toFile()))
+                .path("plateau_decay");
+        return decay.isObject() ? Optional.of(OfflineJson.mapper().treeToValue(decay, PlateauDecay.class))
+                : Optional.empty();
     }
 
     private void logStart() {

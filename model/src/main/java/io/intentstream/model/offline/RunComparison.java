@@ -52,11 +52,7 @@ public final class RunComparison {
         Map<String, String> recipe() {
             Map<String, String> recipe = new LinkedHashMap<>();
             recipe.put("dataset", Path.of(results.path("dataset").asText("")).getFileName().toString());
-            JsonNode settings = results.path("settings");
-            if (settings instanceof ObjectNode stored) {
-                settings = SettingsOfOlderRuns.fillAbsentTrainingSettings(stored.deepCopy());
-            }
-            addFields(recipe, settings, key -> !SCHEDULE_SETTINGS.contains(key) && !key.equals("seed"));
+            addFields(recipe, SettingsOfOlderRuns.trainingSettingsOf(results), key -> !SCHEDULE_SETTINGS.contains(key) && !key.equals("seed"));
             JsonNode config = results.path("config");
             if (config instanceof ObjectNode stored) {
                 // Runs written before a setting existed differ from today's only where they trained differently.
@@ -205,14 +201,17 @@ public final class RunComparison {
      * @throws IllegalArgumentException if no run has a validated epoch that late
      */
     public void writePlot(Path file, int fromEpoch) throws IOException {
-        if (runs.stream().allMatch(run -> validatedFrom(run, fromEpoch).isEmpty())) {
+        Map<Run, List<JsonNode>> shownByRun = new LinkedHashMap<>();
+        runs.forEach(run -> shownByRun.put(run, validatedFrom(run, fromEpoch)));
+        if (shownByRun.values().stream().allMatch(List::isEmpty)) {
             throw new IllegalArgumentException("no run has a validated epoch from epoch " + fromEpoch + " on");
         }
         TrainingPlot.useHeadlessAwt();
         XYChart ndcg = TrainingPlot.chart("Validation NDCG@20", "NDCG@20");
         XYChart hr = TrainingPlot.chart("Validation HR@20", "HR@20");
-        for (Run run : runs) {
-            List<JsonNode> shown = validatedFrom(run, fromEpoch);
+        for (Map.Entry<Run, List<JsonNode>> entry : shownByRun.entrySet()) {
+            Run run = entry.getKey();
+            List<JsonNode> shown = entry.getValue();
             if (shown.isEmpty()) {
                 continue;
             }

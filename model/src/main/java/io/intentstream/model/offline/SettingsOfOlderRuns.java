@@ -29,6 +29,15 @@ final class SettingsOfOlderRuns {
         return config;
     }
 
+    /**
+     * The {@link TrainingSettings} a results.json holds, in today's form: a filled-in copy, or a missing node when
+     * it holds none.
+     */
+    static JsonNode trainingSettingsOf(JsonNode results) {
+        JsonNode settings = results.path("settings");
+        return settings instanceof ObjectNode stored ? fillAbsentTrainingSettings(stored.deepCopy()) : settings;
+    }
+
     /** Adds to {@code settings} (a {@link TrainingSettings}) every later setting it lacks, likewise. */
     static ObjectNode fillAbsentTrainingSettings(ObjectNode settings) {
         settings.putIfAbsent("contrast_positives", settings.textNode(ContrastPositives.AUGMENTED.name()));
