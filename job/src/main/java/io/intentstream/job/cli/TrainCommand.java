@@ -76,8 +76,8 @@ public final class TrainCommand implements Callable<Integer> {
     @Option(names = "--lr-decays", paramLabel = "N",
             description = "At a plateau (P epochs without a better validation NDCG@20), go back to the best model "
                     + "and continue at the learning rate times --lr-decay-factor, up to N times, before stopping "
-                    + "early; 0 stops at the first plateau (default: the preset's, 1 for beauty, 0 for the others; "
-                    + "with --resume, the run's own).")
+                    + "early; 0 stops at the first plateau (default: the preset's, 1 for beauty and sports, 0 for "
+                    + "the others; with --resume, the run's own).")
     Integer learningRateDecays;
 
     @Option(names = "--lr-decay-factor", paramLabel = "F",

@@ -32,7 +32,9 @@ class TrainingSettingsTest {
         assertThat(d.plateauDecay()).isEqualTo(new PlateauDecay(1, 0.1f));
         assertThat(TrainingSettings.defaults("beauty-reference", Path.of("out")).plateauDecay())
                 .isEqualTo(PlateauDecay.NONE);
-        assertThat(TrainingSettings.presetPlateauDecay("sports")).isEqualTo(PlateauDecay.NONE);
+        assertThat(TrainingSettings.presetPlateauDecay("sports")).isEqualTo(new PlateauDecay(1, 0.1f));
+        assertThat(TrainingSettings.presetPlateauDecay("sports-reference")).isEqualTo(PlateauDecay.NONE);
+        assertThat(TrainingSettings.presetPlateauDecay("toys")).isEqualTo(PlateauDecay.NONE);
     }
 
     @Test
