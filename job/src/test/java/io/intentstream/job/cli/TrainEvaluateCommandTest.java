@@ -288,6 +288,7 @@ class TrainEvaluateCommandTest {
         assertThat(results.at("/settings/plateau_decay/times").asInt()).isEqualTo(3);
         assertThat(results.at("/settings/plateau_decay/factor").asDouble()).isEqualTo(0.5);
         assertThat(results.get("learning_rate_drops")).isEmpty();
+        assertThat(results.get("valid")).hasSize(2);
 
         // Resumed without a decay, the run keeps its own rather than the preset's default.
         Run again3 = run(new TrainCommand(), concat(options, "--epochs", "3", "--resume"));
@@ -296,7 +297,7 @@ class TrainEvaluateCommandTest {
         assertThat(kept.get("epochs_run").asInt()).isEqualTo(3);
         assertThat(kept.at("/settings/plateau_decay/times").asInt()).isEqualTo(3);
         assertThat(kept.at("/settings/plateau_decay/factor").asDouble()).isEqualTo(0.5);
-        assertThat(results.get("valid")).hasSize(2);
+        assertThat(kept.get("valid")).hasSize(3);
     }
 
     @Test

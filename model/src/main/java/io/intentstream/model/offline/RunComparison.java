@@ -52,7 +52,8 @@ public final class RunComparison {
         Map<String, String> recipe() {
             Map<String, String> recipe = new LinkedHashMap<>();
             recipe.put("dataset", Path.of(results.path("dataset").asText("")).getFileName().toString());
-            addFields(recipe, SettingsOfOlderRuns.trainingSettingsOf(results), key -> !SCHEDULE_SETTINGS.contains(key) && !key.equals("seed"));
+            addFields(recipe, SettingsOfOlderRuns.trainingSettingsOf(results),
+                    key -> !SCHEDULE_SETTINGS.contains(key) && !key.equals("seed"));
             JsonNode config = results.path("config");
             if (config instanceof ObjectNode stored) {
                 // Runs written before a setting existed differ from today's only where they trained differently.

@@ -92,7 +92,8 @@ class RunComparisonTest {
     @Test
     void plotIsAPngOfBothPanels() throws IOException {
         Path png = dir.resolve("compare.png");
-        RunComparison.read(Map.of("a", write("a", results(42, 1, 0.07, null)))).writePlot(png);
+        RunComparison comparison = RunComparison.read(Map.of("a", write("a", results(42, 1, 0.07, null))));
+        comparison.writePlot(png);
 
         byte[] bytes = Files.readAllBytes(png);
         assertThat(bytes).startsWith((byte) 0x89, (byte) 'P', (byte) 'N', (byte) 'G');
@@ -102,10 +103,10 @@ class RunComparisonTest {
         assertThat(RunComparison.validatedFrom(run, 2)).extracting(v -> v.path("epoch").asInt()).containsExactly(2, 3);
         assertThat(RunComparison.validatedFrom(run, 4)).isEmpty();
         Path zoomed = dir.resolve("compare-from-2.png");
-        RunComparison.read(Map.of("a", write("a", results(42, 1, 0.07, null)))).writePlot(zoomed, 2);
+        comparison.writePlot(zoomed, 2);
         assertThat(Files.readAllBytes(zoomed)).isNotEqualTo(bytes);
-        assertThatThrownBy(() -> RunComparison.read(Map.of("a", write("a", results(42, 1, 0.07, null))))
-                .writePlot(zoomed, 4)).hasMessage("no run has a validated epoch from epoch 4 on");
+        assertThatThrownBy(() -> comparison.writePlot(zoomed, 4))
+                .hasMessage("no run has a validated epoch from epoch 4 on");
     }
 
     @Test
