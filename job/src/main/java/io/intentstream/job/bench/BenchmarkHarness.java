@@ -66,7 +66,8 @@ public final class BenchmarkHarness {
         public static Settings standard(Configuration jobOptions, int backlogEvents, Duration phase,
                 Duration timeout) {
             Configuration options = new Configuration(jobOptions);
-            return new Settings(false, 2048, Duration.ofSeconds(15), StepBenchmark.beautyConfig(), 256, 3, 10,
+            return new Settings(false, 2048, Duration.ofSeconds(15),
+                    stepConfig(options, StepBenchmark.BEAUTY_ITEMS), 256, 3, 10,
                     Duration.ofSeconds(30),
                     new EndToEndBenchmark.Settings(options, STANDARD_USERS, StepBenchmark.BEAUTY_ITEMS, backlogEvents,
                             phase, List.of(0.5, 0.9), timeout, 2, 42L));
@@ -81,11 +82,19 @@ public final class BenchmarkHarness {
             setIfAbsent(options, IntentStreamOptions.CLUSTERS, 16);
             setIfAbsent(options, IntentStreamOptions.BATCH_SIZE, 64);
             setIfAbsent(options, IntentStreamOptions.CENTRE_WARM_UP, 128);
-            ElcRecConfig step = ElcRecConfig.preset("beauty", 2_000).toBuilder().clusters(16).device(Device.CPU)
-                    .build();
-            return new Settings(true, 512, Duration.ofSeconds(1), step, 64, 1, 3, Duration.ZERO,
+            return new Settings(true, 512, Duration.ofSeconds(1), stepConfig(options, 2_000), 64, 1, 3, Duration.ZERO,
                     new EndToEndBenchmark.Settings(options, 300, 500, 1_500, Duration.ofSeconds(4),
                             List.of(0.5, 0.9), timeout, 2, 42L));
+        }
+
+        /**
+         * The model the job settings describe (the preset and any {@code model.*} override, so {@code
+         * --model.hidden-size 128} times the step the end-to-end run trains), over {@code items} items, on the CPU.
+         */
+        static ElcRecConfig stepConfig(Configuration jobOptions, int items) {
+            Configuration stepOptions = new Configuration(jobOptions);
+            stepOptions.set(IntentStreamOptions.ITEM_CAPACITY, items);
+            return IntentStreamOptions.modelConfig(stepOptions).toBuilder().device(Device.CPU).build();
         }
 
         /**
