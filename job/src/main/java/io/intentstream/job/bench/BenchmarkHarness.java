@@ -62,12 +62,15 @@ public final class BenchmarkHarness {
             Objects.requireNonNull(endToEnd, "endToEnd");
         }
 
-        /** Beauty shapes at batch 256 (the job's default batch) and a few minutes of end-to-end load. */
+        /**
+         * Beauty's items, the model and batch the job settings describe (by default the {@code beauty} preset at
+         * batch 256) and a few minutes of end-to-end load.
+         */
         public static Settings standard(Configuration jobOptions, int backlogEvents, Duration phase,
                 Duration timeout) {
             Configuration options = new Configuration(jobOptions);
             return new Settings(false, 2048, Duration.ofSeconds(15),
-                    stepConfig(options, StepBenchmark.BEAUTY_ITEMS), 256, 3, 10,
+                    stepConfig(options, StepBenchmark.BEAUTY_ITEMS), options.get(IntentStreamOptions.BATCH_SIZE), 3, 10,
                     Duration.ofSeconds(30),
                     new EndToEndBenchmark.Settings(options, STANDARD_USERS, StepBenchmark.BEAUTY_ITEMS, backlogEvents,
                             phase, List.of(0.5, 0.9), timeout, 2, 42L));
@@ -82,7 +85,8 @@ public final class BenchmarkHarness {
             setIfAbsent(options, IntentStreamOptions.CLUSTERS, 16);
             setIfAbsent(options, IntentStreamOptions.BATCH_SIZE, 64);
             setIfAbsent(options, IntentStreamOptions.CENTRE_WARM_UP, 128);
-            return new Settings(true, 512, Duration.ofSeconds(1), stepConfig(options, 2_000), 64, 1, 3, Duration.ZERO,
+            return new Settings(true, 512, Duration.ofSeconds(1), stepConfig(options, 2_000),
+                    options.get(IntentStreamOptions.BATCH_SIZE), 1, 3, Duration.ZERO,
                     new EndToEndBenchmark.Settings(options, 300, 500, 1_500, Duration.ofSeconds(4),
                             List.of(0.5, 0.9), timeout, 2, 42L));
         }
@@ -90,6 +94,7 @@ public final class BenchmarkHarness {
         /**
          * The model the job settings describe (the preset and any {@code model.*} override, so {@code
          * --model.hidden-size 128} times the step the end-to-end run trains), over {@code items} items, on the CPU.
+         * The step's batch is likewise the job's {@code training.batch-size}.
          */
         static ElcRecConfig stepConfig(Configuration jobOptions, int items) {
             Configuration stepOptions = new Configuration(jobOptions);
