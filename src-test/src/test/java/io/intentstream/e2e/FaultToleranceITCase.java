@@ -43,6 +43,9 @@ class FaultToleranceITCase {
     private static final int EVENTS = 4_000;
     private static final int MALFORMED = 8;
     private static final int FAILURES = 2;
+    /** Slows the answers down so that a run spans several checkpoints (the stream would take under a second). */
+    private static final long PAUSE_NANOS_PER_ANSWER = 300_000;
+    private static final long SEPARATE_SCORING_PAUSE_NANOS_PER_ANSWER = 1_000_000;
 
     @RegisterExtension
     static final KafkaBrokerExtension KAFKA = new KafkaBrokerExtension();
@@ -64,7 +67,8 @@ class FaultToleranceITCase {
 
         KafkaJobRun.Topics failing = clean.withFreshOutputs("fault-failing");
         started = System.nanoTime();
-        FailingRun failed = runWithFailures(broker, failing, KafkaJobRun.options(broker, failing));
+        FailingRun failed = runWithFailures(broker, failing, KafkaJobRun.options(broker, failing),
+                PAUSE_NANOS_PER_ANSWER);
         KafkaJobRun.Result failingRun = failed.result();
         FailureInjector.Progress progress = failed.progress();
         double failingSeconds = (System.nanoTime() - started) / 1e9;
@@ -111,7 +115,10 @@ class FaultToleranceITCase {
         options.set(IntentStreamOptions.SCORING_MODE, ScoringMode.SEPARATE);
         options.set(IntentStreamOptions.TRAINER_OVERLOAD, TrainerOverload.BACKPRESSURE);
         options.set(IntentStreamOptions.SCORING_MODEL_UPDATE_INTERVAL, Duration.ofMillis(100));
-        FailingRun failed = runWithFailures(broker, topics, options);
+        // Answers do not wait for training here, so at the first test's pace the whole stream could pass the
+        // injector before the first checkpoint completes (seen once: nothing injected); a slower stream spans
+        // several checkpoints.
+        FailingRun failed = runWithFailures(broker, topics, options, SEPARATE_SCORING_PAUSE_NANOS_PER_ANSWER);
         KafkaJobRun.Result run = failed.result();
         FailureInjector.Progress progress = failed.progress();
 
@@ -144,9 +151,9 @@ class FaultToleranceITCase {
 
     /** The job with {@link #FAILURES} exceptions injected into its intents: after and during a checkpoint. */
     private static FailingRun runWithFailures(EmbeddedKafkaBroker broker, KafkaJobRun.Topics topics,
-            Configuration options) throws Exception {
+            Configuration options, long pauseNanosPerAnswer) throws Exception {
         FailureInjector.Plan plan = new FailureInjector.Plan("fault-" + topics.intents() + "-" + System.nanoTime(),
-                FAILURES, EVENTS / (FAILURES + 2), 300_000);
+                FAILURES, EVENTS / (FAILURES + 2), pauseNanosPerAnswer);
         KafkaJobRun.Result result;
         try (TemporaryDirectory work = TemporaryDirectory.create("intent-stream-fault-")) {
             result = KafkaJobRun.run(broker, topics, options, work.path(), outputs -> outputs.intents()
