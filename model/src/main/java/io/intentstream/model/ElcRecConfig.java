@@ -45,7 +45,8 @@ public record ElcRecConfig(
         int sampledNegatives,
         PositionEncoding positionEncoding,
         float lowPassWeight,
-        int lowPassCutoff)
+        int lowPassCutoff,
+        float weightAverageDecay)
         implements Serializable {
 
     /** Names accepted by {@link #preset(String, int)}. */
@@ -119,6 +120,14 @@ public record ElcRecConfig(
         }
         // A cutoff at or above the window keeps every frequency (CausalLowPassFilter), so only its floor is checked.
         require(lowPassCutoff >= 1, "lowPassCutoff must be at least 1, got " + lowPassCutoff);
+        // Snapshots written before averaging existed hold 0 here, which is "off": they served their raw weights.
+        require(weightAverageDecay >= 0 && weightAverageDecay < 1,
+                "weightAverageDecay must be in [0,1), got " + weightAverageDecay);
+    }
+
+    /** Whether the model keeps an exponential moving average of its weights and scores with it. */
+    public boolean averagesWeights() {
+        return weightAverageDecay > 0;
     }
 
     /** The number of rows of the item embedding table: padding, the items, and the mask id. */
@@ -232,6 +241,7 @@ public record ElcRecConfig(
         private PositionEncoding positionEncoding = PositionEncoding.WINDOW;
         private float lowPassWeight = 0f;
         private int lowPassCutoff = DEFAULT_LOW_PASS_CUTOFF;
+        private float weightAverageDecay = 0f;
 
         private Builder(int itemCount) {
             this.itemCount = itemCount;
@@ -269,6 +279,7 @@ public record ElcRecConfig(
             positionEncoding = c.positionEncoding;
             lowPassWeight = c.lowPassWeight;
             lowPassCutoff = c.lowPassCutoff;
+            weightAverageDecay = c.weightAverageDecay;
         }
 
         public Builder itemCount(int v) { itemCount = v; return this; }
@@ -302,13 +313,15 @@ public record ElcRecConfig(
         public Builder positionEncoding(PositionEncoding v) { positionEncoding = v; return this; }
         public Builder lowPassWeight(float v) { lowPassWeight = v; return this; }
         public Builder lowPassCutoff(int v) { lowPassCutoff = v; return this; }
+        public Builder weightAverageDecay(float v) { weightAverageDecay = v; return this; }
 
         public ElcRecConfig build() {
             return new ElcRecConfig(itemCount, maxSequenceLength, hiddenSize, layers, heads, hiddenDropout,
                     attentionDropout, initRange, clusters, clusterLossWeight, sequenceContrastWeight,
                     intentContrastWeight, temperature, fusion, nextItemLoss, contrastEnabled, clusterLossEnabled,
                     cropRate, maskRate, reorderRate, kMeansIterations, learningRate, beta1, beta2, seed, device,
-                    contrastSimilarity, sampledNegatives, positionEncoding, lowPassWeight, lowPassCutoff);
+                    contrastSimilarity, sampledNegatives, positionEncoding, lowPassWeight, lowPassCutoff,
+                    weightAverageDecay);
         }
     }
 }

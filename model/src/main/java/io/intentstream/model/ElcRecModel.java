@@ -52,8 +52,14 @@ import java.util.function.Consumer;
  * <p>A step: prepare views and negatives on the host, one upload, the {@link JointObjective} under a gradient
  * collector inside an {@link NDScope}, one read-back of the five loss values, then (if the loss and every
  * gradient are finite; otherwise the step is skipped and reported as such) the
- * padding row's gradient zeroed, the Adam update, and the centres renormalised; nothing created during the step
- * outlives it.
+ * padding row's gradient zeroed, the Adam update, the centres renormalised, and (when the config averages weights)
+ * the moving average moved towards the new parameters; nothing created during the step outlives it.
+ *
+ * <p>With {@link ElcRecConfig#averagesWeights()} the model keeps a second copy of the network whose parameters are an
+ * exponential moving average of the trained ones, and everything that scores (recommendations, intents, evaluation,
+ * scoring snapshots) uses that copy: an average over the last few hundred steps is a smoother model than the last
+ * step's, at no cost per step beyond one in-place update. The average is part of the snapshot, so a restored model
+ * continues it bit-exactly.
  */
 public final class ElcRecModel implements AutoCloseable {
 
@@ -73,6 +79,10 @@ public final class ElcRecModel implements AutoCloseable {
     private final ParameterStore store;
     private final List<String> parameterNames;
     private final List<NDArray> parameterArrays;
+    /** The network that scores: {@link #network} itself, or its moving average when the config averages weights. */
+    private final ElcRecNetwork servingNetwork;
+    /** {@link #servingNetwork}'s parameters, in the same block order as {@link #parameterArrays}. */
+    private final List<NDArray> servingArrays;
     private final int itemTableIndex;
     private final int centresIndex;
     private final AdamOptimizer optimizer;
@@ -94,9 +104,13 @@ public final class ElcRecModel implements AutoCloseable {
         manager = NDManager.newBaseManager(resolveDevice(config.device(), engine, gpuIndex), ENGINE);
         try {
             network = new ElcRecNetwork(config);
+            ElcRecNetwork average = config.averagesWeights() ? new ElcRecNetwork(config) : network;
             try (TrainingLock.Held ignored = TrainingLock.acquire()) {
                 engine.setRandomSeed(StepRandomness.of(config.seed(), 0, Purpose.PARAMETER_INIT).engineSeed());
                 network.initialize(manager);
+                if (average != network) {
+                    average.initialize(manager); // its draws are overwritten by the copy below
+                }
             }
             store = new ParameterStore(manager, false);
             // Block order, which is fixed by construction; the keys are the parameters' unique block paths.
@@ -104,6 +118,18 @@ public final class ElcRecModel implements AutoCloseable {
             List<Parameter> parameters = parameterList.values();
             parameterNames = List.copyOf(parameterList.keys());
             parameterArrays = parameters.stream().map(Parameter::getArray).toList();
+            servingNetwork = average;
+            servingArrays = average.getParameters().values().stream().map(Parameter::getArray).toList();
+            if (!List.copyOf(average.getParameters().keys()).equals(parameterNames)) {
+                throw new IllegalStateException("the averaged network's parameters differ from the trained one's");
+            }
+            if (average != network) {
+                try (GradMode noGrad = GradMode.disabled()) {
+                    for (int i = 0; i < parameterArrays.size(); i++) {
+                        overwrite(servingArrays.get(i), parameterArrays.get(i));
+                    }
+                }
+            }
             itemTableIndex = parameters.indexOf(network.itemTable());
             centresIndex = parameters.indexOf(network.centres());
             optimizer = new AdamOptimizer(manager, parameterNames, parameterArrays, config.learningRate(),
@@ -181,7 +207,7 @@ public final class ElcRecModel implements AutoCloseable {
         for (int start = 0; start < sequences.length; start += INFERENCE_CHUNK) {
             int[][] chunk = Arrays.copyOfRange(sequences, start, Math.min(sequences.length, start + INFERENCE_CHUNK));
             try (GradMode ignored = GradMode.disabled(); NDScope scope = new NDScope()) {
-                NDArray encoded = encodeForInference(chunk); // (b, T, D)
+                NDArray encoded = encodeForInference(network, chunk); // (b, T, D)
                 float[] flat = encoded.mean(new int[] {1}).toFloatArray(); // (b, D)
                 int d = config.hiddenSize();
                 for (int i = 0; i < chunk.length; i++) {
@@ -199,6 +225,8 @@ public final class ElcRecModel implements AutoCloseable {
             centresArray.set(new NDIndex(":"), manager.create(flat, centresArray.getShape()));
             optimizer.resetRows(centresIndex, manager.arange(0L, (long) config.clusters(), 1L,
                     ai.djl.ndarray.types.DataType.INT64));
+            // The average of the centres being replaced says nothing about the new ones.
+            overwrite(servingArrays.get(centresIndex), centresArray);
         }
         centresInitialised = true;
     }
@@ -257,7 +285,10 @@ public final class ElcRecModel implements AutoCloseable {
             }
             optimizer.step(active);
             if (objective.usesCentres()) {
-                renormaliseCentres();
+                renormaliseCentres(parameterArrays.get(centresIndex));
+            }
+            if (servingNetwork != network) {
+                updateAverage();
             }
             version++;
             return new TrainStepResult(loss, version, false);
@@ -291,13 +322,13 @@ public final class ElcRecModel implements AutoCloseable {
         for (int start = 0; start < b; start += INFERENCE_CHUNK) {
             int[][] chunk = Arrays.copyOfRange(inputs, start, Math.min(b, start + INFERENCE_CHUNK));
             try (GradMode ignored = GradMode.disabled(); NDScope scope = new NDScope()) {
-                NDArray encoded = encodeForInference(chunk); // (c, T, D)
+                NDArray encoded = encodeForInference(servingNetwork, chunk); // (c, T, D)
                 NDArray pooled = encoded.mean(new int[] {1}); // (c, D)
-                NearestCentre.Assignment assignment = NearestCentre.assign(pooled, parameterArrays.get(centresIndex));
+                NearestCentre.Assignment assignment = NearestCentre.assign(pooled, servingArrays.get(centresIndex));
                 float[] pooledFlat = pooled.toFloatArray();
 
                 NDArray last = encoded.get(new NDIndex(":, -1, :")); // (c, D)
-                NDArray candidates = parameterArrays.get(itemTableIndex)
+                NDArray candidates = servingArrays.get(itemTableIndex)
                         .get(new NDIndex("1:{}", liveItemRows + 1)); // (live, D)
                 NDArray logits = last.matMul(candidates.transpose()); // (c, live)
                 long[] seen = seenCells(chunk, liveItemRows);
@@ -344,8 +375,8 @@ public final class ElcRecModel implements AutoCloseable {
         for (int start = 0; start < inputs.length; start += INFERENCE_CHUNK) {
             int[][] chunk = Arrays.copyOfRange(inputs, start, Math.min(inputs.length, start + INFERENCE_CHUNK));
             try (GradMode ignored = GradMode.disabled(); NDScope scope = new NDScope()) {
-                NDArray last = encodeForInference(chunk).get(new NDIndex(":, -1, :")); // (c, D)
-                float[] flat = last.matMul(parameterArrays.get(itemTableIndex).transpose()).toFloatArray(); // (c, M+2)
+                NDArray last = encodeForInference(servingNetwork, chunk).get(new NDIndex(":, -1, :")); // (c, D)
+                float[] flat = last.matMul(servingArrays.get(itemTableIndex).transpose()).toFloatArray(); // (c, M+2)
                 for (int i = 0; i < chunk.length; i++) {
                     scores[start + i] = Arrays.copyOfRange(flat, i * rows, (i + 1) * rows);
                 }
@@ -354,10 +385,10 @@ public final class ElcRecModel implements AutoCloseable {
         return scores;
     }
 
-    /** The k intent centres as (k, d) host rows, for inspection (reports, projections); a copy. */
+    /** The k intent centres the model scores with as (k, d) host rows, for inspection (reports, projections); a copy. */
     public synchronized float[][] centres() {
         ensureOpen();
-        float[] flat = parameterArrays.get(centresIndex).toFloatArray();
+        float[] flat = servingArrays.get(centresIndex).toFloatArray();
         int d = config.hiddenSize();
         float[][] rows = new float[config.clusters()][];
         for (int c = 0; c < rows.length; c++) {
@@ -395,6 +426,9 @@ public final class ElcRecModel implements AutoCloseable {
                             new Shape(indices.length, config.hiddenSize()), table.getDataType());
                     table.set(new NDIndex("{}", index), fresh);
                     optimizer.resetRows(itemTableIndex, index);
+                    if (servingNetwork != network) {
+                        servingArrays.get(itemTableIndex).set(new NDIndex("{}", index), fresh);
+                    }
                 }
             }
         }
@@ -403,14 +437,9 @@ public final class ElcRecModel implements AutoCloseable {
     /** The complete state, enough to continue training bit-exactly in a fresh instance. */
     public synchronized ModelSnapshot snapshot() {
         ensureOpen();
-        ExactBytes parameterBytes = new ExactBytes(parametersSize());
-        try (DataOutputStream out = new DataOutputStream(parameterBytes)) {
-            writeParameters(out, parameterBytes);
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
         return new ModelSnapshot(config, version, optimizer.stepCount(), centresInitialised,
-                parameterBytes.bytes(), optimizer.encodeState(), randomState(), new byte[0]);
+                encodeParameters(parameterArrays), optimizer.encodeState(),
+                servingNetwork != network ? encodeParameters(servingArrays) : new byte[0], randomState(), new byte[0]);
     }
 
     /**
@@ -421,51 +450,68 @@ public final class ElcRecModel implements AutoCloseable {
      */
     public synchronized ModelSnapshot.Encoded encodedSnapshot(byte[] itemIndex) {
         ensureOpen();
+        boolean averaging = servingNetwork != network;
         return ModelSnapshot.encode(config, version, optimizer.stepCount(), centresInitialised,
-                parametersSize(), this::writeParameters, optimizer.encodedStateSize(), optimizer::writeState,
+                parametersSize(parameterArrays), (out, sink) -> writeParameters(parameterArrays, out, sink),
+                optimizer.encodedStateSize(), optimizer::writeState,
+                averaging ? parametersSize(servingArrays) : 0,
+                (out, sink) -> { if (averaging) writeParameters(servingArrays, out, sink); },
                 randomState(), itemIndex);
     }
 
     /**
-     * The parameters, version and centre state alone, encoded as a snapshot whose optimiser block is empty: what
-     * a training operator broadcasts to the scoring copies of its model ({@link #loadScoringSnapshot}). About a
-     * third of {@link #encodedSnapshot}'s size, since Adam's two moments per parameter stay behind.
+     * The parameters the model scores with (the average, when it keeps one), version and centre state alone,
+     * encoded as a snapshot whose optimiser and average blocks are empty: what a training operator broadcasts to
+     * the scoring copies of its model ({@link #loadScoringSnapshot}). About a third of {@link #encodedSnapshot}'s
+     * size, since Adam's two moments per parameter stay behind.
      */
     public synchronized ModelSnapshot.Encoded encodedScoringSnapshot(byte[] itemIndex) {
         ensureOpen();
         return ModelSnapshot.encode(config, version, optimizer.stepCount(), centresInitialised,
-                parametersSize(), this::writeParameters, 0, (out, sink) -> { }, randomState(), itemIndex);
+                parametersSize(servingArrays), (out, sink) -> writeParameters(servingArrays, out, sink),
+                0, (out, sink) -> { }, 0, (out, sink) -> { }, randomState(), itemIndex);
     }
 
     /**
-     * Takes the parameters, version and centre state of a model of the same shape from its
-     * {@link #encodedScoringSnapshot} (or a full snapshot), in place: a scoring copy follows its trainer this way
-     * without building a new network for every update. The optimiser and random state stay as they are; a model
-     * that loads scoring snapshots only scores.
+     * Takes the parameters a model of the same shape scores with ({@link ModelSnapshot#servingParameters()}), its
+     * version and centre state from its {@link #encodedScoringSnapshot} (or a full snapshot), in place, into the
+     * parameters this model scores with: a scoring copy follows its trainer this way without building a new network
+     * for every update. The optimiser and random state stay as they are; a model that loads scoring snapshots only
+     * scores.
      *
      * @throws IllegalArgumentException when the snapshot's parameters differ in name, type or shape
      */
     public synchronized void loadScoringSnapshot(ModelSnapshot snapshot) {
         ensureOpen();
-        loadParameters(snapshot.parameters());
+        loadParameters(snapshot.servingParameters(), servingArrays);
         version = snapshot.version();
         centresInitialised = snapshot.centresInitialised();
     }
 
-    private int parametersSize() {
+    private byte[] encodeParameters(List<NDArray> arrays) {
+        ExactBytes bytes = new ExactBytes(parametersSize(arrays));
+        try (DataOutputStream out = new DataOutputStream(bytes)) {
+            writeParameters(arrays, out, bytes);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        return bytes.bytes();
+    }
+
+    private int parametersSize(List<NDArray> arrays) {
         int size = 4 + 4;
-        for (int i = 0; i < parameterArrays.size(); i++) {
-            size += ExactBytes.utfSize(parameterNames.get(i)) + TensorCodec.encodedSize(parameterArrays.get(i));
+        for (int i = 0; i < arrays.size(); i++) {
+            size += ExactBytes.utfSize(parameterNames.get(i)) + TensorCodec.encodedSize(arrays.get(i));
         }
         return size;
     }
 
-    private void writeParameters(DataOutputStream out, ExactBytes sink) throws IOException {
+    private void writeParameters(List<NDArray> arrays, DataOutputStream out, ExactBytes sink) throws IOException {
         out.writeInt(PARAMETER_FORMAT);
-        out.writeInt(parameterArrays.size());
-        for (int i = 0; i < parameterArrays.size(); i++) {
+        out.writeInt(arrays.size());
+        for (int i = 0; i < arrays.size(); i++) {
             out.writeUTF(parameterNames.get(i));
-            TensorCodec.write(out, sink, parameterArrays.get(i));
+            TensorCodec.write(out, sink, arrays.get(i));
         }
     }
 
@@ -495,7 +541,16 @@ public final class ElcRecModel implements AutoCloseable {
     }
 
     private void load(ModelSnapshot snapshot) {
-        loadParameters(snapshot.parameters());
+        loadParameters(snapshot.parameters(), parameterArrays);
+        boolean averaging = servingNetwork != network;
+        if (averaging != (snapshot.averagedParameters().length > 0)) {
+            throw new IllegalArgumentException("the snapshot " + (averaging ? "lacks" : "has")
+                    + " averaged parameters, but its config " + (averaging ? "averages" : "does not average")
+                    + " weights");
+        }
+        if (averaging) {
+            loadParameters(snapshot.averagedParameters(), servingArrays);
+        }
         optimizer.restoreState(snapshot.optimizerState());
         if (optimizer.stepCount() != snapshot.stepCount()) {
             throw new IllegalArgumentException("snapshot step count " + snapshot.stepCount()
@@ -514,7 +569,7 @@ public final class ElcRecModel implements AutoCloseable {
         centresInitialised = snapshot.centresInitialised();
     }
 
-    private void loadParameters(byte[] parameters) {
+    private void loadParameters(byte[] parameters, List<NDArray> into) {
         try (DataInputStream in = new DataInputStream(new ByteArrayInputStream(parameters));
                 GradMode ignored = GradMode.disabled()) {
             int format = in.readInt();
@@ -522,9 +577,8 @@ public final class ElcRecModel implements AutoCloseable {
                 throw new IllegalArgumentException("unsupported parameter format " + format);
             }
             int count = in.readInt();
-            if (count != parameterArrays.size()) {
-                throw new IllegalArgumentException(
-                        "snapshot has " + count + " parameters, this model " + parameterArrays.size());
+            if (count != into.size()) {
+                throw new IllegalArgumentException("snapshot has " + count + " parameters, this model " + into.size());
             }
             for (int i = 0; i < count; i++) {
                 String name = in.readUTF();
@@ -532,15 +586,15 @@ public final class ElcRecModel implements AutoCloseable {
                     throw new IllegalArgumentException("snapshot parameter " + i + " is '" + name + "', expected '"
                             + parameterNames.get(i) + "'");
                 }
-                TensorCodec.readInto(in, parameterArrays.get(i));
+                TensorCodec.readInto(in, into.get(i));
             }
         } catch (IOException e) {
             throw new UncheckedIOException("corrupt parameters in model snapshot", e);
         }
     }
 
-    /** Encoder output in evaluation mode for a chunk of inputs; call inside a scope with autograd off. */
-    private NDArray encodeForInference(int[][] inputs) {
+    /** {@code net}'s output in evaluation mode for a chunk of inputs; call inside a scope with autograd off. */
+    private NDArray encodeForInference(ElcRecNetwork net, int[][] inputs) {
         long[] flat = new long[inputs.length * config.maxSequenceLength()];
         int offset = 0;
         for (int[] row : inputs) {
@@ -549,7 +603,7 @@ public final class ElcRecModel implements AutoCloseable {
             }
         }
         NDArray ids = manager.create(flat, new Shape(inputs.length, config.maxSequenceLength()));
-        return network.forward(store, new NDList(ids), false).singletonOrThrow(); // (b, T, D)
+        return net.forward(store, new NDList(ids), false).singletonOrThrow(); // (b, T, D)
     }
 
     /** Flat cells b*live + (row-1) of the logits (b, live) that hold a sample's own input rows. */
@@ -571,11 +625,35 @@ public final class ElcRecModel implements AutoCloseable {
      * right after each applied update gives every batch the same unit centres (they start as unit rows and only
      * an update moves them), and leaves a skipped step without any parameter change.
      */
-    private void renormaliseCentres() {
-        NDArray centres = parameterArrays.get(centresIndex);
+    private static void renormaliseCentres(NDArray centres) {
         try (GradMode ignored = GradMode.disabled()) {
             centres.set(new NDIndex(":"), UnitRows.normalise(centres.stopGradient()));
         }
+    }
+
+    /**
+     * One step of the exponential moving average, {@code average = d * average + (1 - d) * parameter}, with
+     * {@code d = min(decay, (1 + n) / (10 + n))} after the n-th optimiser step (TensorFlow's ExponentialMovingAverage
+     * with num_updates): early on, when the start says little, the average follows the parameters closely. The
+     * averaged centres are renormalised, since only unit centres are meaningful (an average of unit rows is
+     * shorter). Runs in the step's scope with autograd off.
+     */
+    private void updateAverage() {
+        long n = optimizer.stepCount();
+        double decay = Math.min(config.weightAverageDecay(), (1.0 + n) / (10.0 + n));
+        try (GradMode ignored = GradMode.disabled()) {
+            for (int i = 0; i < parameterArrays.size(); i++) {
+                servingArrays.get(i).muli(decay).addi(parameterArrays.get(i).mul(1 - decay));
+            }
+        }
+        if (objective.usesCentres()) {
+            renormaliseCentres(servingArrays.get(centresIndex));
+        }
+    }
+
+    /** Copies {@code source}'s values into {@code target} (same shape and type), in place; call with autograd off. */
+    private static void overwrite(NDArray target, NDArray source) {
+        target.set(new NDIndex(":"), source);
     }
 
     /** Whether every gradient the optimiser would apply is finite, with one device-to-host read. */

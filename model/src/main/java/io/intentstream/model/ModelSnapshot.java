@@ -25,6 +25,8 @@ import java.util.zip.CRC32C;
  *     order; restoring copies them bit for bit and checks names, types and shapes
  * @param optimizerState Adam's state: format int, step count, then per parameter its block path and its first
  *     and second moments in the same array encoding
+ * @param averagedParameters the exponential moving average of the parameters in the parameters' encoding, which
+ *     the model scores with ({@link ElcRecConfig#averagesWeights()}); empty when the model does not average
  * @param rngState format int and the draw counter: every step's randomness (dropout, augmentation, negatives)
  *     is a function of the config's seed and this counter, so it stands for all generator state
  * @param itemIndex the encoded external-id to row mapping, or an empty array where rows are the ids (benchmarks)
@@ -36,10 +38,13 @@ public record ModelSnapshot(
         boolean centresInitialised,
         byte[] parameters,
         byte[] optimizerState,
+        byte[] averagedParameters,
         byte[] rngState,
         byte[] itemIndex) {
 
-    private static final int FORMAT_VERSION = 1;
+    /** Format 2 added the averaged parameters; format 1 (without them) is still read, as a model that does not average. */
+    private static final int FORMAT_VERSION = 2;
+    private static final int FORMAT_WITHOUT_AVERAGES = 1;
 
     /**
      * The same model with Adam's learning rate replaced, for continuing it at another rate (fine-tuning a trained
@@ -47,26 +52,36 @@ public record ModelSnapshot(
      */
     public ModelSnapshot withLearningRate(float learningRate) {
         return new ModelSnapshot(config.toBuilder().learningRate(learningRate).build(), version, stepCount,
-                centresInitialised, parameters, optimizerState, rngState, itemIndex);
+                centresInitialised, parameters, optimizerState, averagedParameters, rngState, itemIndex);
     }
 
     public ModelSnapshot withItemIndex(byte[] encodedItemIndex) {
         return new ModelSnapshot(config, version, stepCount, centresInitialised, parameters, optimizerState,
-                rngState, encodedItemIndex);
+                averagedParameters, rngState, encodedItemIndex);
     }
 
-    /** A checksum over the parameters and optimiser state: equal checksums mean the same trained model. */
+    /** The parameters the model scores with: their average where the model keeps one, else the parameters. */
+    public byte[] servingParameters() {
+        return averagedParameters.length > 0 ? averagedParameters : parameters;
+    }
+
+    /**
+     * A checksum over the parameters, the optimiser state and the averaged parameters: equal checksums mean the same
+     * trained model. (Without averages it is the checksum snapshots had before averaging existed.)
+     */
     public long checksum() {
         CRC32C crc = new CRC32C();
         crc.update(parameters);
         crc.update(optimizerState);
+        crc.update(averagedParameters);
         return crc.getValue();
     }
 
     public byte[] toBytes() {
         return encode(config, version, stepCount, centresInitialised, parameters.length,
                 (out, sink) -> out.write(parameters), optimizerState.length, (out, sink) -> out.write(optimizerState),
-                rngState, itemIndex).bytes();
+                averagedParameters.length, (out, sink) -> out.write(averagedParameters), rngState, itemIndex)
+                .bytes();
     }
 
     /**
@@ -85,20 +100,21 @@ public record ModelSnapshot(
     }
 
     /**
-     * The {@link #toBytes()} encoding of a snapshot whose parameter and optimiser blocks are written in place by
-     * their owners (no intermediate arrays), and its {@link #checksum()} over those two blocks.
+     * The {@link #toBytes()} encoding of a snapshot whose parameter, optimiser and average blocks are written in
+     * place by their owners (no intermediate arrays), and its {@link #checksum()} over those three blocks.
      *
-     * @param parametersSize bytes {@code parameters} writes; the optimiser's likewise
+     * @param parametersSize bytes {@code parameters} writes; the optimiser's and the averages' likewise
      */
     public static Encoded encode(ElcRecConfig config, long version, long stepCount, boolean centresInitialised,
             int parametersSize, BlockWriter parameters, int optimizerStateSize, BlockWriter optimizerState,
-            byte[] rngState, byte[] itemIndex) {
+            int averagedParametersSize, BlockWriter averagedParameters, byte[] rngState, byte[] itemIndex) {
         try {
             byte[] encodedConfig = serialise(config);
             int parametersAt = 4 + 4 + encodedConfig.length + 8 + 8 + 1 + 4;
             int optimizerAt = parametersAt + parametersSize + 4;
+            int averagesAt = optimizerAt + optimizerStateSize + 4;
             // Exactly sized: the model's ~10 MB are copied once, from the engine into this array.
-            int size = optimizerAt + optimizerStateSize + 4 + rngState.length + 4 + itemIndex.length;
+            int size = averagesAt + averagedParametersSize + 4 + rngState.length + 4 + itemIndex.length;
             ExactBytes bytes = new ExactBytes(size);
             try (DataOutputStream out = new DataOutputStream(bytes)) {
                 out.writeInt(FORMAT_VERSION);
@@ -110,6 +126,8 @@ public record ModelSnapshot(
                 parameters.write(out, bytes);
                 out.writeInt(optimizerStateSize);
                 optimizerState.write(out, bytes);
+                out.writeInt(averagedParametersSize);
+                averagedParameters.write(out, bytes);
                 writeBlock(out, rngState);
                 writeBlock(out, itemIndex);
             }
@@ -120,6 +138,7 @@ public record ModelSnapshot(
             CRC32C crc = new CRC32C();
             crc.update(encoded, parametersAt, parametersSize);
             crc.update(encoded, optimizerAt, optimizerStateSize);
+            crc.update(encoded, averagesAt, averagedParametersSize);
             return new Encoded(encoded, version, crc.getValue());
         } catch (IOException e) {
             throw new UncheckedIOException(e);
@@ -129,16 +148,19 @@ public record ModelSnapshot(
     public static ModelSnapshot fromBytes(byte[] encoded) {
         try (DataInputStream in = new DataInputStream(new ByteArrayInputStream(encoded))) {
             int format = in.readInt();
-            if (format != FORMAT_VERSION) {
-                throw new IllegalArgumentException(
-                        "Unsupported model snapshot format " + format + "; this build reads format " + FORMAT_VERSION);
+            if (format != FORMAT_VERSION && format != FORMAT_WITHOUT_AVERAGES) {
+                throw new IllegalArgumentException("Unsupported model snapshot format " + format
+                        + "; this build reads formats " + FORMAT_WITHOUT_AVERAGES + " and " + FORMAT_VERSION);
             }
             ElcRecConfig config = (ElcRecConfig) deserialise(readBlock(in));
             long version = in.readLong();
             long stepCount = in.readLong();
             boolean centres = in.readBoolean();
-            return new ModelSnapshot(config, version, stepCount, centres, readBlock(in), readBlock(in),
-                    readBlock(in), readBlock(in));
+            byte[] parameters = readBlock(in);
+            byte[] optimizerState = readBlock(in);
+            byte[] averagedParameters = format == FORMAT_WITHOUT_AVERAGES ? new byte[0] : readBlock(in);
+            return new ModelSnapshot(config, version, stepCount, centres, parameters, optimizerState,
+                    averagedParameters, readBlock(in), readBlock(in));
         } catch (IOException e) {
             throw new UncheckedIOException("Corrupt model snapshot", e);
         }
@@ -180,6 +202,7 @@ public record ModelSnapshot(
                 && centresInitialised == s.centresInitialised
                 && Arrays.equals(parameters, s.parameters)
                 && Arrays.equals(optimizerState, s.optimizerState)
+                && Arrays.equals(averagedParameters, s.averagedParameters)
                 && Arrays.equals(rngState, s.rngState)
                 && Arrays.equals(itemIndex, s.itemIndex);
     }

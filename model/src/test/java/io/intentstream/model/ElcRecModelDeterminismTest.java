@@ -110,7 +110,8 @@ class ElcRecModelDeterminismTest {
         ModelSnapshot twoLayers = train(ModelFixtures.tiny().build(), batches(1, ModelFixtures.ITEMS));
         ElcRecConfig oneLayer = ModelFixtures.tiny().layers(1).build();
         ModelSnapshot mismatched = new ModelSnapshot(oneLayer, twoLayers.version(), twoLayers.stepCount(),
-                false, twoLayers.parameters(), twoLayers.optimizerState(), twoLayers.rngState(), new byte[0]);
+                false, twoLayers.parameters(), twoLayers.optimizerState(), new byte[0], twoLayers.rngState(),
+                new byte[0]);
         org.assertj.core.api.Assertions.assertThatThrownBy(() -> ElcRecModel.restore(mismatched))
                 .isInstanceOf(IllegalArgumentException.class)
                 .hasMessageContaining("parameters");

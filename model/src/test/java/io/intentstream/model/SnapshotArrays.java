@@ -27,6 +27,16 @@ final class SnapshotArrays {
         return out;
     }
 
+    /** The moving average's values by parameter name, likewise; empty when the model keeps no average. */
+    static Map<String, float[]> averagedParameters(ModelSnapshot snapshot) {
+        if (snapshot.averagedParameters().length == 0) {
+            return Map.of();
+        }
+        return parameters(new ModelSnapshot(snapshot.config(), snapshot.version(), snapshot.stepCount(),
+                snapshot.centresInitialised(), snapshot.averagedParameters(), snapshot.optimizerState(),
+                new byte[0], snapshot.rngState(), snapshot.itemIndex()));
+    }
+
     /** First moments then second moments of every parameter, keyed "m:name" and "v:name". */
     static Map<String, float[]> moments(ModelSnapshot snapshot) {
         Map<String, float[]> out = new LinkedHashMap<>();
@@ -49,8 +59,8 @@ final class SnapshotArrays {
     static ModelSnapshot withParameters(ModelSnapshot snapshot, BiFunction<String, float[], float[]> change) {
         byte[] parameters = rewriteParameters(snapshot, change);
         return new ModelSnapshot(snapshot.config(), snapshot.version(), snapshot.stepCount(),
-                snapshot.centresInitialised(), parameters, snapshot.optimizerState(), snapshot.rngState(),
-                snapshot.itemIndex());
+                snapshot.centresInitialised(), parameters, snapshot.optimizerState(), snapshot.averagedParameters(),
+                snapshot.rngState(), snapshot.itemIndex());
     }
 
     private static byte[] rewriteParameters(ModelSnapshot snapshot, BiFunction<String, float[], float[]> change) {

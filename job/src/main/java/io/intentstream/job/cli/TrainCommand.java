@@ -170,6 +170,12 @@ public final class TrainCommand implements Callable<Integer> {
             description = "BSARec's c: the filter keeps the lowest C/2+1 frequencies of the window (default 5).")
     Integer lowPassCutoff;
 
+    @Option(names = "--weight-average-decay", paramLabel = "D",
+            description = "Evaluate, select and save for scoring an exponential moving average of the weights with "
+                    + "decay D in [0, 1), spanning about 1/(1-D) steps, while the raw weights train (default 0: "
+                    + "the raw weights).")
+    Float weightAverageDecay;
+
     @Option(names = "--learning-rate", paramLabel = "LR", description = "Override Adam's learning rate (default 1e-3).")
     Float learningRate;
 
@@ -333,6 +339,9 @@ public final class TrainCommand implements Callable<Integer> {
             }
             if (lowPassCutoff != null) {
                 b.lowPassCutoff(lowPassCutoff);
+            }
+            if (weightAverageDecay != null) {
+                b.weightAverageDecay(weightAverageDecay);
             }
             if (learningRate != null) {
                 b.learningRate(learningRate);

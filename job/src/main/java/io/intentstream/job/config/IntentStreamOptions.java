@@ -291,6 +291,14 @@ public final class IntentStreamOptions {
             .withDescription("BSARec's c: the low-pass filter keeps the lowest c/2+1 frequencies of the window; "
                     + "unset uses the preset's (" + ElcRecConfig.DEFAULT_LOW_PASS_CUTOFF + ").");
 
+    public static final ConfigOption<Float> WEIGHT_AVERAGE_DECAY = ConfigOptions.key("model.weight-average-decay")
+            .floatType()
+            .noDefaultValue()
+            .withDescription("Decay d in [0, 1) of an exponential moving average of the weights that the model "
+                    + "scores with (intents, recommendations, snapshots for scoring subtasks) while it trains the "
+                    + "raw ones; it spans about 1/(1-d) steps. 0 scores with the raw weights; unset uses the "
+                    + "preset's (0).");
+
     public static final ConfigOption<NextItemLossType> NEXT_ITEM_LOSS = ConfigOptions.key("model.next-item-loss")
             .enumType(NextItemLossType.class)
             .noDefaultValue()
@@ -621,6 +629,7 @@ public final class IntentStreamOptions {
         configuration.getOptional(POSITION_ENCODING).ifPresent(builder::positionEncoding);
         configuration.getOptional(LOW_PASS_WEIGHT).ifPresent(builder::lowPassWeight);
         configuration.getOptional(LOW_PASS_CUTOFF).ifPresent(builder::lowPassCutoff);
+        configuration.getOptional(WEIGHT_AVERAGE_DECAY).ifPresent(builder::weightAverageDecay);
         configuration.getOptional(CLUSTER_LOSS_WEIGHT).ifPresent(builder::clusterLossWeight);
         try {
             return builder.build();

@@ -92,6 +92,27 @@ class TrainEvaluateCommandTest {
     }
 
     @Test
+    void aModelThatAveragesItsWeightsIsSelectedAndEvaluatedWithTheAverage() throws IOException {
+        Path out = dir.resolve("averaged");
+        Run train = run(new TrainCommand(), "--data", data.toString(), "--preset", "beauty", "--epochs", "2",
+                "--seed", "3", "--out", out.toString(), "--batch-size", "32", "--clusters", "4", "--max-length", "8",
+                "--hidden-size", "16", "--learning-rate", "0.01", "--device", "cpu", "--no-progress",
+                "--weight-average-decay", "0.9");
+        assertThat(train.exitCode()).as(train.err()).isZero();
+        ObjectMapper json = new ObjectMapper();
+        JsonNode results = json.readTree(out.resolve("results.json").toFile());
+        assertThat(results.at("/config/weight_average_decay").asDouble()).isCloseTo(0.9, within(1e-6));
+
+        Run evaluate = run(new EvaluateCommand(), "--data", data.toString(), "--model",
+                out.resolve("best-model.bin").toString());
+        assertThat(evaluate.exitCode()).as(evaluate.err()).isZero();
+        JsonNode evaluated = json.readTree(evaluate.out());
+        assertThat(evaluated.get("test")).isEqualTo(results.get("test"));
+        assertThat(evaluated.get("valid").get("strict_protocol"))
+                .isEqualTo(results.get("best_valid").get("strict_protocol"));
+    }
+
+    @Test
     void trainExportsToFileSystemUrisWithoutRenamingAndEvaluateScoresTheSnapshotFromThere() throws IOException {
         Path out = dir.resolve("exporting");
         Path local = dir.resolve("export-file");

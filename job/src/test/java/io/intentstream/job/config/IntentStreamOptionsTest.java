@@ -92,6 +92,19 @@ class IntentStreamOptionsTest {
     }
 
     @Test
+    void weightAveragingReachesTheModelOrIsRejected() {
+        Configuration c = new Configuration();
+        assertThat(IntentStreamOptions.modelConfig(c).averagesWeights()).as("the preset's: off").isFalse();
+        c.set(IntentStreamOptions.WEIGHT_AVERAGE_DECAY, 0.998f);
+        assertThat(IntentStreamOptions.modelConfig(c).weightAverageDecay()).isEqualTo(0.998f);
+        assertThat(IntentStreamOptions.modelConfig(c).averagesWeights()).isTrue();
+        c.set(IntentStreamOptions.WEIGHT_AVERAGE_DECAY, 1f);
+        assertThatThrownBy(() -> IntentStreamOptions.modelConfig(c))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("weightAverageDecay must be in [0,1)");
+    }
+
+    @Test
     void sampledSoftmaxAndItsSampleSizeReachTheModelOrAreRejected() {
         Configuration c = new Configuration();
         assertThat(IntentStreamOptions.modelConfig(c).sampledNegatives())

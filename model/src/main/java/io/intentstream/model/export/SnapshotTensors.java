@@ -20,18 +20,19 @@ public final class SnapshotTensors {
 
     private SnapshotTensors() {}
 
-    /** The (k, d) intent centres of {@code snapshot}, one row per centre. */
+    /** The (k, d) intent centres {@code snapshot} scores with, one row per centre. */
     public static float[][] centres(ModelSnapshot snapshot) {
         return matrix(snapshot, CENTRES);
     }
 
     /**
-     * The 2-D float parameter whose block path ends with {@code name}.
+     * The 2-D float parameter whose block path ends with {@code name}, as the snapshot scores with it (its average
+     * where the model keeps one).
      *
      * @throws IllegalArgumentException when there is no such parameter, or it is not a 2-D float32 array
      */
     public static float[][] matrix(ModelSnapshot snapshot, String name) {
-        try (DataInputStream in = new DataInputStream(new ByteArrayInputStream(snapshot.parameters()))) {
+        try (DataInputStream in = new DataInputStream(new ByteArrayInputStream(snapshot.servingParameters()))) {
             int format = in.readInt();
             if (format != PARAMETER_FORMAT) {
                 throw new IllegalArgumentException("unsupported parameter format " + format);

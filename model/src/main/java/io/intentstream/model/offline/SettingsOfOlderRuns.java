@@ -26,6 +26,8 @@ final class SettingsOfOlderRuns {
         // No filter; its cutoff is then unused.
         config.putIfAbsent("low_pass_weight", config.numberNode(0.0));
         config.putIfAbsent("low_pass_cutoff", config.numberNode(ElcRecConfig.DEFAULT_LOW_PASS_CUTOFF));
+        // They scored with their raw weights.
+        config.putIfAbsent("weight_average_decay", config.numberNode(0.0));
         return config;
     }
 
