@@ -21,6 +21,8 @@ import org.apache.flink.streaming.runtime.streamrecord.StreamRecord;
 import org.apache.flink.streaming.util.OneInputStreamOperatorTestHarness;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 import java.time.Duration;
 import java.util.ArrayList;
@@ -48,6 +50,10 @@ class IntentTrainingOperatorTest {
             new ArrayList<>();
 
     private static ElcRecConfig tinyModel(int items) {
+        return tinyModel(items, 0f);
+    }
+
+    private static ElcRecConfig tinyModel(int items, float weightAverageDecay) {
         return ElcRecConfig.builder(items)
                 .maxSequenceLength(T)
                 .hiddenSize(16)
@@ -55,19 +61,30 @@ class IntentTrainingOperatorTest {
                 .layers(1)
                 .device(Device.CPU)
                 .seed(7)
+                .weightAverageDecay(weightAverageDecay)
                 .build();
     }
 
     private OneInputStreamOperatorTestHarness<SequenceEvent, IntentAssignment> harness(int items) throws Exception {
+        return harness(items, 0f);
+    }
+
+    private OneInputStreamOperatorTestHarness<SequenceEvent, IntentAssignment> harness(int items,
+            float weightAverageDecay) throws Exception {
         OneInputStreamOperatorTestHarness<SequenceEvent, IntentAssignment> harness =
-                new OneInputStreamOperatorTestHarness<>(
-                        new IntentTrainingOperator(tinyModel(items), BATCH, MAX_WAIT, SPAN, TOP_N, WARM_UP));
+                new OneInputStreamOperatorTestHarness<>(new IntentTrainingOperator(
+                        tinyModel(items, weightAverageDecay), BATCH, MAX_WAIT, SPAN, TOP_N, WARM_UP));
         harnesses.add(harness);
         return harness;
     }
 
     private OneInputStreamOperatorTestHarness<SequenceEvent, IntentAssignment> openHarness(int items) throws Exception {
-        OneInputStreamOperatorTestHarness<SequenceEvent, IntentAssignment> harness = harness(items);
+        return openHarness(items, 0f);
+    }
+
+    private OneInputStreamOperatorTestHarness<SequenceEvent, IntentAssignment> openHarness(int items,
+            float weightAverageDecay) throws Exception {
+        OneInputStreamOperatorTestHarness<SequenceEvent, IntentAssignment> harness = harness(items, weightAverageDecay);
         harness.setup();
         harness.open();
         return harness;
@@ -425,9 +442,11 @@ class IntentTrainingOperatorTest {
         assertThat(output.get(1)).isEqualTo(new Watermark(5_000));
     }
 
-    @Test
-    void restoresTheModelAndThePendingEventsFromACheckpoint() throws Exception {
-        var original = openHarness(30);
+    /** With a weight average too: the average is part of the checkpointed model and keeps scoring the same. */
+    @ParameterizedTest(name = "weight average decay {0}")
+    @ValueSource(floats = {0f, 0.9f})
+    void restoresTheModelAndThePendingEventsFromACheckpoint(float weightAverageDecay) throws Exception {
+        var original = openHarness(30, weightAverageDecay);
         UserWindowStream stream = new UserWindowStream(8, 4, T);
         List<SequenceEvent> pending = new ArrayList<>();
         for (int i = 0; i < 3 * BATCH + 2; i++) {
@@ -440,7 +459,7 @@ class IntentTrainingOperatorTest {
         long versionAtCheckpoint = original.extractOutputValues().get(3 * BATCH - 1).getModelVersion();
         OperatorSubtaskState checkpoint = original.snapshot(1L, 1L);
 
-        var restored = harness(30);
+        var restored = harness(30, weightAverageDecay);
         restored.setup();
         restored.initializeState(checkpoint);
         restored.open();
