@@ -127,7 +127,9 @@ public final class OnlineTrainer implements AutoCloseable {
      */
     public static OnlineTrainer forScoring(byte[] scoringSnapshot, int gpuIndex) {
         ModelSnapshot decoded = ModelSnapshot.fromBytes(scoringSnapshot);
-        ElcRecModel model = ElcRecModel.create(decoded.config(), gpuIndex);
+        // The snapshot carries the weights the trainer scores with (its average, if it keeps one); a copy that
+        // only scores keeps no average of its own.
+        ElcRecModel model = ElcRecModel.create(decoded.config().toBuilder().weightAverageDecay(0).build(), gpuIndex);
         try {
             OnlineTrainer scorer = new OnlineTrainer(model, new ItemIndex(decoded.config().itemCount()),
                     decoded.config().clusters(), List.of());

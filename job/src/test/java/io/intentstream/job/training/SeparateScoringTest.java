@@ -9,6 +9,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.intentstream.avro.IntentAssignment;
 import io.intentstream.avro.Recommendation;
 import io.intentstream.job.history.SequenceEvent;
+import io.intentstream.model.ElcRecConfig;
 import io.intentstream.model.ModelSnapshot;
 import io.intentstream.model.training.TrainingLock;
 
@@ -22,6 +23,8 @@ import org.apache.flink.streaming.runtime.streamrecord.StreamRecord;
 import org.apache.flink.streaming.util.OneInputStreamOperatorTestHarness;
 import org.apache.flink.streaming.util.TwoInputStreamOperatorTestHarness;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 /**
  * scoring.mode SEPARATE: the training operator publishes versioned scoring snapshots when it opens, then at its
@@ -107,15 +110,18 @@ class SeparateScoringTest {
         }
     }
 
-    @Test
-    void theScorerHoldsEventsUntilItHasAModelThenAnswersAsThatModel() throws Exception {
+    /** Also for a trainer that scores with an average of its weights: the copy then answers with that average. */
+    @ParameterizedTest(name = "weight average decay {0}")
+    @ValueSource(floats = {0f, 0.9f})
+    void theScorerHoldsEventsUntilItHasAModelThenAnswersAsThatModel(float weightAverageDecay) throws Exception {
         UserWindowStream stream = new UserWindowStream(32, 5, T);
         List<SequenceEvent> training = stream.events(4 * BATCH, 0, 30);
         List<SequenceEvent> early = stream.events(BATCH + 3, 0, 30);
         List<SequenceEvent> late = stream.events(BATCH, 0, 30);
         IntentScoringOperator operator = new IntentScoringOperator(BATCH, Duration.ofMinutes(10), Duration.ofDays(1),
                 TOP_N, TrainingMetrics.Settings.DEFAULTS);
-        try (OnlineTrainer trainer = OnlineTrainer.create(TinyTrainingModel.config(), WARM_UP);
+        ElcRecConfig config = TinyTrainingModel.config().toBuilder().weightAverageDecay(weightAverageDecay).build();
+        try (OnlineTrainer trainer = OnlineTrainer.create(config, WARM_UP);
                 var harness = new TwoInputStreamOperatorTestHarness<SequenceEvent, byte[], IntentAssignment>(
                         operator)) {
             harness.setup();
