@@ -287,7 +287,7 @@ public final class ElcRecModel implements AutoCloseable {
             if (objective.usesCentres()) {
                 renormaliseCentres(parameterArrays.get(centresIndex));
             }
-            if (servingNetwork != network) {
+            if (averaging()) {
                 updateAverage();
             }
             version++;
@@ -426,7 +426,7 @@ public final class ElcRecModel implements AutoCloseable {
                             new Shape(indices.length, config.hiddenSize()), table.getDataType());
                     table.set(new NDIndex("{}", index), fresh);
                     optimizer.resetRows(itemTableIndex, index);
-                    if (servingNetwork != network) {
+                    if (averaging()) {
                         servingArrays.get(itemTableIndex).set(new NDIndex("{}", index), fresh);
                     }
                 }
@@ -439,7 +439,7 @@ public final class ElcRecModel implements AutoCloseable {
         ensureOpen();
         return new ModelSnapshot(config, version, optimizer.stepCount(), centresInitialised,
                 encodeParameters(parameterArrays), optimizer.encodeState(),
-                servingNetwork != network ? encodeParameters(servingArrays) : new byte[0], randomState(), new byte[0]);
+                averaging() ? encodeParameters(servingArrays) : new byte[0], randomState(), new byte[0]);
     }
 
     /**
@@ -450,7 +450,7 @@ public final class ElcRecModel implements AutoCloseable {
      */
     public synchronized ModelSnapshot.Encoded encodedSnapshot(byte[] itemIndex) {
         ensureOpen();
-        boolean averaging = servingNetwork != network;
+        boolean averaging = averaging();
         return ModelSnapshot.encode(config, version, optimizer.stepCount(), centresInitialised,
                 parametersSize(parameterArrays), (out, sink) -> writeParameters(parameterArrays, out, sink),
                 optimizer.encodedStateSize(), optimizer::writeState,
@@ -542,7 +542,7 @@ public final class ElcRecModel implements AutoCloseable {
 
     private void load(ModelSnapshot snapshot) {
         loadParameters(snapshot.parameters(), parameterArrays);
-        boolean averaging = servingNetwork != network;
+        boolean averaging = averaging();
         if (averaging != (snapshot.averagedParameters().length > 0)) {
             throw new IllegalArgumentException("the snapshot " + (averaging ? "lacks" : "has")
                     + " averaged parameters, but its config " + (averaging ? "averages" : "does not average")
@@ -649,6 +649,11 @@ public final class ElcRecModel implements AutoCloseable {
         if (objective.usesCentres()) {
             renormaliseCentres(servingArrays.get(centresIndex));
         }
+    }
+
+    /** Whether this model keeps a moving average of its weights (and scores with it). */
+    private boolean averaging() {
+        return servingNetwork != network;
     }
 
     /** Copies {@code source}'s values into {@code target} (same shape and type), in place; call with autograd off. */
