@@ -225,8 +225,10 @@ public final class ElcRecModel implements AutoCloseable {
             centresArray.set(new NDIndex(":"), manager.create(flat, centresArray.getShape()));
             optimizer.resetRows(centresIndex, manager.arange(0L, (long) config.clusters(), 1L,
                     ai.djl.ndarray.types.DataType.INT64));
-            // The average of the centres being replaced says nothing about the new ones.
-            overwrite(servingArrays.get(centresIndex), centresArray);
+            if (averaging()) {
+                // The average of the centres being replaced says nothing about the new ones.
+                overwrite(servingArrays.get(centresIndex), centresArray);
+            }
         }
         centresInitialised = true;
     }
@@ -385,7 +387,7 @@ public final class ElcRecModel implements AutoCloseable {
         return scores;
     }
 
-    /** The k intent centres the model scores with as (k, d) host rows, for inspection (reports, projections); a copy. */
+    /** The k intent centres the model scores with, as (k, d) host rows for inspection (reports, plots); a copy. */
     public synchronized float[][] centres() {
         ensureOpen();
         float[] flat = servingArrays.get(centresIndex).toFloatArray();

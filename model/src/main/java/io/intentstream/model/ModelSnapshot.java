@@ -42,7 +42,7 @@ public record ModelSnapshot(
         byte[] rngState,
         byte[] itemIndex) {
 
-    /** Format 2 added the averaged parameters; format 1 (without them) is still read, as a model that does not average. */
+    /** Format 2 added the averaged parameters; format 1 (without them) is read as a model that does not average. */
     private static final int FORMAT_VERSION = 2;
     private static final int FORMAT_WITHOUT_AVERAGES = 1;
 

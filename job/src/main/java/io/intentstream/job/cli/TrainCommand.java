@@ -172,8 +172,8 @@ public final class TrainCommand implements Callable<Integer> {
 
     @Option(names = "--weight-average-decay", paramLabel = "D",
             description = "Evaluate, select and save for scoring an exponential moving average of the weights with "
-                    + "decay D in [0, 1), spanning about 1/(1-D) steps, while the raw weights train (default 0: "
-                    + "the raw weights).")
+                    + "decay D in [0, 1), spanning about 1/(1-D) steps (during a warm-up a ninth of the steps so "
+                    + "far, whichever is shorter), while the raw weights train (default 0: the raw weights).")
     Float weightAverageDecay;
 
     @Option(names = "--learning-rate", paramLabel = "LR", description = "Override Adam's learning rate (default 1e-3).")

@@ -296,8 +296,8 @@ public final class IntentStreamOptions {
             .noDefaultValue()
             .withDescription("Decay d in [0, 1) of an exponential moving average of the weights that the model "
                     + "scores with (intents, recommendations, snapshots for scoring subtasks) while it trains the "
-                    + "raw ones; it spans about 1/(1-d) steps. 0 scores with the raw weights; unset uses the "
-                    + "preset's (0).");
+                    + "raw ones; it spans about 1/(1-d) steps, and fewer during a warm-up (a ninth of the steps so "
+                    + "far, whichever is shorter). 0 scores with the raw weights; unset uses the preset's (0).");
 
     public static final ConfigOption<NextItemLossType> NEXT_ITEM_LOSS = ConfigOptions.key("model.next-item-loss")
             .enumType(NextItemLossType.class)
