@@ -46,7 +46,8 @@ public record ElcRecConfig(
         PositionEncoding positionEncoding,
         float lowPassWeight,
         int lowPassCutoff,
-        float weightAverageDecay)
+        float weightAverageDecay,
+        boolean itemBias)
         implements Serializable {
 
     /** Names accepted by {@link #preset(String, int)}. */
@@ -123,6 +124,8 @@ public record ElcRecConfig(
         // Snapshots written before averaging existed hold 0 here, which is "off": they served their raw weights.
         require(weightAverageDecay >= 0 && weightAverageDecay < 1,
                 "weightAverageDecay must be in [0,1), got " + weightAverageDecay);
+        // itemBias: a learned score per item added to every next-item logit (h·e_i + b_i). Snapshots written before
+        // it existed hold false, which is what they scored with.
     }
 
     /** Whether the model keeps an exponential moving average of its weights and scores with it. */
@@ -242,6 +245,7 @@ public record ElcRecConfig(
         private float lowPassWeight = 0f;
         private int lowPassCutoff = DEFAULT_LOW_PASS_CUTOFF;
         private float weightAverageDecay = 0f;
+        private boolean itemBias = false;
 
         private Builder(int itemCount) {
             this.itemCount = itemCount;
@@ -280,6 +284,7 @@ public record ElcRecConfig(
             lowPassWeight = c.lowPassWeight;
             lowPassCutoff = c.lowPassCutoff;
             weightAverageDecay = c.weightAverageDecay;
+            itemBias = c.itemBias;
         }
 
         public Builder itemCount(int v) { itemCount = v; return this; }
@@ -314,6 +319,7 @@ public record ElcRecConfig(
         public Builder lowPassWeight(float v) { lowPassWeight = v; return this; }
         public Builder lowPassCutoff(int v) { lowPassCutoff = v; return this; }
         public Builder weightAverageDecay(float v) { weightAverageDecay = v; return this; }
+        public Builder itemBias(boolean v) { itemBias = v; return this; }
 
         public ElcRecConfig build() {
             return new ElcRecConfig(itemCount, maxSequenceLength, hiddenSize, layers, heads, hiddenDropout,
@@ -321,7 +327,7 @@ public record ElcRecConfig(
                     intentContrastWeight, temperature, fusion, nextItemLoss, contrastEnabled, clusterLossEnabled,
                     cropRate, maskRate, reorderRate, kMeansIterations, learningRate, beta1, beta2, seed, device,
                     contrastSimilarity, sampledNegatives, positionEncoding, lowPassWeight, lowPassCutoff,
-                    weightAverageDecay);
+                    weightAverageDecay, itemBias);
         }
     }
 }

@@ -84,6 +84,8 @@ public final class ElcRecModel implements AutoCloseable {
     /** {@link #servingNetwork}'s parameters, in the same block order as {@link #parameterArrays}. */
     private final List<NDArray> servingArrays;
     private final int itemTableIndex;
+    /** Index of the item bias among the parameters, or -1 when the config has none. */
+    private final int itemBiasIndex;
     private final int centresIndex;
     private final AdamOptimizer optimizer;
     private final JointObjective objective;
@@ -131,6 +133,7 @@ public final class ElcRecModel implements AutoCloseable {
                 }
             }
             itemTableIndex = parameters.indexOf(network.itemTable());
+            itemBiasIndex = network.itemBias().map(parameters::indexOf).orElse(-1);
             centresIndex = parameters.indexOf(network.centres());
             optimizer = new AdamOptimizer(manager, parameterNames, parameterArrays, config.learningRate(),
                     config.beta1(), config.beta2(), ADAM_EPSILON);
@@ -330,9 +333,9 @@ public final class ElcRecModel implements AutoCloseable {
                 float[] pooledFlat = pooled.toFloatArray();
 
                 NDArray last = encoded.get(new NDIndex(":, -1, :")); // (c, D)
-                NDArray candidates = servingArrays.get(itemTableIndex)
-                        .get(new NDIndex("1:{}", liveItemRows + 1)); // (live, D)
-                NDArray logits = last.matMul(candidates.transpose()); // (c, live)
+                NDIndex live = new NDIndex("1:{}", liveItemRows + 1);
+                NDArray candidates = servingArrays.get(itemTableIndex).get(live); // (live, D)
+                NDArray logits = withItemBias(last.matMul(candidates.transpose()), live); // (c, live)
                 long[] seen = seenCells(chunk, liveItemRows);
                 if (seen.length > 0) {
                     NDArray seenIndex = manager.create(seen);
@@ -378,7 +381,8 @@ public final class ElcRecModel implements AutoCloseable {
             int[][] chunk = Arrays.copyOfRange(inputs, start, Math.min(inputs.length, start + INFERENCE_CHUNK));
             try (GradMode ignored = GradMode.disabled(); NDScope scope = new NDScope()) {
                 NDArray last = encodeForInference(servingNetwork, chunk).get(new NDIndex(":, -1, :")); // (c, D)
-                float[] flat = last.matMul(servingArrays.get(itemTableIndex).transpose()).toFloatArray(); // (c, M+2)
+                NDArray logits = last.matMul(servingArrays.get(itemTableIndex).transpose()); // (c, M+2)
+                float[] flat = withItemBias(logits, new NDIndex(":")).toFloatArray();
                 for (int i = 0; i < chunk.length; i++) {
                     scores[start + i] = Arrays.copyOfRange(flat, i * rows, (i + 1) * rows);
                 }
@@ -400,7 +404,8 @@ public final class ElcRecModel implements AutoCloseable {
     }
 
     /**
-     * Re-draws the given item rows from N(0, initRange) and zeroes their Adam moments, for an item index that
+     * Re-draws the given item rows from N(0, initRange), zeroes their bias (if the model has one) and their Adam
+     * moments, for an item index that
      * hands a row to a new item after evicting the old one. Rows must be items (1..itemCount), never padding or
      * the mask id. Consumes one random draw (part of the snapshot), so it is as reproducible as a step.
      */
@@ -430,6 +435,15 @@ public final class ElcRecModel implements AutoCloseable {
                     optimizer.resetRows(itemTableIndex, index);
                     if (averaging()) {
                         servingArrays.get(itemTableIndex).set(new NDIndex("{}", index), fresh);
+                    }
+                    if (itemBiasIndex >= 0) {
+                        // A new item starts without the old one's popularity.
+                        NDArray zeros = manager.zeros(new Shape(indices.length, 1), table.getDataType());
+                        parameterArrays.get(itemBiasIndex).set(new NDIndex("{}", index), zeros);
+                        optimizer.resetRows(itemBiasIndex, index);
+                        if (averaging()) {
+                            servingArrays.get(itemBiasIndex).set(new NDIndex("{}", index), zeros);
+                        }
                     }
                 }
             }
@@ -681,7 +695,15 @@ public final class ElcRecModel implements AutoCloseable {
     private void freezePaddingRow() {
         try (GradMode ignored = GradMode.disabled()) {
             parameterArrays.get(itemTableIndex).getGradient().set(new NDIndex("0"), 0f);
+            if (itemBiasIndex >= 0) {
+                parameterArrays.get(itemBiasIndex).getGradient().set(new NDIndex("0"), 0f);
+            }
         }
+    }
+
+    /** {@code logits} (c, R) plus the serving item bias of the R rows {@code rows} selects, when there is one. */
+    private NDArray withItemBias(NDArray logits, NDIndex rows) {
+        return itemBiasIndex < 0 ? logits : logits.add(servingArrays.get(itemBiasIndex).get(rows).transpose());
     }
 
     private boolean[] activeParameters() {

@@ -130,6 +130,39 @@ class NextItemLossTest {
         assertThat(sampled).isCloseTo(full, within(1e-5f * Math.abs(full)));
     }
 
+    @Test
+    void everyLossAddsTheItemBiasToEachItemsLogit() {
+        NDArray hidden = matrix(new float[] {1f, 0f, 0.5f, -1f}, 2, 2);
+        // Binary cross-entropy: the logits of the first test plus the biases of each row's positive and negative.
+        NDArray positives = matrix(new float[] {0.5f, 0.5f, 1f, 1f}, 2, 2);
+        NDArray negatives = matrix(new float[] {-1f, 0f, 0f, -0.5f}, 2, 2);
+        NDArray positiveBias = matrix(new float[] {0.25f, -1f}, 2, 1);
+        NDArray negativeBias = matrix(new float[] {2f, 0.5f}, 2, 1);
+        // Positive logits 0.5 and -0.5 (h0·p0 = 0.5, h1·p1 = -0.5), negative -1 and 0.5; plus the biases.
+        double expectedBce = (bce(0.75, 1.0) + bce(-1.5, 1.0)) / 2;
+        assertThat((double) NextItemLoss.binaryCrossEntropy(hidden, positives, negatives, positiveBias,
+                negativeBias).getFloat()).isCloseTo(expectedBce, within(1e-6));
+
+        // Full softmax: the candidates' logits of the earlier test, [1, 0, -1] and [-1.5, -1, -1], plus their biases.
+        NDArray candidates = matrix(new float[] {1f, 2f, 0f, 1f, -1f, 0.5f}, 3, 2);
+        NDArray candidateBias = matrix(new float[] {0f, 3f, -2f}, 3, 1);
+        NDArray targetColumns = manager.create(new long[] {0, 2});
+        double expectedSoftmax = (crossEntropy(new double[] {1, 3, -3}, 0)
+                + crossEntropy(new double[] {-1.5, 2, -3}, 2)) / 2;
+        assertThat((double) NextItemLoss.softmaxCrossEntropy(hidden, candidates, candidateBias, targetColumns)
+                .getFloat()).isCloseTo(expectedSoftmax, within(1e-6));
+
+        // Sampled softmax: target logits 2 and 1, negatives [1, 0, -1] and [-0.5, -2, -0.5], plus their biases.
+        NDArray sampledPositives = matrix(new float[] {2f, 1f, 0f, -1f}, 2, 2);
+        NDArray sampled = matrix(new float[] {1f, 1f, 0f, 2f, -1f, 0f}, 3, 2);
+        NDArray sampledBias = matrix(new float[] {1f, -1f, 0.5f}, 3, 1);
+        double expectedSampled = (crossEntropy(new double[] {2.25, 2, -1, -0.5}, 0)
+                + crossEntropy(new double[] {0, 0.5, -3, 0}, 0)) / 2;
+        assertThat((double) NextItemLoss.sampledSoftmaxCrossEntropy(hidden, sampledPositives, sampled,
+                positiveBias, sampledBias, manager.create(new long[] {5, 7}), manager.create(new long[] {2, 9, 4}))
+                .getFloat()).isCloseTo(expectedSampled, within(1e-6));
+    }
+
     private NDArray matrix(float[] values, int rows, int columns) {
         return manager.create(values, new Shape(rows, columns));
     }

@@ -176,6 +176,11 @@ public final class TrainCommand implements Callable<Integer> {
                     + "far, whichever is shorter), while the raw weights train (default 0: the raw weights).")
     Float weightAverageDecay;
 
+    @Option(names = "--item-bias", negatable = true, fallbackValue = "true",
+            description = "Add a learned bias per item to every next-item score, h·e + b (BERT4Rec's output bias) "
+                    + "(default: the preset's, off).")
+    Boolean itemBias;
+
     @Option(names = "--learning-rate", paramLabel = "LR", description = "Override Adam's learning rate (default 1e-3).")
     Float learningRate;
 
@@ -342,6 +347,9 @@ public final class TrainCommand implements Callable<Integer> {
             }
             if (weightAverageDecay != null) {
                 b.weightAverageDecay(weightAverageDecay);
+            }
+            if (itemBias != null) {
+                b.itemBias(itemBias);
             }
             if (learningRate != null) {
                 b.learningRate(learningRate);

@@ -291,6 +291,12 @@ public final class IntentStreamOptions {
             .withDescription("BSARec's c: the low-pass filter keeps the lowest c/2+1 frequencies of the window; "
                     + "unset uses the preset's (" + ElcRecConfig.DEFAULT_LOW_PASS_CUTOFF + ").");
 
+    public static final ConfigOption<Boolean> ITEM_BIAS = ConfigOptions.key("model.item-bias")
+            .booleanType()
+            .noDefaultValue()
+            .withDescription("Whether every next-item score adds a learned bias per item to the dot product of the "
+                    + "sequence and the item (BERT4Rec's output bias); unset uses the preset's (false).");
+
     public static final ConfigOption<Float> WEIGHT_AVERAGE_DECAY = ConfigOptions.key("model.weight-average-decay")
             .floatType()
             .noDefaultValue()
@@ -630,6 +636,7 @@ public final class IntentStreamOptions {
         configuration.getOptional(LOW_PASS_WEIGHT).ifPresent(builder::lowPassWeight);
         configuration.getOptional(LOW_PASS_CUTOFF).ifPresent(builder::lowPassCutoff);
         configuration.getOptional(WEIGHT_AVERAGE_DECAY).ifPresent(builder::weightAverageDecay);
+        configuration.getOptional(ITEM_BIAS).ifPresent(builder::itemBias);
         configuration.getOptional(CLUSTER_LOSS_WEIGHT).ifPresent(builder::clusterLossWeight);
         try {
             return builder.build();

@@ -93,15 +93,31 @@ class TrainEvaluateCommandTest {
 
     @Test
     void aModelThatAveragesItsWeightsIsSelectedAndEvaluatedWithTheAverage() throws IOException {
-        Path out = dir.resolve("averaged");
-        Run train = run(new TrainCommand(), "--data", data.toString(), "--preset", "beauty", "--epochs", "2",
-                "--seed", "3", "--out", out.toString(), "--batch-size", "32", "--clusters", "4", "--max-length", "8",
-                "--hidden-size", "16", "--learning-rate", "0.01", "--device", "cpu", "--no-progress",
-                "--weight-average-decay", "0.9");
+        JsonNode results = trainAndEvaluateReproducesTheTest("averaged", "--weight-average-decay", "0.9");
+        assertThat(results.at("/config/weight_average_decay").asDouble()).isCloseTo(0.9, within(1e-6));
+    }
+
+    @Test
+    void aModelWithAnItemBiasIsSelectedAndEvaluatedWithIt() throws IOException {
+        JsonNode results = trainAndEvaluateReproducesTheTest("biased", "--item-bias");
+        assertThat(results.at("/config/item_bias").asBoolean()).isTrue();
+    }
+
+    /**
+     * Trains a small model with {@code flags} on top of the beauty preset, checks that {@code evaluate} on its
+     * best-model.bin gives exactly the test and validation metrics the run recorded, and returns the run's results.
+     */
+    private JsonNode trainAndEvaluateReproducesTheTest(String name, String... flags) throws IOException {
+        Path out = dir.resolve(name);
+        List<String> args = new ArrayList<>(List.of("--data", data.toString(), "--preset", "beauty", "--epochs",
+                "2", "--seed", "3", "--out", out.toString(), "--batch-size", "32", "--clusters", "4",
+                "--max-length", "8", "--hidden-size", "16", "--learning-rate", "0.01", "--device", "cpu",
+                "--no-progress"));
+        args.addAll(List.of(flags));
+        Run train = run(new TrainCommand(), args.toArray(String[]::new));
         assertThat(train.exitCode()).as(train.err()).isZero();
         ObjectMapper json = new ObjectMapper();
         JsonNode results = json.readTree(out.resolve("results.json").toFile());
-        assertThat(results.at("/config/weight_average_decay").asDouble()).isCloseTo(0.9, within(1e-6));
 
         Run evaluate = run(new EvaluateCommand(), "--data", data.toString(), "--model",
                 out.resolve("best-model.bin").toString());
@@ -110,6 +126,7 @@ class TrainEvaluateCommandTest {
         assertThat(evaluated.get("test")).isEqualTo(results.get("test"));
         assertThat(evaluated.get("valid").get("strict_protocol"))
                 .isEqualTo(results.get("best_valid").get("strict_protocol"));
+        return results;
     }
 
     @Test

@@ -105,6 +105,14 @@ class IntentStreamOptionsTest {
     }
 
     @Test
+    void theItemBiasReachesTheModel() {
+        Configuration c = new Configuration();
+        assertThat(IntentStreamOptions.modelConfig(c).itemBias()).as("the preset's: off").isFalse();
+        c.set(IntentStreamOptions.ITEM_BIAS, true);
+        assertThat(IntentStreamOptions.modelConfig(c).itemBias()).isTrue();
+    }
+
+    @Test
     void sampledSoftmaxAndItsSampleSizeReachTheModelOrAreRejected() {
         Configuration c = new Configuration();
         assertThat(IntentStreamOptions.modelConfig(c).sampledNegatives())

@@ -12,15 +12,18 @@ import ai.djl.training.initializer.Initializer;
 import ai.djl.training.initializer.NormalInitializer;
 import ai.djl.util.PairList;
 import io.intentstream.model.ElcRecConfig;
+import java.util.Optional;
 
 /**
- * Every trainable parameter of ELCRec in one block: the {@link SasRecEncoder} and the k intent centres
- * (spec §3), which the same optimiser trains. The forward pass is the encoder's.
+ * Every trainable parameter of ELCRec in one block: the {@link SasRecEncoder}, the k intent centres (spec §3)
+ * and, when the config asks for it, a learned bias per item, which the same optimiser trains. The forward pass is
+ * the encoder's.
  */
 public final class ElcRecNetwork extends AbstractBlock {
 
     private final SasRecEncoder encoder;
     private final Parameter centres;
+    private final Parameter itemBias;
     private final int maxSequenceLength;
 
     public ElcRecNetwork(ElcRecConfig config) {
@@ -35,6 +38,15 @@ public final class ElcRecNetwork extends AbstractBlock {
                 .optShape(new Shape(config.clusters(), config.hiddenSize()))
                 .optInitializer(unitRows(config.initRange()))
                 .build());
+        // One column per item row, so that its gathers take the same deterministic path as the item table's
+        // (Rows). Models without it keep their parameters and order. BIAS starts at 0: no item is preferred.
+        itemBias = config.itemBias()
+                ? addParameter(Parameter.builder()
+                        .setName("item_bias")
+                        .setType(Parameter.Type.BIAS)
+                        .optShape(new Shape(config.itemRows(), 1))
+                        .build())
+                : null;
         // The reference draws every Linear and Embedding weight from N(0, initRange); biases are 0 and
         // LayerNorm starts at gamma 1, beta 0 (DJL's defaults for those parameter types).
         setInitializer(new NormalInitializer(config.initRange()), Parameter.Type.WEIGHT);
@@ -52,6 +64,11 @@ public final class ElcRecNetwork extends AbstractBlock {
     /** The (itemRows, D) item table shared by the input embedding and the next-item scores. */
     public Parameter itemTable() {
         return encoder.itemTable();
+    }
+
+    /** The (itemRows, 1) learned score of each item row added to its next-item logit; absent without it. */
+    public Optional<Parameter> itemBias() {
+        return Optional.ofNullable(itemBias);
     }
 
     /** The (k, D) intent centres. */

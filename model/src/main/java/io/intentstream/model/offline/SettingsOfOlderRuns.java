@@ -28,6 +28,8 @@ final class SettingsOfOlderRuns {
         config.putIfAbsent("low_pass_cutoff", config.numberNode(ElcRecConfig.DEFAULT_LOW_PASS_CUTOFF));
         // They scored with their raw weights.
         config.putIfAbsent("weight_average_decay", config.numberNode(0.0));
+        // Their scores had no item bias.
+        config.putIfAbsent("item_bias", config.booleanNode(false));
         return config;
     }
 

@@ -53,7 +53,10 @@ public final class JointObjective {
         NDArray table = store.getValue(network.itemTable(), ids.getDevice(), true); // (M+2, D)
         NDArray zero = ids.getManager().zeros(new Shape(), encoded.getDataType());
 
-        NDArray nextItem = nextItemLoss(encoded, table, batch, liveItemRows);
+        NDArray itemBias = network.itemBias()
+                .map(bias -> store.getValue(bias, ids.getDevice(), true))
+                .orElse(null); // (M+2, 1) or none
+        NDArray nextItem = nextItemLoss(encoded, table, itemBias, batch, liveItemRows);
         NDArray sequenceContrast = zero;
         NDArray intentContrast = zero;
         NDArray cluster = zero;
@@ -84,7 +87,8 @@ public final class JointObjective {
         return new Terms(total, nextItem, sequenceContrast, intentContrast, cluster);
     }
 
-    private NDArray nextItemLoss(NDArray encoded, NDArray table, HostBatch.DeviceBatch batch, int liveItemRows) {
+    private NDArray nextItemLoss(NDArray encoded, NDArray table, NDArray itemBias, HostBatch.DeviceBatch batch,
+            int liveItemRows) {
         long n = batch.positions().getShape().get(0);
         if (n == 0) {
             // No position has a target (e.g. every user is new): nothing to predict, the term is 0.
@@ -94,15 +98,23 @@ public final class JointObjective {
         NDArray hidden = Rows.gather(encoded.reshape(-1, d), batch.positions()); // (N, D), only where a target exists
         if (config.nextItemLoss() == NextItemLossType.BCE_ONE_NEGATIVE) {
             return NextItemLoss.binaryCrossEntropy(hidden, Rows.gather(table, batch.targets()),
-                    Rows.gather(table, batch.negatives()));
+                    Rows.gather(table, batch.negatives()), rowsOrNone(itemBias, batch.targets()),
+                    rowsOrNone(itemBias, batch.negatives()));
         }
         if (batch.sharedNegatives() != null) {
             return NextItemLoss.sampledSoftmaxCrossEntropy(hidden, Rows.gather(table, batch.targets()),
-                    Rows.gather(table, batch.sharedNegatives()), batch.targets(), batch.sharedNegatives());
+                    Rows.gather(table, batch.sharedNegatives()), rowsOrNone(itemBias, batch.targets()),
+                    rowsOrNone(itemBias, batch.sharedNegatives()), batch.targets(), batch.sharedNegatives());
         }
         // Full softmax, also for SAMPLED_SOFTMAX when the catalogue is no larger than its sample (HostBatch).
-        NDArray candidates = table.get(new NDIndex("1:{}", liveItemRows + 1)); // (live, D)
-        return NextItemLoss.softmaxCrossEntropy(hidden, candidates, batch.targets());
+        NDIndex live = new NDIndex("1:{}", liveItemRows + 1);
+        NDArray candidates = table.get(live); // (live, D)
+        NDArray candidateBias = itemBias == null ? null : itemBias.get(live); // (live, 1)
+        return NextItemLoss.softmaxCrossEntropy(hidden, candidates, candidateBias, batch.targets());
+    }
+
+    private static NDArray rowsOrNone(NDArray table, NDArray index) {
+        return table == null ? null : Rows.gather(table, index);
     }
 
     /** The weighted terms of one step, scalars on the device. */

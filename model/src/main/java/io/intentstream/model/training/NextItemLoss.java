@@ -29,8 +29,19 @@ public final class NextItemLoss {
      * @param negatives (N, D) embeddings of the sampled negatives
      */
     public static NDArray binaryCrossEntropy(NDArray hidden, NDArray positives, NDArray negatives) {
-        NDArray positiveLogits = hidden.mul(positives).sum(new int[] {-1}); // (N)
-        NDArray negativeLogits = hidden.mul(negatives).sum(new int[] {-1}); // (N)
+        return binaryCrossEntropy(hidden, positives, negatives, null, null);
+    }
+
+    /**
+     * {@link #binaryCrossEntropy(NDArray, NDArray, NDArray)} with a learned bias added to each item's logit.
+     *
+     * @param positiveBias (N, 1) bias of each true next item, or null for none
+     * @param negativeBias (N, 1) bias of each negative, or null for none
+     */
+    public static NDArray binaryCrossEntropy(NDArray hidden, NDArray positives, NDArray negatives,
+            NDArray positiveBias, NDArray negativeBias) {
+        NDArray positiveLogits = withBias(hidden.mul(positives).sum(new int[] {-1}), positiveBias); // (N)
+        NDArray negativeLogits = withBias(hidden.mul(negatives).sum(new int[] {-1}), negativeBias); // (N)
         NDArray positiveTerm = Activation.sigmoid(positiveLogits).add(LOG_GUARD).log(); // (N)
         NDArray negativeTerm = Activation.sigmoid(negativeLogits).neg().add(1).add(LOG_GUARD).log();
         return positiveTerm.add(negativeTerm).mean().neg(); // ()
@@ -49,9 +60,23 @@ public final class NextItemLoss {
      * @param targetColumns (N) int64 index of each true next item within {@code candidates}
      */
     public static NDArray softmaxCrossEntropy(NDArray hidden, NDArray candidates, NDArray targetColumns) {
+        return softmaxCrossEntropy(hidden, candidates, null, targetColumns);
+    }
+
+    /**
+     * {@link #softmaxCrossEntropy(NDArray, NDArray, NDArray)} with a learned bias added to each candidate's logit.
+     *
+     * @param candidateBias (R, 1) bias of each candidate row, or null for none
+     */
+    public static NDArray softmaxCrossEntropy(NDArray hidden, NDArray candidates, NDArray candidateBias,
+            NDArray targetColumns) {
         NDArray candidatesT = candidates.transpose(); // (D, R)
+        NDArray biasRow = candidateBias == null ? null : candidateBias.transpose(); // (1, R)
         return meanNegativeLogLikelihood(hidden.getShape().get(0), candidates.getShape().get(0), rows -> {
             NDArray logits = hidden.get(rows).matMul(candidatesT); // (n_b, R)
+            if (biasRow != null) {
+                logits = logits.add(biasRow);
+            }
             return logits.logSoftmax(-1).gather(targetColumns.get(rows).reshape(-1, 1), 1); // (n_b, 1)
         });
     }
@@ -71,18 +96,42 @@ public final class NextItemLoss {
      */
     public static NDArray sampledSoftmaxCrossEntropy(NDArray hidden, NDArray positives, NDArray negatives,
             NDArray targetRows, NDArray negativeRows) {
+        return sampledSoftmaxCrossEntropy(hidden, positives, negatives, null, null, targetRows, negativeRows);
+    }
+
+    /**
+     * {@link #sampledSoftmaxCrossEntropy(NDArray, NDArray, NDArray, NDArray, NDArray)} with a learned bias added
+     * to each item's logit.
+     *
+     * @param positiveBias (N, 1) bias of each true next item, or null for none
+     * @param negativeBias (S, 1) bias of each sampled row, or null for none
+     */
+    public static NDArray sampledSoftmaxCrossEntropy(NDArray hidden, NDArray positives, NDArray negatives,
+            NDArray positiveBias, NDArray negativeBias, NDArray targetRows, NDArray negativeRows) {
         NDArray negativesT = negatives.transpose(); // (D, S)
+        NDArray negativeBiasRow = negativeBias == null ? null : negativeBias.transpose(); // (1, S)
         NDArray sampled = negativeRows.reshape(1, -1); // (1, S)
         return meanNegativeLogLikelihood(hidden.getShape().get(0), 1 + negatives.getShape().get(0), rows -> {
             NDArray h = hidden.get(rows); // (n_b, D)
             NDArray positiveLogits = h.mul(positives.get(rows)).sum(new int[] {-1}, true); // (n_b, 1)
+            if (positiveBias != null) {
+                positiveLogits = positiveLogits.add(positiveBias.get(rows));
+            }
             NDArray hits = targetRows.get(rows).reshape(-1, 1).eq(sampled)
                     .toType(h.getDataType(), false); // (n_b, S) 1 where the sample drew the target
             // A finite offset, not -inf: 0 * inf would be NaN where there is no hit; exp(-1e9) is exactly 0.
             NDArray negativeLogits = h.matMul(negativesT).sub(hits.mul(Scalars.like(h, ACCIDENTAL_HIT_OFFSET)));
+            if (negativeBiasRow != null) {
+                negativeLogits = negativeLogits.add(negativeBiasRow);
+            }
             NDArray logits = positiveLogits.concat(negativeLogits, 1); // (n_b, 1 + S), the target in column 0
             return logits.logSoftmax(-1).get(new NDIndex(":, 0")); // (n_b)
         });
+    }
+
+    /** {@code logits} (N) plus {@code bias} (N, 1) when there is one. */
+    private static NDArray withBias(NDArray logits, NDArray bias) {
+        return bias == null ? logits : logits.add(bias.reshape(-1));
     }
 
     /** Subtracted from a sampled negative's logit when it is the position's own target. */
