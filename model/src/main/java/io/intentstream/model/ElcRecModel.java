@@ -405,9 +405,9 @@ public final class ElcRecModel implements AutoCloseable {
 
     /**
      * Re-draws the given item rows from N(0, initRange), zeroes their bias (if the model has one) and their Adam
-     * moments, for an item index that
-     * hands a row to a new item after evicting the old one. Rows must be items (1..itemCount), never padding or
-     * the mask id. Consumes one random draw (part of the snapshot), so it is as reproducible as a step.
+     * moments, for an item index that hands a row to a new item after evicting the old one. Rows must be items
+     * (1..itemCount), never padding or the mask id. Consumes one random draw (part of the snapshot), so it is as
+     * reproducible as a step.
      */
     public void resetItemRows(int[] rows) {
         long[] indices = new long[rows.length];
