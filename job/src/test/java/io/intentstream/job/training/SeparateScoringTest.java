@@ -24,7 +24,7 @@ import org.apache.flink.streaming.util.OneInputStreamOperatorTestHarness;
 import org.apache.flink.streaming.util.TwoInputStreamOperatorTestHarness;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
-import org.junit.jupiter.params.provider.ValueSource;
+import org.junit.jupiter.params.provider.CsvSource;
 
 /**
  * scoring.mode SEPARATE: the training operator publishes versioned scoring snapshots when it opens, then at its
@@ -110,17 +110,22 @@ class SeparateScoringTest {
         }
     }
 
-    /** Also for a trainer that scores with an average of its weights: the copy then answers with that average. */
-    @ParameterizedTest(name = "weight average decay {0}")
-    @ValueSource(floats = {0f, 0.9f})
-    void theScorerHoldsEventsUntilItHasAModelThenAnswersAsThatModel(float weightAverageDecay) throws Exception {
+    /**
+     * Also for a trainer that scores with an average of its weights (the copy then answers with that average) and
+     * one whose scores add a bias per item (the copy's recommendations then add it too).
+     */
+    @ParameterizedTest(name = "weight average decay {0}, item bias {1}")
+    @CsvSource({"0, false", "0.9, false", "0, true"})
+    void theScorerHoldsEventsUntilItHasAModelThenAnswersAsThatModel(float weightAverageDecay, boolean itemBias)
+            throws Exception {
         UserWindowStream stream = new UserWindowStream(32, 5, T);
         List<SequenceEvent> training = stream.events(4 * BATCH, 0, 30);
         List<SequenceEvent> early = stream.events(BATCH + 3, 0, 30);
         List<SequenceEvent> late = stream.events(BATCH, 0, 30);
         IntentScoringOperator operator = new IntentScoringOperator(BATCH, Duration.ofMinutes(10), Duration.ofDays(1),
                 TOP_N, TrainingMetrics.Settings.DEFAULTS);
-        ElcRecConfig config = TinyTrainingModel.config().toBuilder().weightAverageDecay(weightAverageDecay).build();
+        ElcRecConfig config = TinyTrainingModel.config().toBuilder().weightAverageDecay(weightAverageDecay)
+                .itemBias(itemBias).build();
         try (OnlineTrainer trainer = OnlineTrainer.create(config, WARM_UP);
                 var harness = new TwoInputStreamOperatorTestHarness<SequenceEvent, byte[], IntentAssignment>(
                         operator)) {
@@ -128,8 +133,9 @@ class SeparateScoringTest {
             harness.open();
             train(trainer, training.subList(0, 2 * BATCH));
             byte[] first = trainer.scoringSnapshot();
-            List<IntentAssignment> firstAnswers = trainer.process(early, TOP_N, Instant.EPOCH,
-                    EventSample.training(0)).intents();
+            OnlineTrainer.BatchOutcome firstOutcome = trainer.process(early, TOP_N, Instant.EPOCH,
+                    EventSample.training(0));
+            List<IntentAssignment> firstAnswers = firstOutcome.intents();
 
             for (SequenceEvent event : early) {
                 harness.processElement1(new StreamRecord<>(event, event.eventTime));
@@ -146,6 +152,10 @@ class SeparateScoringTest {
             assertThat(harness.getSideOutput(IntentTrainingOperator.RECOMMENDATIONS))
                     .extracting(record -> ((Recommendation) record.getValue()).getEventId())
                     .containsExactlyElementsOf(early.stream().map(e -> e.eventId).toList());
+            assertThat(harness.getSideOutput(IntentTrainingOperator.RECOMMENDATIONS))
+                    .extracting(record -> ((Recommendation) record.getValue()).getItems())
+                    .containsExactlyElementsOf(firstOutcome.recommendations().stream()
+                            .map(Recommendation::getItems).toList());
             // The interactions' watermark went on after the held events; the update input's never does.
             assertThat(harness.getOutput()).filteredOn(Watermark.class::isInstance)
                     .containsExactly(new Watermark(early.get(0).eventTime + 1));
