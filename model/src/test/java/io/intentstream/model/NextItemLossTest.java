@@ -34,7 +34,7 @@ class NextItemLossTest {
         // Logits by hand: positives 0.5 and 2.0, negatives -1.0 and -1.0.
         double expected = (bce(0.5, -1.0) + bce(2.0, -1.0)) / 2;
 
-        float loss = NextItemLoss.binaryCrossEntropy(hidden, positives, negatives).getFloat();
+        float loss = NextItemLoss.binaryCrossEntropy(hidden, positives, negatives, null, null).getFloat();
 
         assertThat((double) loss).isCloseTo(expected, within(1e-6));
     }
@@ -45,7 +45,7 @@ class NextItemLossTest {
         NDArray positive = matrix(new float[] {-1f}, 1, 1);
         NDArray negative = matrix(new float[] {1f}, 1, 1);
 
-        float loss = NextItemLoss.binaryCrossEntropy(hidden, positive, negative).getFloat();
+        float loss = NextItemLoss.binaryCrossEntropy(hidden, positive, negative, null, null).getFloat();
 
         // sigmoid(-100) is ~4e-44, below fp32's normal range: each log is floored by the 1e-24 guard (~55.3).
         assertThat(loss).isFinite();
@@ -60,7 +60,7 @@ class NextItemLossTest {
         // Row 0 logits: [1, 0, -1], target 0. Row 1 logits: [0.5 - 2, -1, -0.5 - 0.5] = [-1.5, -1, -1], target 2.
         double expected = (crossEntropy(new double[] {1, 0, -1}, 0) + crossEntropy(new double[] {-1.5, -1, -1}, 2)) / 2;
 
-        float loss = NextItemLoss.softmaxCrossEntropy(hidden, candidates, targetColumns).getFloat();
+        float loss = NextItemLoss.softmaxCrossEntropy(hidden, candidates, null, targetColumns).getFloat();
 
         assertThat((double) loss).isCloseTo(expected, within(1e-6));
     }
@@ -74,7 +74,7 @@ class NextItemLossTest {
         float whole = hidden.matMul(candidates.transpose()).logSoftmax(-1).gather(targets.reshape(-1, 1), 1)
                 .mean().neg().getFloat();
 
-        float blocked = NextItemLoss.softmaxCrossEntropy(hidden, candidates, targets).getFloat();
+        float blocked = NextItemLoss.softmaxCrossEntropy(hidden, candidates, null, targets).getFloat();
 
         assertThat(blocked).isCloseTo(whole, within(1e-4f * Math.abs(whole)));
     }
@@ -90,7 +90,8 @@ class NextItemLossTest {
         double expected = (crossEntropy(new double[] {2, 1, 0, -1}, 0)
                 + crossEntropy(new double[] {1, -0.5, -2, -0.5}, 0)) / 2;
 
-        float loss = NextItemLoss.sampledSoftmaxCrossEntropy(hidden, positives, negatives, targetRows, negativeRows)
+        float loss = NextItemLoss.sampledSoftmaxCrossEntropy(hidden, positives, negatives, null, null, targetRows,
+                negativeRows)
                 .getFloat();
 
         assertThat((double) loss).isCloseTo(expected, within(1e-6));
@@ -107,7 +108,8 @@ class NextItemLossTest {
         double expected = (crossEntropy(new double[] {2, 1, 0, -1}, 0)
                 + crossEntropy(new double[] {1, -0.5, -0.5}, 0)) / 2;
 
-        float loss = NextItemLoss.sampledSoftmaxCrossEntropy(hidden, positives, negatives, targetRows, negativeRows)
+        float loss = NextItemLoss.sampledSoftmaxCrossEntropy(hidden, positives, negatives, null, null, targetRows,
+                negativeRows)
                 .getFloat();
 
         assertThat((double) loss).isCloseTo(expected, within(1e-6));
@@ -122,10 +124,10 @@ class NextItemLossTest {
         NDArray targetColumns = manager.randomInteger(0, items, new Shape(40), ai.djl.ndarray.types.DataType.INT64);
         NDArray targetRows = targetColumns.add(1);
         NDArray everyRow = manager.arange(1, items + 1).toType(ai.djl.ndarray.types.DataType.INT64, false);
-        float full = NextItemLoss.softmaxCrossEntropy(hidden, catalogue, targetColumns).getFloat();
+        float full = NextItemLoss.softmaxCrossEntropy(hidden, catalogue, null, targetColumns).getFloat();
 
-        float sampled = NextItemLoss.sampledSoftmaxCrossEntropy(hidden, Rows.gather(catalogue, targetColumns), catalogue,
-                targetRows, everyRow).getFloat();
+        float sampled = NextItemLoss.sampledSoftmaxCrossEntropy(hidden, Rows.gather(catalogue, targetColumns),
+                catalogue, null, null, targetRows, everyRow).getFloat();
 
         assertThat(sampled).isCloseTo(full, within(1e-5f * Math.abs(full)));
     }
