@@ -18,6 +18,7 @@ import io.intentstream.model.offline.OfflineTrainer;
 import io.intentstream.model.offline.PlateauDecay;
 import io.intentstream.model.offline.TrainingReport;
 import io.intentstream.model.offline.TrainingSettings;
+import io.intentstream.model.offline.TrainingWindows;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.file.Files;
@@ -109,6 +110,12 @@ public final class TrainCommand implements Callable<Integer> {
                     + "leads to the same next item, DuoRec's supervised positives; a sequence whose target no "
                     + "other user shares keeps the augmentations) (default: ${DEFAULT-VALUE}).")
     ContrastPositives positives;
+
+    @Option(names = "--windows", paramLabel = "last|all", defaultValue = "last", converter = WindowsConverter.class,
+            description = "Which training targets of a user with more than T of them are trained on: last (those "
+                    + "of its last T items, as the reference) or all (the windows before as well, each target once "
+                    + "an epoch) (default: ${DEFAULT-VALUE}).")
+    TrainingWindows windows;
 
     @Option(names = "--loss", paramLabel = "bce|softmax|sampled", converter = LossConverter.class,
             description = "Next-item loss: bce (one sampled negative, the reference), softmax (full cross-entropy) or "
@@ -235,7 +242,7 @@ public final class TrainCommand implements Callable<Integer> {
         try {
             NextItemLossType nextItemLoss = loss != null ? loss : TrainingSettings.presetLoss(preset);
             settings = new TrainingSettings(preset, ablation, nextItemLoss, device, epochs, patience, evalEvery,
-                    batchSize, seed, out, !noProgress, positives, plateauDecay());
+                    batchSize, seed, out, !noProgress, positives, plateauDecay(), windows);
         } catch (IllegalArgumentException e) {
             throw new ParameterException(spec.commandLine(), e.getMessage(), e);
         }
@@ -447,6 +454,12 @@ public final class TrainCommand implements Callable<Integer> {
     static final class PositivesConverter extends NamedValueConverter<ContrastPositives> {
         PositivesConverter() {
             super("augmented", ContrastPositives.AUGMENTED, "same-target", ContrastPositives.SAME_TARGET);
+        }
+    }
+
+    static final class WindowsConverter extends NamedValueConverter<TrainingWindows> {
+        WindowsConverter() {
+            super("last", TrainingWindows.LAST, "all", TrainingWindows.ALL);
         }
     }
 

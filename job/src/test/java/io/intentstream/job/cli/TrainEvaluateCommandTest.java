@@ -211,6 +211,9 @@ class TrainEvaluateCommandTest {
         Run positives = run(new TrainCommand(), "--data", data.toString(), "--preset", "beauty", "--out", "o",
                 "--positives", "dropout");
         assertThat(positives.err()).contains("expected augmented or same-target, got 'dropout'");
+        Run windows = run(new TrainCommand(), "--data", data.toString(), "--preset", "beauty", "--out", "o",
+                "--windows", "first");
+        assertThat(windows.err()).contains("expected last or all, got 'first'");
         Run withoutContrast = run(new TrainCommand(), "--data", data.toString(), "--preset", "beauty", "--out", "o",
                 "--positives", "same-target", "--ablation", "sasrec");
         assertThat(withoutContrast.exitCode()).isEqualTo(CommandLine.ExitCode.USAGE);
@@ -345,10 +348,11 @@ class TrainEvaluateCommandTest {
                 "--out", out.toString(), "--batch-size", "32", "--clusters", "4", "--max-length", "8",
                 "--hidden-size", "16", "--device", "cpu", "--no-progress", "--cluster-loss-weight", "0.5",
                 "--sequence-contrast-weight", "0.2", "--intent-contrast-weight", "0.3", "--contrast-similarity",
-                "cosine", "--temperature", "0.25", "--positives", "same-target");
+                "cosine", "--temperature", "0.25", "--positives", "same-target", "--windows", "all");
         assertThat(train.exitCode()).as(train.err()).isZero();
         JsonNode results = new ObjectMapper().readTree(out.resolve("results.json").toFile());
         assertThat(results.at("/settings/contrast_positives").asText()).isEqualTo("SAME_TARGET");
+        assertThat(results.at("/settings/training_windows").asText()).isEqualTo("ALL");
         assertThat(results.at("/settings/plateau_decay/times").asInt()).as("the beauty preset's").isEqualTo(1);
         JsonNode config = results.get("config");
         assertThat(config.get("cluster_loss_weight").asDouble()).isEqualTo(0.5);

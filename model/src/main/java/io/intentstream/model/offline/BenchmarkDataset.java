@@ -174,22 +174,30 @@ public final class BenchmarkDataset {
      * {@code batchSize} (the last one may be smaller, as in the reference's data loader).
      */
     public List<SequenceBatch> trainingEpoch(Random rng, int batchSize, int maxLength) {
-        return trainingEpoch(rng, batchSize, maxLength, ContrastPositives.AUGMENTED);
+        return trainingEpoch(rng, batchSize, maxLength, ContrastPositives.AUGMENTED, TrainingWindows.LAST);
     }
 
     /**
-     * {@link #trainingEpoch(Random, int, int)} with {@code positives}: for {@link ContrastPositives#SAME_TARGET}
-     * every row whose last training target is also another training user's gets the training input of one such
-     * user, drawn uniformly by {@code rng} after the shuffle (so the shuffle does not depend on the choice).
+     * {@link #trainingEpoch(Random, int, int)} with {@code positives} and {@code windows}.
+     *
+     * <p>{@link TrainingWindows#ALL} adds, for every user with more than {@code maxLength} training targets, the
+     * windows before the last one (each ending where the next begins) to the samples that are shuffled; with
+     * {@link TrainingWindows#LAST} the shuffle draws exactly what it drew before windows were a setting, so earlier
+     * runs replay bit for bit.
+     *
+     * <p>For {@link ContrastPositives#SAME_TARGET} every last window whose last target is also another training
+     * user's gets the training input of one such user, drawn uniformly by {@code rng} after the shuffle (so the
+     * shuffle does not depend on the choice); earlier windows keep the augmentations.
      */
-    public List<SequenceBatch> trainingEpoch(Random rng, int batchSize, int maxLength, ContrastPositives positives) {
+    public List<SequenceBatch> trainingEpoch(Random rng, int batchSize, int maxLength, ContrastPositives positives,
+            TrainingWindows windows) {
         if (batchSize < 1) {
             throw new IllegalArgumentException("batchSize must be positive, got " + batchSize);
         }
-        int[] order = trainingUsers.clone();
+        Window[] order = trainingWindows(windows, maxLength);
         for (int i = order.length - 1; i > 0; i--) {
             int j = rng.nextInt(i + 1);
-            int swap = order[i];
+            Window swap = order[i];
             order[i] = order[j];
             order[j] = swap;
         }
@@ -201,10 +209,13 @@ public final class BenchmarkDataset {
             int[][] targets = new int[size][];
             int[][] partners = sameTarget == null ? null : new int[size][];
             for (int b = 0; b < size; b++) {
-                inputs[b] = trainingInput(order[start + b], maxLength);
-                targets[b] = trainingTargets(order[start + b], maxLength);
+                int user = order[start + b].user();
+                int end = order[start + b].end();
+                int[] s = sequences[user];
+                inputs[b] = SequenceWindows.lastWindow(s, 0, end, maxLength);
+                targets[b] = SequenceWindows.lastWindow(s, 1, end + 1, maxLength);
                 if (sameTarget != null) {
-                    int partner = sameTarget.partner(order[start + b], rng);
+                    int partner = end == s.length - 3 ? sameTarget.partner(user, rng) : -1;
                     partners[b] = partner < 0 ? null : trainingInput(partner, maxLength);
                 }
             }
@@ -212,6 +223,39 @@ public final class BenchmarkDataset {
         }
         return batches;
     }
+
+    /** How many samples an epoch of {@link #trainingEpoch} has: one per training user, more under ALL. */
+    public int trainingWindowCount(TrainingWindows windows, int maxLength) {
+        return trainingWindows(windows, maxLength).length;
+    }
+
+    /**
+     * The epoch's samples before the shuffle: the training users' last windows in file order, then, under
+     * {@link TrainingWindows#ALL}, the earlier windows.
+     */
+    private Window[] trainingWindows(TrainingWindows windows, int maxLength) {
+        List<Window> earlier = new ArrayList<>();
+        if (windows == TrainingWindows.ALL) {
+            for (int u : trainingUsers) {
+                // Input s[:end] predicts s[1:end+1]; its window's first target is s[end - T + 1], so the window
+                // before ends T items earlier. Input s[:1] is the first with a target.
+                for (int end = sequences[u].length - 3 - maxLength; end >= 1; end -= maxLength) {
+                    earlier.add(new Window(u, end));
+                }
+            }
+        }
+        Window[] samples = new Window[trainingUsers.length + earlier.size()];
+        for (int i = 0; i < trainingUsers.length; i++) {
+            samples[i] = new Window(trainingUsers[i], sequences[trainingUsers[i]].length - 3);
+        }
+        for (int i = 0; i < earlier.size(); i++) {
+            samples[trainingUsers.length + i] = earlier.get(i);
+        }
+        return samples;
+    }
+
+    /** One training sample: the input {@code s[:end]} of the user at {@code user}, and its targets {@code s[1:end+1]}. */
+    private record Window(int user, int end) {}
 
     /** The training users grouped by their last training target {@code s[-3]}. */
     private static SameTargetUsers groupByLastTrainingTarget(int[][] sequences, int[] trainingUsers) {

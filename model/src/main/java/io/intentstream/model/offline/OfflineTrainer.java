@@ -204,9 +204,12 @@ public final class OfflineTrainer {
     }
 
     private void logStart() {
-        log.printf(Locale.ROOT, "training %s (%s) on %s: %d users, %d items, %d training sequences%n",
+        log.printf(Locale.ROOT, "training %s (%s) on %s: %d users, %d items, %d training sequences%s%n",
                 settings.preset(), settings.ablation().cliName(), data.source(), data.userCount(), data.itemCount(),
-                data.trainingUserCount());
+                data.trainingUserCount(), settings.trainingWindows() == TrainingWindows.ALL
+                        ? " in " + data.trainingWindowCount(TrainingWindows.ALL, config.maxSequenceLength())
+                                + " windows of " + config.maxSequenceLength()
+                        : "");
         log.flush();
     }
 
@@ -228,7 +231,7 @@ public final class OfflineTrainer {
             for (int epoch = firstEpoch; epoch <= settings.epochs() && !status.equals(TrainingReport.EARLY_STOPPED);
                     epoch++) {
                 EpochRecord trained = trainEpoch(model, epoch, data.trainingEpoch(epochShuffle(epoch),
-                        settings.batchSize(), maxLength, settings.contrastPositives()));
+                        settings.batchSize(), maxLength, settings.contrastPositives(), settings.trainingWindows()));
                 epochs.add(trained);
                 boolean validate = epoch % settings.evalEvery() == 0 || epoch == settings.epochs();
                 if (validate) {
@@ -324,7 +327,7 @@ public final class OfflineTrainer {
         TrainingSettings s = settings;
         TrainingSettings fixed = new TrainingSettings(s.preset(), s.ablation(), s.nextItemLoss(), s.device(), 1,
                 1, s.evalEvery(), s.batchSize(), s.seed(), s.outputDirectory(), false, s.contrastPositives(),
-                PlateauDecay.NONE);
+                PlateauDecay.NONE, s.trainingWindows());
         // The data by its shape, not its path: the same file may be named differently when the run is resumed.
         return OfflineJson.compactJson(List.of(fixed, config, data.userCount(), data.trainingUserCount()));
     }

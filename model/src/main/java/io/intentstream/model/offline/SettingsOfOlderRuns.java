@@ -48,6 +48,8 @@ final class SettingsOfOlderRuns {
         // They stopped at the first plateau. Read back from text, as the settings it joins were, so that the
         // factor compares equal (a float node is not equal to the double node text gives).
         settings.putIfAbsent("plateau_decay", readBack(PlateauDecay.NONE));
+        // They trained on each user's last window only.
+        settings.putIfAbsent("training_windows", settings.textNode(TrainingWindows.LAST.name()));
         return settings;
     }
 

@@ -23,6 +23,8 @@ import java.util.Locale;
  *     existed compare equal on resume ({@code OfflineTrainer}'s run key, {@link SettingsOfOlderRuns})
  * @param plateauDecay what happens when validation stops improving for the patience: lower the learning rate from
  *     the best model, or stop
+ * @param trainingWindows whether a user's training targets older than its last window of T items are trained on;
+ *     runs started before it existed compare equal on resume as {@link TrainingWindows#LAST}
  */
 public record TrainingSettings(
         String preset,
@@ -37,7 +39,8 @@ public record TrainingSettings(
         @JsonIgnore Path outputDirectory,
         boolean showProgress,
         ContrastPositives contrastPositives,
-        PlateauDecay plateauDecay) {
+        PlateauDecay plateauDecay,
+        TrainingWindows trainingWindows) {
 
     public static final int DEFAULT_EPOCHS = 300;
     public static final int DEFAULT_PATIENCE = 40;
@@ -61,9 +64,18 @@ public record TrainingSettings(
         require(outputDirectory != null, "outputDirectory must be set");
         require(contrastPositives != null, "contrastPositives must be set");
         require(plateauDecay != null, "plateauDecay must be set");
+        require(trainingWindows != null, "trainingWindows must be set");
         require(contrastPositives == ContrastPositives.AUGMENTED || ablation.contrast(),
                 "positives for the sequence contrast need an ablation that trains it (full or ccl), not "
                         + ablation.cliName());
+    }
+
+    /** The settings of a run that trains on each user's last window only, as the reference does. */
+    public TrainingSettings(String preset, Ablation ablation, NextItemLossType nextItemLoss, Device device, int epochs,
+            int patience, int evalEvery, int batchSize, long seed, Path outputDirectory, boolean showProgress,
+            ContrastPositives contrastPositives, PlateauDecay plateauDecay) {
+        this(preset, ablation, nextItemLoss, device, epochs, patience, evalEvery, batchSize, seed, outputDirectory,
+                showProgress, contrastPositives, plateauDecay, TrainingWindows.LAST);
     }
 
     /** The settings of a run that stops at its first plateau, as the reference's does. */
@@ -88,7 +100,7 @@ public record TrainingSettings(
     public static TrainingSettings defaults(String preset, Path outputDirectory) {
         return new TrainingSettings(preset, Ablation.FULL, presetLoss(preset), Device.AUTO,
                 DEFAULT_EPOCHS, DEFAULT_PATIENCE, 1, DEFAULT_BATCH_SIZE, DEFAULT_SEED, outputDirectory, true,
-                ContrastPositives.AUGMENTED, presetPlateauDecay(preset));
+                ContrastPositives.AUGMENTED, presetPlateauDecay(preset), TrainingWindows.LAST);
     }
 
     /** The preset's model configuration for a catalogue of {@code itemCount} items, with this run's choices. */

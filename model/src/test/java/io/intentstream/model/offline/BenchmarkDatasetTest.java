@@ -115,6 +115,77 @@ class BenchmarkDatasetTest {
     }
 
     @Test
+    void allWindowsTrainEveryTargetOnceWithItsOwnHistoryBeforeIt() {
+        List<SequenceBatch> epoch = data.trainingEpoch(new Random(7), 2, T, ContrastPositives.AUGMENTED,
+                TrainingWindows.ALL);
+        List<String> pairs = new ArrayList<>();
+        for (SequenceBatch b : epoch) {
+            for (int i = 0; i < b.size(); i++) {
+                pairs.add(Arrays.toString(b.inputs()[i]) + "->" + Arrays.toString(b.targets()[i]));
+            }
+        }
+        // Users 2 and 5 have 5 and 7 training targets, more than T: each adds the window before its last one,
+        // which ends where the last begins. The others have their last window only, as under LAST.
+        List<String> expected = new ArrayList<>();
+        for (int u : new int[] {0, 1, 3, 4, 5}) {
+            expected.add(Arrays.toString(data.trainingInput(u, T)) + "->" + Arrays.toString(data.trainingTargets(u, T)));
+        }
+        expected.add("[0, 0, 0, 6]->[0, 0, 0, 7]");
+        expected.add("[0, 13, 12, 11]->[0, 12, 11, 10]");
+        assertThat(pairs).containsExactlyInAnyOrderElementsOf(expected);
+        assertThat(data.trainingWindowCount(TrainingWindows.ALL, T)).isEqualTo(7);
+        assertThat(data.trainingWindowCount(TrainingWindows.LAST, T)).isEqualTo(5);
+
+        // Every target s[1:-2] of every user, once: the multiset of an epoch's targets is that of the data's.
+        List<Integer> targets = new ArrayList<>();
+        epoch.forEach(b -> Arrays.stream(b.targets()).flatMapToInt(Arrays::stream).filter(t -> t != 0)
+                .forEach(targets::add));
+        List<Integer> expectedTargets = new ArrayList<>();
+        for (int u = 0; u < data.userCount(); u++) {
+            int[] s = data.items(u);
+            for (int i = 1; i < s.length - 2; i++) {
+                expectedTargets.add(s[i]);
+            }
+        }
+        assertThat(targets).containsExactlyInAnyOrderElementsOf(expectedTargets);
+    }
+
+    @Test
+    void allWindowsShuffleAsLastWhenNoUserHasMoreThanTTargets() {
+        int window = 7; // the longest user has 7 training targets
+        for (int seed = 0; seed < 5; seed++) {
+            assertThat(data.trainingEpoch(new Random(seed), 2, window, ContrastPositives.AUGMENTED,
+                            TrainingWindows.ALL))
+                    .usingRecursiveFieldByFieldElementComparator()
+                    .isEqualTo(data.trainingEpoch(new Random(seed), 2, window));
+        }
+    }
+
+    @Test
+    void earlierWindowsKeepTheAugmentationsUnderSameTargetPositives() {
+        // Both users' last windows lead to item 9, and so does user 1's earlier window (input 1, 2): positives pair
+        // last windows only, since the partners are grouped by the users' last training targets.
+        BenchmarkDataset shared = BenchmarkDataset.of("shared", List.of(
+                new int[] {3, 2, 9, 4, 5}, new int[] {1, 2, 9, 4, 5, 6, 9, 7, 8}));
+        String earlierInput = Arrays.toString(new int[] {0, 0, 1, 2});
+        for (int epoch = 0; epoch < 5; epoch++) {
+            List<String> rows = new ArrayList<>();
+            for (SequenceBatch batch : shared.trainingEpoch(new Random(epoch), 8, T, ContrastPositives.SAME_TARGET,
+                    TrainingWindows.ALL)) {
+                for (int row = 0; row < batch.size(); row++) {
+                    int[] positive = batch.positives()[row];
+                    rows.add(Arrays.toString(batch.inputs()[row]) + "~"
+                            + (positive == null ? "none" : Arrays.toString(positive)));
+                }
+            }
+            assertThat(rows).containsExactlyInAnyOrder(
+                    Arrays.toString(shared.trainingInput(0, T)) + "~" + Arrays.toString(shared.trainingInput(1, T)),
+                    Arrays.toString(shared.trainingInput(1, T)) + "~" + Arrays.toString(shared.trainingInput(0, T)),
+                    earlierInput + "~none");
+        }
+    }
+
+    @Test
     void sameTargetPositivesPairEachSequenceWithAnotherUsersThatLeadsToTheSameItem() {
         // Last training targets s[-3]: users 0-2 lead to item 9, users 3-4 to item 3, user 5 alone to item 4.
         BenchmarkDataset shared = BenchmarkDataset.of("shared", List.of(
@@ -126,7 +197,8 @@ class BenchmarkDatasetTest {
         }
         Map<Integer, Set<Integer>> partnersSeen = new HashMap<>();
         for (int epoch = 0; epoch < 20; epoch++) {
-            List<SequenceBatch> batches = shared.trainingEpoch(new Random(epoch), 4, T, ContrastPositives.SAME_TARGET);
+            List<SequenceBatch> batches = shared.trainingEpoch(new Random(epoch), 4, T, ContrastPositives.SAME_TARGET,
+                    TrainingWindows.LAST);
             List<SequenceBatch> augmented = shared.trainingEpoch(new Random(epoch), 4, T);
             for (int i = 0; i < batches.size(); i++) {
                 SequenceBatch batch = batches.get(i);

@@ -234,6 +234,39 @@ class OfflineTrainerTest {
         assertThat(continued.learningRateDrops()).isEmpty();
     }
 
+    /** Runs started before the windows were a setting trained on each user's last window, and resume as such. */
+    @Test
+    void resumesARunStartedBeforeTheWindowsWereASetting() throws IOException {
+        TrainingReport continued = resumeAfterRewritingItsKey("before-windows",
+                ",\\\"training_windows\\\":\\\"LAST\\\"", "");
+
+        assertThat(continued.epochsRun()).isEqualTo(2);
+    }
+
+    @Test
+    void allWindowsTrainOnEveryWindowAndAreKeptOnResume() throws IOException {
+        Path all = dir.resolve("all-windows");
+        TrainingSettings last = settings(1, all);
+        TrainingSettings allWindows = new TrainingSettings(last.preset(), last.ablation(), last.nextItemLoss(),
+                last.device(), 1, last.patience(), 1, last.batchSize(), last.seed(), all, false,
+                last.contrastPositives(), last.plateauDecay(), TrainingWindows.ALL);
+        StringWriter log = new StringWriter();
+        TrainingReport trained = new OfflineTrainer(allWindows, config, data, new PrintWriter(log), System.err)
+                .withoutTest().run();
+
+        int windows = data.trainingWindowCount(TrainingWindows.ALL, config.maxSequenceLength());
+        assertThat(windows).isGreaterThan(data.trainingUserCount());
+        assertThat(trained.epochs().get(0).sequences()).isEqualTo(windows);
+        assertThat(report.epochs().get(0).sequences()).isEqualTo(data.trainingUserCount());
+        assertThat(log.toString()).contains(data.trainingUserCount() + " training sequences in " + windows
+                + " windows of " + config.maxSequenceLength());
+        assertThat(OfflineJson.mapper().readTree(all.resolve("results.json").toFile())
+                .at("/settings/training_windows").asText()).isEqualTo("ALL");
+        assertThatThrownBy(() -> new OfflineTrainer(settings(2, all), config, data,
+                new PrintWriter(new StringWriter()), System.err).resume())
+                .isInstanceOf(OfflineTrainer.RunConflict.class).hasMessageContaining("other settings");
+    }
+
     /**
      * Trains one epoch into {@code name}, replaces {@code stored} by {@code older} in its trainer state (the run key
      * is a JSON string inside it, so its quotes are escaped) and resumes it for a second epoch.
