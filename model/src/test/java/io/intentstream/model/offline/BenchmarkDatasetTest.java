@@ -98,17 +98,7 @@ class BenchmarkDatasetTest {
         assertThat(epoch).extracting(SequenceBatch::size).containsExactly(2, 2, 1);
         assertThat(epoch).allSatisfy(b -> assertThat(b.liveItemRows()).isEqualTo(13));
 
-        List<String> pairs = new ArrayList<>();
-        for (SequenceBatch b : epoch) {
-            for (int i = 0; i < b.size(); i++) {
-                pairs.add(Arrays.toString(b.inputs()[i]) + "->" + Arrays.toString(b.targets()[i]));
-            }
-        }
-        List<String> expected = new ArrayList<>();
-        for (int u : new int[] {0, 1, 3, 4, 5}) {
-            expected.add(Arrays.toString(data.trainingInput(u, T)) + "->" + Arrays.toString(data.trainingTargets(u, T)));
-        }
-        assertThat(pairs).containsExactlyInAnyOrderElementsOf(expected);
+        assertThat(inputToTargets(epoch)).containsExactlyInAnyOrderElementsOf(lastWindowsOfTrainingUsers());
 
         List<SequenceBatch> again = data.trainingEpoch(new Random(7), 2, T);
         assertThat(again).usingRecursiveFieldByFieldElementComparator().isEqualTo(epoch);
@@ -118,21 +108,12 @@ class BenchmarkDatasetTest {
     void allWindowsTrainEveryTargetOnceWithItsOwnHistoryBeforeIt() {
         List<SequenceBatch> epoch = data.trainingEpoch(new Random(7), 2, T, ContrastPositives.AUGMENTED,
                 TrainingWindows.ALL);
-        List<String> pairs = new ArrayList<>();
-        for (SequenceBatch b : epoch) {
-            for (int i = 0; i < b.size(); i++) {
-                pairs.add(Arrays.toString(b.inputs()[i]) + "->" + Arrays.toString(b.targets()[i]));
-            }
-        }
         // Users 2 and 5 have 5 and 7 training targets, more than T: each adds the window before its last one,
         // which ends where the last begins. The others have their last window only, as under LAST.
-        List<String> expected = new ArrayList<>();
-        for (int u : new int[] {0, 1, 3, 4, 5}) {
-            expected.add(Arrays.toString(data.trainingInput(u, T)) + "->" + Arrays.toString(data.trainingTargets(u, T)));
-        }
+        List<String> expected = lastWindowsOfTrainingUsers();
         expected.add("[0, 0, 0, 6]->[0, 0, 0, 7]");
         expected.add("[0, 13, 12, 11]->[0, 12, 11, 10]");
-        assertThat(pairs).containsExactlyInAnyOrderElementsOf(expected);
+        assertThat(inputToTargets(epoch)).containsExactlyInAnyOrderElementsOf(expected);
         assertThat(data.trainingWindowCount(TrainingWindows.ALL, T)).isEqualTo(7);
         assertThat(data.trainingWindowCount(TrainingWindows.LAST, T)).isEqualTo(5);
 
@@ -287,5 +268,25 @@ class BenchmarkDatasetTest {
         assertThat(SequenceWindows.lastWindow(items, 0, 6, 3)).containsExactly(4, 5, 6);
         assertThat(SequenceWindows.lastWindow(items, 1, 3, 4)).containsExactly(0, 0, 2, 3);
         assertThat(SequenceWindows.lastWindow(items, 0, 0, 2)).containsExactly(0, 0);
+    }
+
+    /** Each row of {@code epoch} as "input->targets". */
+    private static List<String> inputToTargets(List<SequenceBatch> epoch) {
+        List<String> rows = new ArrayList<>();
+        for (SequenceBatch b : epoch) {
+            for (int i = 0; i < b.size(); i++) {
+                rows.add(Arrays.toString(b.inputs()[i]) + "->" + Arrays.toString(b.targets()[i]));
+            }
+        }
+        return rows;
+    }
+
+    /** The last window of each of the six users' five training users, as {@link #inputToTargets} writes a row. */
+    private List<String> lastWindowsOfTrainingUsers() {
+        List<String> rows = new ArrayList<>();
+        for (int u : new int[] {0, 1, 3, 4, 5}) {
+            rows.add(Arrays.toString(data.trainingInput(u, T)) + "->" + Arrays.toString(data.trainingTargets(u, T)));
+        }
+        return rows;
     }
 }

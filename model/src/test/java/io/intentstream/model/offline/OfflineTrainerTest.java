@@ -26,6 +26,8 @@ import javax.imageio.ImageIO;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
 
 class OfflineTrainerTest {
 
@@ -215,11 +217,16 @@ class OfflineTrainerTest {
         assertThat(continued.epochsRun()).isEqualTo(2);
     }
 
-    /** Runs started before the positives were a setting compared augmentations, and resume as such. */
-    @Test
-    void resumesARunStartedBeforeThePositivesWereASetting() throws IOException {
-        TrainingReport continued = resumeAfterRewritingItsKey("before-positives",
-                ",\\\"contrast_positives\\\":\\\"AUGMENTED\\\"", "");
+    /**
+     * Runs started before the positives were a setting compared augmentations, and those started before the windows
+     * were trained on each user's last window: they resume as such.
+     */
+    @ParameterizedTest(name = "{0}")
+    @CsvSource(delimiter = '|', value = {
+            "before-positives | ,\\\"contrast_positives\\\":\\\"AUGMENTED\\\"",
+            "before-windows | ,\\\"training_windows\\\":\\\"LAST\\\""})
+    void resumesARunStartedBeforeASettingExisted(String name, String stored) throws IOException {
+        TrainingReport continued = resumeAfterRewritingItsKey(name, stored, "");
 
         assertThat(continued.epochsRun()).isEqualTo(2);
     }
@@ -232,15 +239,6 @@ class OfflineTrainerTest {
 
         assertThat(continued.epochsRun()).isEqualTo(2);
         assertThat(continued.learningRateDrops()).isEmpty();
-    }
-
-    /** Runs started before the windows were a setting trained on each user's last window, and resume as such. */
-    @Test
-    void resumesARunStartedBeforeTheWindowsWereASetting() throws IOException {
-        TrainingReport continued = resumeAfterRewritingItsKey("before-windows",
-                ",\\\"training_windows\\\":\\\"LAST\\\"", "");
-
-        assertThat(continued.epochsRun()).isEqualTo(2);
     }
 
     @Test
