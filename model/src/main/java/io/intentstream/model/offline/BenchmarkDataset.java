@@ -150,14 +150,12 @@ public final class BenchmarkDataset {
 
     /** The training input of one user: {@code s[:-3]}, last T, left-padded. */
     public int[] trainingInput(int userIndex, int maxLength) {
-        int[] s = sequences[userIndex];
-        return SequenceWindows.lastWindow(s, 0, s.length - 3, maxLength);
+        return input(lastWindow(userIndex), maxLength);
     }
 
     /** The per-position training targets of one user: {@code s[1:-2]}, aligned with {@link #trainingInput}. */
     public int[] trainingTargets(int userIndex, int maxLength) {
-        int[] s = sequences[userIndex];
-        return SequenceWindows.lastWindow(s, 1, s.length - 2, maxLength);
+        return targets(lastWindow(userIndex), maxLength);
     }
 
     /** Every training input in file order: what k-means initialises the centres from. */
@@ -209,13 +207,12 @@ public final class BenchmarkDataset {
             int[][] targets = new int[size][];
             int[][] partners = sameTarget == null ? null : new int[size][];
             for (int b = 0; b < size; b++) {
-                int user = order[start + b].user();
-                int end = order[start + b].end();
-                int[] s = sequences[user];
-                inputs[b] = SequenceWindows.lastWindow(s, 0, end, maxLength);
-                targets[b] = SequenceWindows.lastWindow(s, 1, end + 1, maxLength);
+                Window window = order[start + b];
+                inputs[b] = input(window, maxLength);
+                targets[b] = targets(window, maxLength);
                 if (sameTarget != null) {
-                    int partner = end == s.length - 3 ? sameTarget.partner(user, rng) : -1;
+                    boolean last = window.equals(lastWindow(window.user()));
+                    int partner = last ? sameTarget.partner(window.user(), rng) : -1;
                     partners[b] = partner < 0 ? null : trainingInput(partner, maxLength);
                 }
             }
@@ -239,14 +236,14 @@ public final class BenchmarkDataset {
             for (int u : trainingUsers) {
                 // Input s[:end] predicts s[1:end+1]; its window's first target is s[end - T + 1], so the window
                 // before ends T items earlier. Input s[:1] is the first with a target.
-                for (int end = sequences[u].length - 3 - maxLength; end >= 1; end -= maxLength) {
+                for (int end = lastWindow(u).end() - maxLength; end >= 1; end -= maxLength) {
                     earlier.add(new Window(u, end));
                 }
             }
         }
         Window[] samples = new Window[trainingUsers.length + earlier.size()];
         for (int i = 0; i < trainingUsers.length; i++) {
-            samples[i] = new Window(trainingUsers[i], sequences[trainingUsers[i]].length - 3);
+            samples[i] = lastWindow(trainingUsers[i]);
         }
         for (int i = 0; i < earlier.size(); i++) {
             samples[trainingUsers.length + i] = earlier.get(i);
@@ -256,6 +253,19 @@ public final class BenchmarkDataset {
 
     /** One training sample: the input {@code s[:end]} of the user at {@code user}, and its targets {@code s[1:end+1]}. */
     private record Window(int user, int end) {}
+
+    /** The user's last training window: input {@code s[:-3]}, targets {@code s[1:-2]}. */
+    private Window lastWindow(int user) {
+        return new Window(user, sequences[user].length - 3);
+    }
+
+    private int[] input(Window window, int maxLength) {
+        return SequenceWindows.lastWindow(sequences[window.user()], 0, window.end(), maxLength);
+    }
+
+    private int[] targets(Window window, int maxLength) {
+        return SequenceWindows.lastWindow(sequences[window.user()], 1, window.end() + 1, maxLength);
+    }
 
     /** The training users grouped by their last training target {@code s[-3]}. */
     private static SameTargetUsers groupByLastTrainingTarget(int[][] sequences, int[] trainingUsers) {
