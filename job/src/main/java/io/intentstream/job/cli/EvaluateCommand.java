@@ -19,14 +19,19 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.ParameterException;
 import picocli.CommandLine.Spec;
 
-/** {@code evaluate}: scores a saved model on a benchmark's test and validation splits. */
+/**
+ * {@code evaluate}: scores a saved model on a benchmark's test and validation splits, and tells how its users spread
+ * over its intents.
+ */
 @Command(
         name = "evaluate",
         mixinStandardHelpOptions = true,
         description = {
             "Scores a saved model (best-model.bin of `train`, or a snapshot exported by `train --export`, "
                     + "`replay --export` or the job) on the benchmark's test and validation splits under the "
-                    + "reference and the strict protocol, and prints the metrics as JSON."
+                    + "reference and the strict protocol, and prints the metrics as JSON, with how the users spread "
+                    + "over the model's intents (each assigned by their validation input): the centres that hold "
+                    + "users, the effective number of intents, the largest one's share."
         })
 public final class EvaluateCommand implements Callable<Integer> {
 
@@ -46,6 +51,10 @@ public final class EvaluateCommand implements Callable<Integer> {
     @Option(names = "--out", paramLabel = "FILE", description = "Also write the metrics JSON to this file.")
     Path out;
 
+    @Option(names = "--no-test", description = "Score the validation split only (\"test\": null), for a model of "
+            + "a screen: settings are chosen on validation, and test is read once, for the final configuration.")
+    boolean noTest;
+
     @Override
     public Integer call() throws IOException {
         if (!FileSystemModelExport.isUri(model) && !Files.exists(Path.of(model))) {
@@ -57,7 +66,7 @@ public final class EvaluateCommand implements Callable<Integer> {
         ModelSnapshot snapshot = readSnapshot();
         OfflineEvaluation.Report report;
         try {
-            report = OfflineEvaluation.evaluate(snapshot, dataset);
+            report = OfflineEvaluation.evaluate(snapshot, dataset, !noTest);
         } catch (IllegalArgumentException e) {
             throw new ParameterException(spec.commandLine(), e.getMessage(), e);
         }

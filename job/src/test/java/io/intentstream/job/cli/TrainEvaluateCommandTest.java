@@ -82,6 +82,21 @@ class TrainEvaluateCommandTest {
         assertThat(written.get("valid").get("strict_protocol"))
                 .isEqualTo(results.get("best_valid").get("strict_protocol"));
         assertThat(written.get("test").get("reference_protocol").get("users").asInt()).isEqualTo(160);
+        JsonNode intents = written.get("intents");
+        assertThat(intents).isEqualTo(results.get("intents"));
+        assertThat(intents.get("clusters").asInt()).isEqualTo(4);
+        assertThat(intents.get("users").asInt()).isEqualTo(160);
+        assertThat(intents.get("used").asInt()).isBetween(1, 4);
+        assertThat(intents.get("effective").asDouble()).isBetween(1.0, intents.get("used").asDouble());
+        assertThat(intents.get("largest_share").asDouble()).isBetween(0.25, 1.0);
+
+        Run validationOnly = run(new EvaluateCommand(), "--data", data.toString(), "--model",
+                out.resolve("best-model.bin").toString(), "--no-test");
+        assertThat(validationOnly.exitCode()).as(validationOnly.err()).isZero();
+        JsonNode screened = json.readTree(validationOnly.out());
+        assertThat(screened.get("test").isNull()).as("--no-test").isTrue();
+        assertThat(screened.get("valid")).isEqualTo(written.get("valid"));
+        assertThat(screened.get("intents")).isEqualTo(intents);
 
         Path otherCatalogue = dir.resolve("other.txt");
         Files.writeString(otherCatalogue, "1 1 2 3 4 45\n");
@@ -385,6 +400,8 @@ class TrainEvaluateCommandTest {
         assertThat(sampled.out()).contains("test split not read");
         JsonNode sampledResults = new ObjectMapper().readTree(sampledOut.resolve("results.json").toFile());
         assertThat(sampledResults.get("test").isNull()).as("--no-test").isTrue();
+        assertThat(sampledResults.at("/intents/users").asInt()).as("intents without test").isEqualTo(160);
+        assertThat(sampled.out()).contains("intents of the best model", "centres hold users");
         JsonNode sampledConfig = sampledResults.get("config");
         assertThat(sampledConfig.get("next_item_loss").asText()).isEqualTo("SAMPLED_SOFTMAX");
         assertThat(sampledConfig.get("sampled_negatives").asInt()).isEqualTo(5);

@@ -8,6 +8,7 @@ import io.intentstream.model.LossParts;
 import io.intentstream.model.ModelSnapshot;
 import io.intentstream.model.SequenceBatch;
 import io.intentstream.model.TrainStepResult;
+import io.intentstream.model.cluster.IntentUsage;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.io.PrintWriter;
@@ -239,7 +240,7 @@ public final class OfflineTrainer {
                 }
                 logEpoch(trained, validate);
                 writeResumeState(model);
-                writeProgress(TrainingReport.RUNNING, null);
+                writeProgress(TrainingReport.RUNNING, null, null);
                 if (diverged(trained, validate ? validations.get(validations.size() - 1) : null)) {
                     // Parameters that are NaN never recover: skipped steps leave them as they are.
                     status = TrainingReport.DIVERGED;
@@ -265,17 +266,23 @@ public final class OfflineTrainer {
             model.close();
         }
 
+        IntentUsage intents = intentsOfBest(validSplit);
+        if (intents != null) {
+            log.printf(Locale.ROOT, "intents of the best model, each user assigned by the validation input: %d of %d "
+                            + "centres hold users, %.1f effective, the largest holds %.1f%%%n", intents.used(),
+                    intents.clusters(), intents.effective(), 100 * intents.largestShare());
+        }
         if (!readsTest) {
             log.printf(Locale.ROOT, "best epoch %d; test split not read (resume the run to read it once)%n",
                     earlyStopping.bestEpoch());
             log.flush();
-            return writeProgress(status, null);
+            return writeProgress(status, null, intents);
         }
         ProtocolMetrics test = testBest(data.testSplit(maxLength));
         log.printf(Locale.ROOT, "best epoch %d; test reference_protocol %s; strict_protocol %s%n",
                 earlyStopping.bestEpoch(), describe(test.reference()), describe(test.strict()));
         log.flush();
-        return writeProgress(status, test);
+        return writeProgress(status, test, intents);
     }
 
     /**
@@ -421,7 +428,14 @@ public final class OfflineTrainer {
         }
     }
 
-    private TrainingReport writeProgress(String status, ProtocolMetrics test) throws IOException {
+    private IntentUsage intentsOfBest(EvaluationSplit validSplit) {
+        try (ElcRecModel best = ElcRecModel.restore(bestSnapshot)) {
+            return OfflineEvaluation.intentUsage(best, validSplit);
+        }
+    }
+
+    private TrainingReport writeProgress(String status, ProtocolMetrics test, IntentUsage intents)
+            throws IOException {
         double trainSeconds = epochs.stream().mapToDouble(EpochRecord::seconds).sum();
         long trainSequences = epochs.stream().mapToLong(EpochRecord::sequences).sum();
         OptionalDouble rss = ProcessResources.peakResidentMb();
@@ -442,6 +456,7 @@ public final class OfflineTrainer {
                 EvaluationProtocol.REFERENCE.jsonName(),
                 bestValid,
                 test,
+                intents,
                 List.copyOf(validations),
                 List.copyOf(epochs),
                 settings,

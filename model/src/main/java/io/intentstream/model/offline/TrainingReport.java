@@ -2,6 +2,7 @@ package io.intentstream.model.offline;
 
 import com.fasterxml.jackson.annotation.JsonPropertyOrder;
 import io.intentstream.model.ElcRecConfig;
+import io.intentstream.model.cluster.IntentUsage;
 import java.util.List;
 
 /**
@@ -16,12 +17,14 @@ import java.util.List;
  * @param centreInitSeconds the k-means initialisation of the centres; 0 when the ablation uses no centres
  * @param bestEpoch the epoch whose model is in best-model.bin; 0 before the first validation
  * @param learningRateDrops where the run's {@link PlateauDecay} lowered the learning rate, in order
- * @param test the best model's test metrics; null until training has ended
+ * @param test the best model's test metrics; null until training has ended, and when the run did not read test
+ * @param intents how the users spread over the best model's intents, each assigned by their validation input
+ *     ({@link OfflineEvaluation#intentUsage}); null until training has ended, and for an ablation without centres
  */
 @JsonPropertyOrder({"preset", "ablation", "dataset", "seed", "status", "epochs_run", "best_epoch",
         "learning_rate_drops",
         "seconds_per_epoch", "sequences_per_second", "peak_rss_mb", "wall_seconds", "centre_init_seconds",
-        "valid_protocol", "best_valid", "test", "valid", "epochs", "settings", "config"})
+        "valid_protocol", "best_valid", "test", "intents", "valid", "epochs", "settings", "config"})
 public record TrainingReport(
         String preset,
         String ablation,
@@ -39,6 +42,7 @@ public record TrainingReport(
         String validProtocol,
         ValidationRecord bestValid,
         ProtocolMetrics test,
+        IntentUsage intents,
         List<ValidationRecord> valid,
         List<EpochRecord> epochs,
         TrainingSettings settings,

@@ -93,6 +93,12 @@ class OfflineTrainerTest {
             }
             assertThat(t.get("users").asInt()).isEqualTo(240);
         }
+        JsonNode intents = json.get("intents");
+        assertThat(intents.get("clusters").asInt()).isEqualTo(4);
+        assertThat(intents.get("users").asInt()).isEqualTo(240);
+        assertThat(intents.get("used").asInt()).isBetween(1, 4);
+        assertThat(intents.get("effective").asDouble()).isBetween(1.0, intents.get("used").asDouble());
+        assertThat(log).contains("intents of the best model", "of 4 centres hold users");
     }
 
     @Test
@@ -119,6 +125,7 @@ class OfflineTrainerTest {
         assertThat(again.test()).isEqualTo(report.test());
         assertThat(again.valid().reference()).isEqualTo(report.bestValid().reference());
         assertThat(again.valid().strict()).isEqualTo(report.bestValid().strict());
+        assertThat(again.intents()).isEqualTo(report.intents()).isNotNull();
     }
 
     @Test
@@ -154,6 +161,7 @@ class OfflineTrainerTest {
         JsonNode json = OfflineJson.mapper().readTree(dir.resolve("sparse/results.json").toFile());
         assertThat(json.get("ablation").asText()).isEqualTo("sasrec");
         assertThat(json.get("config").get("contrast_enabled").asBoolean()).isFalse();
+        assertThat(json.get("intents").isNull()).as("no centres, no intents").isTrue();
         List<Integer> epochs = new ArrayList<>();
         json.get("valid").forEach(v -> epochs.add(v.get("epoch").asInt()));
         assertThat(epochs).containsExactly(2, 3);
