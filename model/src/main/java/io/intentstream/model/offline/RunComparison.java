@@ -151,8 +151,8 @@ public final class RunComparison {
     public String markdownTable() {
         StringBuilder table = new StringBuilder();
         table.append("| run | differs from the first run | seed | epochs (best) | CPU s | valid HR@20 | valid NDCG@20 "
-                + "| test HR@5 | test HR@20 | test NDCG@5 | test NDCG@20 |\n");
-        table.append("|---|---|---|---|---|---|---|---|---|---|---|\n");
+                + "| intents: effective of k (largest) | test HR@5 | test HR@20 | test NDCG@5 | test NDCG@20 |\n");
+        table.append("|---|---|---|---|---|---|---|---|---|---|---|---|\n");
         Map<String, String> baseline = runs.get(0).recipe();
         for (Run run : runs) {
             table.append("| ").append(run.label())
@@ -163,7 +163,8 @@ public final class RunComparison {
                     .append(" | ").append(Double.isNaN(run.cpuSeconds())
                             ? "—" : String.format(Locale.ROOT, "%,.0f", run.cpuSeconds()))
                     .append(" | ").append(decimal(run.bestValid().path("hr@20")))
-                    .append(" | ").append(decimal(run.bestValid().path("ndcg@20")));
+                    .append(" | ").append(decimal(run.bestValid().path("ndcg@20")))
+                    .append(" | ").append(intentsCell(run));
             for (String metric : METRICS) {
                 table.append(" | ").append(testCell(run, metric));
             }
@@ -247,6 +248,9 @@ public final class RunComparison {
         row.append(Double.isNaN(cpu) ? "—" : String.format(Locale.ROOT, "%,.0f", cpu));
         row.append(" | ").append(spread(group, run -> run.bestValid().path("hr@20")));
         row.append(" | ").append(spread(group, run -> run.bestValid().path("ndcg@20")));
+        boolean allWithIntents = group.stream().allMatch(run -> run.results().path("intents").isObject());
+        row.append(" | ").append(allWithIntents
+                ? spread(group, run -> run.results().path("intents").path("effective"), 1) : "—");
         boolean allTested = group.stream().allMatch(run -> run.test("reference_protocol") != null);
         for (String metric : METRICS) {
             row.append(" | ").append(allTested
@@ -256,6 +260,10 @@ public final class RunComparison {
     }
 
     private static String spread(List<Run> group, Function<Run, JsonNode> value) {
+        return spread(group, value, 4);
+    }
+
+    private static String spread(List<Run> group, Function<Run, JsonNode> value, int decimals) {
         double min = Double.POSITIVE_INFINITY;
         double max = Double.NEGATIVE_INFINITY;
         double sum = 0;
@@ -265,7 +273,18 @@ public final class RunComparison {
             max = Math.max(max, v);
             sum += v;
         }
-        return String.format(Locale.ROOT, "%.4f ± %.4f", sum / group.size(), (max - min) / 2);
+        String format = "%." + decimals + "f";
+        return String.format(Locale.ROOT, format + " ± " + format, sum / group.size(), (max - min) / 2);
+    }
+
+    /** How the run's users spread over its intents (results.json {@code intents}); "—" for runs without it. */
+    private static String intentsCell(Run run) {
+        JsonNode intents = run.results().path("intents");
+        if (!intents.isObject()) {
+            return "—";
+        }
+        return String.format(Locale.ROOT, "%.1f of %d (%.0f%%)", intents.path("effective").asDouble(),
+                intents.path("clusters").asInt(), 100 * intents.path("largest_share").asDouble());
     }
 
     private static String testCell(Run run, String metric) {

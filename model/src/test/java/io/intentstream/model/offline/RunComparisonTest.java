@@ -22,21 +22,24 @@ class RunComparisonTest {
     @Test
     void tableNamesEachRunsChangesAndAveragesTheSeedsOfOneRecipe() throws IOException {
         Map<String, Path> runs = new LinkedHashMap<>();
-        runs.put("s42", write("s42", results(42, 1, 0.0785, new double[] {0.0676, 0.1244, 0.0491, 0.0652})));
-        runs.put("s43", write("s43", results(43, 1, 0.0787, new double[] {0.0664, 0.1256, 0.0485, 0.0650})));
+        runs.put("s42", write("s42", withIntents(results(42, 1, 0.0785,
+                new double[] {0.0676, 0.1244, 0.0491, 0.0652}), 3.0, 0.5)));
+        runs.put("s43", write("s43", withIntents(results(43, 1, 0.0787,
+                new double[] {0.0664, 0.1256, 0.0485, 0.0650}), 4.0, 0.4)));
         runs.put("layers 2", write("l2", results(42, 2, 0.0790, null)));
 
         String table = RunComparison.read(runs).markdownTable();
 
         assertThat(table.lines()).hasSize(2 + 3 + 1);
-        assertThat(table).contains("| s42 | (the first) | 42 | 3 (2) | 150 | 0.1500 | 0.0785 | 0.0676 | 0.1244 | "
-                + "0.0491 | 0.0652 |");
+        assertThat(table).contains("| s42 | (the first) | 42 | 3 (2) | 150 | 0.1500 | 0.0785 | 3.0 of 8 (50%) | "
+                + "0.0676 | 0.1244 | 0.0491 | 0.0652 |");
         assertThat(table).contains("| s43 | — | 43 |");
         assertThat(table).contains("| layers 2 | layers 2 | 42 |");
         assertThat(table).contains("| not read | not read | not read | not read |");
         // Only s42 and s43 share a recipe: their mean row, and none for the single run with two layers.
         assertThat(table).contains("| **mean ± half-range, 2 seeds (s42, s43)** | | | | 150 | 0.1500 ± 0.0000 | "
-                + "0.0786 ± 0.0001 | 0.0670 ± 0.0006 | 0.1250 ± 0.0006 | 0.0488 ± 0.0003 | 0.0651 ± 0.0001 |");
+                + "0.0786 ± 0.0001 | 3.5 ± 0.5 | 0.0670 ± 0.0006 | 0.1250 ± 0.0006 | 0.0488 ± 0.0003 | "
+                + "0.0651 ± 0.0001 |");
     }
 
     @Test
@@ -87,6 +90,7 @@ class RunComparisonTest {
         String table = RunComparison.read(Map.of("old", write("old", old))).markdownTable();
 
         assertThat(table).contains("| old | (the first) | 42 | 3 (2) | — |");
+        assertThat(table).as("a run from before intents were reported").contains("| 0.0785 | — |");
     }
 
     @Test
@@ -123,6 +127,12 @@ class RunComparisonTest {
                 .hasMessageContaining("no results.json at");
         var run = new RunComparison.Run("same", results(42, 1, 0.07, null));
         assertThatThrownBy(() -> new RunComparison(List.of(run, run))).hasMessageContaining("labelled 'same'");
+    }
+
+    private static ObjectNode withIntents(ObjectNode results, double effective, double largestShare) {
+        results.putObject("intents").put("clusters", 8).put("users", 100).put("used", 5)
+                .put("effective", effective).put("largest_share", largestShare);
+        return results;
     }
 
     /** A results.json of three validated epochs, the best the second, with test metrics when given. */
