@@ -117,6 +117,13 @@ public final class TrainCommand implements Callable<Integer> {
                     + "an epoch) (default: ${DEFAULT-VALUE}).")
     TrainingWindows windows;
 
+    @Option(names = "--refit-centres-after", paramLabel = "N", defaultValue = "0",
+            description = "After training epoch N, fit the intent centres again by k-means to the trained encoder's "
+                    + "embeddings of the training sequences (the first fit sees the untrained encoder, and the "
+                    + "gradient alone leaves most centres without users); 0 never, as the reference "
+                    + "(default: ${DEFAULT-VALUE}).")
+    int refitCentresAfter;
+
     @Option(names = "--loss", paramLabel = "bce|softmax|sampled", converter = LossConverter.class,
             description = "Next-item loss: bce (one sampled negative, the reference), softmax (full cross-entropy) or "
                     + "sampled (cross-entropy against --sampled-negatives items drawn per batch) (default: the "
@@ -242,7 +249,7 @@ public final class TrainCommand implements Callable<Integer> {
         try {
             NextItemLossType nextItemLoss = loss != null ? loss : TrainingSettings.presetLoss(preset);
             settings = new TrainingSettings(preset, ablation, nextItemLoss, device, epochs, patience, evalEvery,
-                    batchSize, seed, out, !noProgress, positives, plateauDecay(), windows);
+                    batchSize, seed, out, !noProgress, positives, plateauDecay(), windows, refitCentresAfter);
         } catch (IllegalArgumentException e) {
             throw new ParameterException(spec.commandLine(), e.getMessage(), e);
         }

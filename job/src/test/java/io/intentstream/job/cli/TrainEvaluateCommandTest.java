@@ -402,6 +402,19 @@ class TrainEvaluateCommandTest {
         assertThat(sampledResults.get("test").isNull()).as("--no-test").isTrue();
         assertThat(sampledResults.at("/intents/users").asInt()).as("intents without test").isEqualTo(160);
         assertThat(sampled.out()).contains("intents of the best model", "centres hold users");
+
+        Path refitOut = dir.resolve("refit");
+        Run refit = run(new TrainCommand(), "--data", data.toString(), "--preset", "beauty", "--epochs", "2",
+                "--out", refitOut.toString(), "--batch-size", "32", "--clusters", "4", "--max-length", "8",
+                "--hidden-size", "16", "--device", "cpu", "--no-progress", "--no-test", "--refit-centres-after", "1");
+        assertThat(refit.exitCode()).as(refit.err()).isZero();
+        assertThat(refit.out()).contains("centres refitted after epoch 1");
+        assertThat(new ObjectMapper().readTree(refitOut.resolve("results.json").toFile())
+                .at("/settings/centre_refit_epoch").asInt()).isEqualTo(1);
+        Run refitWithoutCentres = run(new TrainCommand(), "--data", data.toString(), "--preset", "beauty", "--out",
+                dir.resolve("refit-sasrec").toString(), "--ablation", "sasrec", "--refit-centres-after", "1");
+        assertThat(refitWithoutCentres.exitCode()).isEqualTo(CommandLine.ExitCode.USAGE);
+        assertThat(refitWithoutCentres.err()).contains("refitting the centres needs an ablation that uses them");
         JsonNode sampledConfig = sampledResults.get("config");
         assertThat(sampledConfig.get("next_item_loss").asText()).isEqualTo("SAMPLED_SOFTMAX");
         assertThat(sampledConfig.get("sampled_negatives").asInt()).isEqualTo(5);

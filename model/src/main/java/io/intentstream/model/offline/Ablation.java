@@ -29,6 +29,11 @@ public enum Ablation {
         return contrast;
     }
 
+    /** Whether the intent centres take part in training (the contrastive terms, the cluster loss or both). */
+    public boolean usesCentres() {
+        return contrast || clusterLoss;
+    }
+
     public ElcRecConfig applyTo(ElcRecConfig config) {
         return config.toBuilder().contrastEnabled(contrast).clusterLossEnabled(clusterLoss).build();
     }

@@ -233,6 +233,9 @@ public final class OfflineTrainer {
                     epoch++) {
                 EpochRecord trained = trainEpoch(model, epoch, data.trainingEpoch(epochShuffle(epoch),
                         settings.batchSize(), maxLength, settings.contrastPositives(), settings.trainingWindows()));
+                if (epoch == settings.centreRefitEpoch()) {
+                    refitCentres(model, epoch);
+                }
                 epochs.add(trained);
                 boolean validate = epoch % settings.evalEvery() == 0 || epoch == settings.epochs();
                 if (validate) {
@@ -298,6 +301,11 @@ public final class OfflineTrainer {
         float learningRate = model.config().learningRate() * settings.plateauDecay().factor();
         model.close();
         ElcRecModel continued = ElcRecModel.restore(bestSnapshot.withLearningRate(learningRate));
+        if (settings.centreRefitEpoch() > earlyStopping.bestEpoch() && settings.centreRefitEpoch() <= epoch) {
+            // The best model predates the refit: its centres are the first fit, so the refit is made again, on its
+            // encoder, for the run to go on as it was asked to.
+            refitCentres(continued, settings.centreRefitEpoch());
+        }
         learningRateDrops.add(new LearningRateDrop(epoch, earlyStopping.bestEpoch(), learningRate));
         earlyStopping.restartPatience(epoch);
         log.printf(Locale.ROOT, "plateau: no better validation NDCG@20 for %d epochs; back to the model of epoch %d "
@@ -334,7 +342,7 @@ public final class OfflineTrainer {
         TrainingSettings s = settings;
         TrainingSettings fixed = new TrainingSettings(s.preset(), s.ablation(), s.nextItemLoss(), s.device(), 1,
                 1, s.evalEvery(), s.batchSize(), s.seed(), s.outputDirectory(), false, s.contrastPositives(),
-                PlateauDecay.NONE, s.trainingWindows());
+                PlateauDecay.NONE, s.trainingWindows(), s.centreRefitEpoch());
         // The data by its shape, not its path: the same file may be named differently when the run is resumed.
         return OfflineJson.compactJson(List.of(fixed, config, data.userCount(), data.trainingUserCount()));
     }
@@ -419,6 +427,19 @@ public final class OfflineTrainer {
             bestSnapshot = model.snapshot();
             OfflineJson.writeAtomically(bestModelFile(), bestSnapshot.toBytes());
         }
+    }
+
+    /**
+     * Fits the centres again, by k-means on the embeddings {@code model}'s trained encoder gives every training
+     * sequence (the first fit saw the untrained encoder): the intents the gradient alone would not find. Seeded as the
+     * first fit, so a resumed run refits exactly as an uninterrupted one.
+     */
+    private void refitCentres(ElcRecModel model, int afterEpoch) {
+        long t0 = System.nanoTime();
+        model.initialiseCentres(data.trainingInputs(config.maxSequenceLength()));
+        log.printf(Locale.ROOT, "centres refitted after epoch %d by k-means on the trained encoder's embeddings of %d "
+                + "sequences in %.1f s%n", afterEpoch, data.trainingUserCount(), secondsSince(t0));
+        log.flush();
     }
 
     private ProtocolMetrics testBest(EvaluationSplit testSplit) {

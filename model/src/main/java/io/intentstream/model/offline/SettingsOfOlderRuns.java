@@ -50,6 +50,8 @@ final class SettingsOfOlderRuns {
         settings.putIfAbsent("plateau_decay", readBack(PlateauDecay.NONE));
         // They trained on each user's last window only.
         settings.putIfAbsent("training_windows", settings.textNode(TrainingWindows.LAST.name()));
+        // Their centres kept their first fit.
+        settings.putIfAbsent("centre_refit_epoch", settings.numberNode(0));
         return settings;
     }
 

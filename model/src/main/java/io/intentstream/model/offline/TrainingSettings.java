@@ -25,6 +25,10 @@ import java.util.Locale;
  *     the best model, or stop
  * @param trainingWindows whether a user's training targets older than its last window of T items are trained on;
  *     runs started before it existed compare equal on resume as {@link TrainingWindows#LAST}
+ * @param centreRefitEpoch after the training of this epoch (before its validation) the centres are fitted again by
+ *     k-means, to the embeddings the trained encoder gives the training sequences; 0, the reference's, never: its
+ *     centres keep their fit to the untrained encoder and move only with the gradient. Runs started before it existed
+ *     compare equal on resume as 0
  */
 public record TrainingSettings(
         String preset,
@@ -40,7 +44,8 @@ public record TrainingSettings(
         boolean showProgress,
         ContrastPositives contrastPositives,
         PlateauDecay plateauDecay,
-        TrainingWindows trainingWindows) {
+        TrainingWindows trainingWindows,
+        int centreRefitEpoch) {
 
     public static final int DEFAULT_EPOCHS = 300;
     public static final int DEFAULT_PATIENCE = 40;
@@ -65,9 +70,21 @@ public record TrainingSettings(
         require(contrastPositives != null, "contrastPositives must be set");
         require(plateauDecay != null, "plateauDecay must be set");
         require(trainingWindows != null, "trainingWindows must be set");
+        require(centreRefitEpoch >= 0, "centreRefitEpoch must be at least 0 (never), got " + centreRefitEpoch);
+        require(centreRefitEpoch == 0 || ablation.usesCentres(),
+                "refitting the centres needs an ablation that uses them (full, ccl or cluster), not "
+                        + ablation.cliName());
         require(contrastPositives == ContrastPositives.AUGMENTED || ablation.contrast(),
                 "positives for the sequence contrast need an ablation that trains it (full or ccl), not "
                         + ablation.cliName());
+    }
+
+    /** The settings of a run whose centres keep their first fit, as the reference's do. */
+    public TrainingSettings(String preset, Ablation ablation, NextItemLossType nextItemLoss, Device device, int epochs,
+            int patience, int evalEvery, int batchSize, long seed, Path outputDirectory, boolean showProgress,
+            ContrastPositives contrastPositives, PlateauDecay plateauDecay, TrainingWindows trainingWindows) {
+        this(preset, ablation, nextItemLoss, device, epochs, patience, evalEvery, batchSize, seed, outputDirectory,
+                showProgress, contrastPositives, plateauDecay, trainingWindows, 0);
     }
 
     /** The settings of a run that trains on each user's last window only, as the reference does. */
@@ -100,7 +117,7 @@ public record TrainingSettings(
     public static TrainingSettings defaults(String preset, Path outputDirectory) {
         return new TrainingSettings(preset, Ablation.FULL, presetLoss(preset), Device.AUTO,
                 DEFAULT_EPOCHS, DEFAULT_PATIENCE, 1, DEFAULT_BATCH_SIZE, DEFAULT_SEED, outputDirectory, true,
-                ContrastPositives.AUGMENTED, presetPlateauDecay(preset), TrainingWindows.LAST);
+                ContrastPositives.AUGMENTED, presetPlateauDecay(preset), TrainingWindows.LAST, 0);
     }
 
     /** The preset's model configuration for a catalogue of {@code itemCount} items, with this run's choices. */

@@ -227,12 +227,14 @@ class OfflineTrainerTest {
 
     /**
      * Runs started before the positives were a setting compared augmentations, and those started before the windows
-     * were trained on each user's last window: they resume as such.
+     * were trained on each user's last window, and those started before the centres could be refitted kept their
+     * first fit: they resume as such.
      */
     @ParameterizedTest(name = "{0}")
     @CsvSource(delimiter = '|', value = {
             "before-positives | ,\\\"contrast_positives\\\":\\\"AUGMENTED\\\"",
-            "before-windows | ,\\\"training_windows\\\":\\\"LAST\\\""})
+            "before-windows | ,\\\"training_windows\\\":\\\"LAST\\\"",
+            "before-centre-refit | ,\\\"centre_refit_epoch\\\":0"})
     void resumesARunStartedBeforeASettingExisted(String name, String stored) throws IOException {
         TrainingReport continued = resumeAfterRewritingItsKey(name, stored, "");
 
@@ -271,6 +273,67 @@ class OfflineTrainerTest {
         assertThatThrownBy(() -> new OfflineTrainer(settings(2, all), config, data,
                 new PrintWriter(new StringWriter()), System.err).resume())
                 .isInstanceOf(OfflineTrainer.RunConflict.class).hasMessageContaining("other settings");
+    }
+
+    /**
+     * A refit after epoch 2 leaves the course of epochs 1 and 2 as it was, puts the centres where k-means puts them
+     * on the trained encoder's embeddings (fitting them again changes nothing; without the refit it would), and a
+     * run resumed after the refit ends where the uninterrupted one does.
+     */
+    @Test
+    void refittedCentresAreTheKMeansOfTheTrainedEncoderAndSurviveAResume() throws IOException {
+        Path straight = dir.resolve("refit-straight");
+        StringWriter log = new StringWriter();
+        TrainingReport refitted = new OfflineTrainer(refitting(3, straight, 2), config, data, new PrintWriter(log),
+                System.err).withoutTest().run();
+
+        assertThat(log.toString()).contains("centres refitted after epoch 2 by k-means on the trained encoder's "
+                + "embeddings of " + data.trainingUserCount() + " sequences");
+        assertThat(refitted.valid().subList(0, 2)).extracting(ValidationRecord::reference)
+                .containsExactlyElementsOf(report.valid().subList(0, 2).stream().map(ValidationRecord::reference)
+                        .toList());
+        assertThat(refitted.valid().get(2).loss()).isNotEqualTo(report.valid().get(2).loss());
+        assertThat(OfflineJson.mapper().readTree(straight.resolve("results.json").toFile())
+                .at("/settings/centre_refit_epoch").asInt()).isEqualTo(2);
+
+        Path resumed = dir.resolve("refit-resumed");
+        new OfflineTrainer(refitting(2, resumed, 2), config, data, new PrintWriter(new StringWriter()), System.err)
+                .withoutTest().run();
+        ModelSnapshot afterRefit = ModelSnapshot.fromBytes(Files.readAllBytes(resumed.resolve("last-model.bin")));
+        assertThat(centresMoveWhenFittedAgain(afterRefit)).as("refitted centres are k-means' fit").isLessThan(1e-4f);
+        ModelSnapshot withoutRefit = ModelSnapshot.fromBytes(Files.readAllBytes(dir.resolve("run/last-model.bin")));
+        assertThat(centresMoveWhenFittedAgain(withoutRefit)).as("centres of the first fit").isGreaterThan(1e-2f);
+
+        new OfflineTrainer(refitting(3, resumed, 2), config, data, new PrintWriter(new StringWriter()), System.err)
+                .withoutTest().resume();
+        assertThat(ModelSnapshot.fromBytes(Files.readAllBytes(resumed.resolve("last-model.bin"))).checksum())
+                .isEqualTo(ModelSnapshot.fromBytes(Files.readAllBytes(straight.resolve("last-model.bin"))).checksum());
+        assertThatThrownBy(() -> new OfflineTrainer(settings(3, resumed), config, data,
+                new PrintWriter(new StringWriter()), System.err).resume())
+                .isInstanceOf(OfflineTrainer.RunConflict.class).hasMessageContaining("other settings");
+    }
+
+    /** The largest change of a centre coordinate when {@code snapshot}'s centres are fitted again by k-means. */
+    private static float centresMoveWhenFittedAgain(ModelSnapshot snapshot) {
+        try (ElcRecModel model = ElcRecModel.restore(snapshot)) {
+            float[][] before = model.centres();
+            model.initialiseCentres(data.trainingInputs(config.maxSequenceLength()));
+            float[][] after = model.centres();
+            float largest = 0;
+            for (int c = 0; c < before.length; c++) {
+                for (int j = 0; j < before[c].length; j++) {
+                    largest = Math.max(largest, Math.abs(before[c][j] - after[c][j]));
+                }
+            }
+            return largest;
+        }
+    }
+
+    private static TrainingSettings refitting(int epochs, Path out, int refitEpoch) {
+        TrainingSettings s = settings(epochs, out);
+        return new TrainingSettings(s.preset(), s.ablation(), s.nextItemLoss(), s.device(), epochs, s.patience(),
+                s.evalEvery(), s.batchSize(), s.seed(), out, false, s.contrastPositives(), s.plateauDecay(),
+                s.trainingWindows(), refitEpoch);
     }
 
     /**

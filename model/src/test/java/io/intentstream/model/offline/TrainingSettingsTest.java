@@ -83,6 +83,21 @@ class TrainingSettingsTest {
     }
 
     @Test
+    void aCentreRefitNeedsCentresAndNeverIsTheDefault() {
+        assertThat(settings("beauty", Ablation.FULL).centreRefitEpoch()).isZero();
+        assertThat(TrainingSettings.defaults("beauty", Path.of("o")).centreRefitEpoch()).isZero();
+        assertThat(refitting(Ablation.CLUSTER, 5).centreRefitEpoch()).isEqualTo(5);
+        assertThatThrownBy(() -> refitting(Ablation.SASREC, 5)).hasMessage("refitting the centres needs an ablation "
+                + "that uses them (full, ccl or cluster), not sasrec");
+        assertThatThrownBy(() -> refitting(Ablation.FULL, -1)).hasMessageContaining("must be at least 0 (never)");
+    }
+
+    private static TrainingSettings refitting(Ablation ablation, int epoch) {
+        return new TrainingSettings("beauty", ablation, NextItemLossType.SOFTMAX_CE, Device.CPU, 3, 2, 1, 64, 9L,
+                Path.of("o"), false, ContrastPositives.AUGMENTED, PlateauDecay.NONE, TrainingWindows.LAST, epoch);
+    }
+
+    @Test
     void modelConfigIsThePresetWithThisRunsChoices() {
         ElcRecConfig c = settings("sports", Ablation.CCL).modelConfig(1000);
         assertThat(c.itemCount()).isEqualTo(1000);
