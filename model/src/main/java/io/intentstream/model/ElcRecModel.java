@@ -391,6 +391,27 @@ public final class ElcRecModel implements AutoCloseable {
         return scores;
     }
 
+    /**
+     * Inference only: the intent (nearest centre) of each input sequence, as {@link #score} assigns it, without
+     * scoring the items.
+     */
+    public synchronized int[] intents(int[][] inputs) {
+        ensureOpen();
+        validateInputs(inputs, config.itemRows() - 1);
+        int[] intents = new int[inputs.length];
+        for (int start = 0; start < inputs.length; start += INFERENCE_CHUNK) {
+            int[][] chunk = Arrays.copyOfRange(inputs, start, Math.min(inputs.length, start + INFERENCE_CHUNK));
+            try (GradMode ignored = GradMode.disabled(); NDScope scope = new NDScope()) {
+                NDArray pooled = encodeForInference(servingNetwork, chunk).mean(new int[] {1}); // (c, D)
+                long[] nearest = NearestCentre.nearest(pooled, servingArrays.get(centresIndex)).toLongArray();
+                for (int i = 0; i < chunk.length; i++) {
+                    intents[start + i] = Math.toIntExact(nearest[i]);
+                }
+            }
+        }
+        return intents;
+    }
+
     /** The k intent centres the model scores with, as (k, d) host rows for inspection (reports, plots); a copy. */
     public synchronized float[][] centres() {
         ensureOpen();

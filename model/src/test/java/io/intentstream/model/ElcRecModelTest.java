@@ -80,6 +80,20 @@ class ElcRecModelTest {
     }
 
     @Test
+    void intentsAreTheClustersScoreAssigns() {
+        try (ElcRecModel model = ElcRecModel.create(ModelFixtures.tiny().build())) {
+            int[][] inputs = ModelFixtures.randomBatch(40, ModelFixtures.ITEMS, 3).inputs();
+            model.initialiseCentres(inputs);
+            model.trainStep(ModelFixtures.randomBatch(16, ModelFixtures.ITEMS, 1));
+
+            int[] intents = model.intents(inputs);
+
+            assertThat(intents).containsExactly(model.score(inputs, 1, ModelFixtures.ITEMS).cluster());
+            assertThat(Arrays.stream(intents).distinct().count()).as("more than one intent").isGreaterThan(1);
+        }
+    }
+
+    @Test
     void trainStepAdvancesTheVersionAndNeverMovesThePaddingRow() {
         try (ElcRecModel model = ElcRecModel.create(ModelFixtures.tiny().build())) {
             float[] paddingBefore = row(model.snapshot(), ITEM_TABLE, 0);

@@ -64,7 +64,6 @@ public final class OfflineEvaluation {
         if (!model.centresInitialised()) {
             return null;
         }
-        int[] intents = model.score(split.inputs(), 1, model.config().itemCount()).cluster();
-        return IntentUsage.of(intents, model.config().clusters());
+        return IntentUsage.of(model.intents(split.inputs()), model.config().clusters());
     }
 }
