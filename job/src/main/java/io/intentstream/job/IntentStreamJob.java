@@ -151,7 +151,7 @@ public final class IntentStreamJob {
 
         SingleOutputStreamOperator<SequenceEvent> sequences = interactions
                 .keyBy(record -> record.interaction.getUserId(), TypeInformation.of(String.class))
-                .process(new UserHistoryFunction(options.get(IntentStreamOptions.MAX_SEQUENCE_LENGTH),
+                .process(new UserHistoryFunction(IntentStreamOptions.modelConfig(options).maxSequenceLength(),
                                 options.get(IntentStreamOptions.USER_STATE_TTL),
                                 options.get(IntentStreamOptions.DUPLICATE_RETENTION)),
                         TypeInformation.of(SequenceEvent.class))

@@ -69,6 +69,11 @@ public record ElcRecConfig(
     static final float TUNED_LOW_PASS_WEIGHT = 0.7f;
     /** The low-pass filter's share in the {@code beauty} preset, tuned on its validation split from BSARec's 0.7. */
     static final float TUNED_BEAUTY_LOW_PASS_WEIGHT = 0.9f;
+    /**
+     * T of the {@code beauty} preset (the paper's, kept by {@code beauty-reference}, is 50), trained offline on every
+     * window ({@code TrainingSettings.presetWindows}).
+     */
+    static final int TUNED_BEAUTY_MAX_LENGTH = 20;
 
     /** Negatives per batch of {@link NextItemLossType#SAMPLED_SOFTMAX} unless set. */
     public static final int DEFAULT_SAMPLED_NEGATIVES = 1024;
@@ -187,6 +192,10 @@ public record ElcRecConfig(
                 // above every seed with one (0.0835-0.0838 against 0.0815-0.0822), for 1.5 times the CPU per epoch
                 // offline and 1.6 times the streaming step: docs/results.md, "Two layers in the beauty preset".
                 b.layers(TUNED_BEAUTY_LAYERS);
+                // A window of 20 items, with every training target trained on, held the validation NDCG@20 of three
+                // seeds within the preset's spread at half the CPU an epoch: docs/results.md, "A window of 20 with
+                // every target".
+                b.maxSequenceLength(TUNED_BEAUTY_MAX_LENGTH);
             }
             if (dataset.equals("beauty") || dataset.equals("sports")) {
                 // BSARec's low-pass filter beside attention lifted the best validation NDCG@20 of all three seeds

@@ -29,9 +29,9 @@ class ElcRecConfigPresetTest {
     }
 
     @ParameterizedTest
-    @CsvSource({"beauty, 0.1, 0.9, 2", "sports, 1, 0.7, 2", "toys, 1, 0, 3", "yelp, 0.1, 0, 2"})
-    void datasetPresetsChangeOnlyTheLossTheContrastBeautysAlphaAndLayersAndTheFilterOfTheirReference(
-            String dataset, float alpha, float lowPassWeight, int layers) {
+    @CsvSource({"beauty, 0.1, 0.9, 2, 20", "sports, 1, 0.7, 2, 50", "toys, 1, 0, 3, 50", "yelp, 0.1, 0, 2, 50"})
+    void datasetPresetsChangeOnlyTheLossTheContrastBeautysAlphaLayersAndWindowAndTheFilterOfTheirReference(
+            String dataset, float alpha, float lowPassWeight, int layers, int maxLength) {
         ElcRecConfig tuned = ElcRecConfig.preset(dataset, 100);
         ElcRecConfig reference = ElcRecConfig.preset(dataset + "-reference", 100);
 
@@ -41,11 +41,14 @@ class ElcRecConfigPresetTest {
         assertThat(tuned.clusterLossWeight()).isEqualTo(alpha);
         assertThat(tuned.lowPassWeight()).isEqualTo(lowPassWeight);
         assertThat(tuned.layers()).isEqualTo(layers);
+        assertThat(tuned.maxSequenceLength()).isEqualTo(maxLength);
+        assertThat(reference.maxSequenceLength()).isEqualTo(50);
         assertThat(tuned.lowPassCutoff()).isEqualTo(ElcRecConfig.DEFAULT_LOW_PASS_CUTOFF);
         assertThat(reference.lowPassWeight()).isZero();
         assertThat(tuned.toBuilder().nextItemLoss(reference.nextItemLoss())
                 .contrastSimilarity(reference.contrastSimilarity()).temperature(reference.temperature())
-                .clusterLossWeight(reference.clusterLossWeight()).lowPassWeight(0).layers(reference.layers()).build())
+                .clusterLossWeight(reference.clusterLossWeight()).lowPassWeight(0).layers(reference.layers())
+                .maxSequenceLength(reference.maxSequenceLength()).build())
                 .isEqualTo(reference);
     }
 

@@ -111,10 +111,10 @@ public final class TrainCommand implements Callable<Integer> {
                     + "other user shares keeps the augmentations) (default: ${DEFAULT-VALUE}).")
     ContrastPositives positives;
 
-    @Option(names = "--windows", paramLabel = "last|all", defaultValue = "last", converter = WindowsConverter.class,
+    @Option(names = "--windows", paramLabel = "last|all", converter = WindowsConverter.class,
             description = "Which training targets of a user with more than T of them are trained on: last (those "
                     + "of its last T items, as the reference) or all (the windows before as well, each target once "
-                    + "an epoch) (default: ${DEFAULT-VALUE}).")
+                    + "an epoch) (default: the preset's: all for beauty, whose T is 20, last for the others).")
     TrainingWindows windows;
 
     @Option(names = "--refit-centres-after", paramLabel = "N", defaultValue = "0",
@@ -141,7 +141,8 @@ public final class TrainCommand implements Callable<Integer> {
     @Option(names = "--clusters", paramLabel = "K", description = "Override the preset's number of intents k.")
     Integer clusters;
 
-    @Option(names = "--max-length", paramLabel = "T", description = "Override the input length T (default 50).")
+    @Option(names = "--max-length", paramLabel = "T", description = "Override the input length T (default: the preset's, "
+            + "beauty 20, the others 50).")
     Integer maxLength;
 
     @Option(names = "--hidden-size", paramLabel = "D", description = "Override the hidden size d (default 64).")
@@ -248,8 +249,9 @@ public final class TrainCommand implements Callable<Integer> {
         TrainingSettings settings;
         try {
             NextItemLossType nextItemLoss = loss != null ? loss : TrainingSettings.presetLoss(preset);
+            TrainingWindows trainingWindows = windows != null ? windows : TrainingSettings.presetWindows(preset);
             settings = new TrainingSettings(preset, ablation, nextItemLoss, device, epochs, patience, evalEvery,
-                    batchSize, seed, out, !noProgress, positives, plateauDecay(), windows, refitCentresAfter);
+                    batchSize, seed, out, !noProgress, positives, plateauDecay(), trainingWindows, refitCentresAfter);
         } catch (IllegalArgumentException e) {
             throw new ParameterException(spec.commandLine(), e.getMessage(), e);
         }

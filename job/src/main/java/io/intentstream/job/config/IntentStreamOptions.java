@@ -112,8 +112,9 @@ public final class IntentStreamOptions {
 
     public static final ConfigOption<Integer> MAX_SEQUENCE_LENGTH = ConfigOptions.key("sequence.max-length")
             .intType()
-            .defaultValue(50)
-            .withDescription("T: how many of a user's most recent items form the model input (and the user's state).");
+            .noDefaultValue()
+            .withDescription("T: how many of a user's most recent items form the model input (and the user's state); "
+                    + "unset uses the preset's (beauty 20, the others and the -reference presets 50).");
 
     public static final ConfigOption<Duration> USER_STATE_TTL = ConfigOptions.key("user-state.ttl")
             .durationType()
@@ -544,7 +545,8 @@ public final class IntentStreamOptions {
                         + configuration.get(CHECKPOINT_INTERVAL) + ")");
         check(!configuration.get(MAX_OUT_OF_ORDERNESS).isNegative(), MAX_OUT_OF_ORDERNESS, "must not be negative");
         requirePositive(configuration, SOURCE_IDLENESS);
-        requireAtLeast(configuration, MAX_SEQUENCE_LENGTH, 2);
+        configuration.getOptional(MAX_SEQUENCE_LENGTH).ifPresent(length -> check(length >= 2, MAX_SEQUENCE_LENGTH,
+                "must be at least 2, got " + length));
         requirePositive(configuration, USER_STATE_TTL);
         requireAtLeast(configuration, BATCH_SIZE, 1);
         configuration.getOptional(MAX_BATCH_WAIT).ifPresent(wait -> requirePositive(configuration, MAX_BATCH_WAIT));
@@ -619,13 +621,13 @@ public final class IntentStreamOptions {
     private static ElcRecConfig modelConfigUnchecked(Configuration configuration) {
         ElcRecConfig.Builder builder = ElcRecConfig.preset(configuration.get(PRESET), configuration.get(ITEM_CAPACITY))
                 .toBuilder()
-                .maxSequenceLength(configuration.get(MAX_SEQUENCE_LENGTH))
                 .hiddenSize(configuration.get(HIDDEN_SIZE))
                 .learningRate(configuration.get(LEARNING_RATE))
                 .sequenceContrastWeight(configuration.get(SEQUENCE_CONTRAST_WEIGHT))
                 .intentContrastWeight(configuration.get(INTENT_CONTRAST_WEIGHT))
                 .seed(configuration.get(SEED))
                 .device(configuration.get(DEVICE));
+        configuration.getOptional(MAX_SEQUENCE_LENGTH).ifPresent(builder::maxSequenceLength);
         configuration.getOptional(CLUSTERS).ifPresent(builder::clusters);
         configuration.getOptional(NEXT_ITEM_LOSS).ifPresent(builder::nextItemLoss);
         builder.sampledNegatives(configuration.get(SAMPLED_NEGATIVES));

@@ -27,7 +27,7 @@ class BenchmarkHarnessSettingsTest {
         assertThat(step.layers()).isEqualTo(preset.layers());
         assertThat(step.clusters()).isEqualTo(preset.clusters());
         assertThat(step.lowPassWeight()).isEqualTo(preset.lowPassWeight());
-        assertThat(step.maxSequenceLength()).isEqualTo(50);
+        assertThat(step.maxSequenceLength()).isEqualTo(preset.maxSequenceLength());
         assertThat(step.device()).isEqualTo(Device.CPU);
         assertThat(standard.stepBatch()).as("the job's default batch").isEqualTo(256);
     }

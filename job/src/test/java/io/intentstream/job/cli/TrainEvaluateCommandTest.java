@@ -70,6 +70,7 @@ class TrainEvaluateCommandTest {
         assertThat(results.get("epochs_run").asInt()).isEqualTo(2);
         assertThat(results.get("config").get("clusters").asInt()).isEqualTo(4);
         assertThat(results.get("config").get("max_sequence_length").asInt()).isEqualTo(8);
+        assertThat(results.at("/settings/training_windows").asText()).as("the beauty preset's").isEqualTo("ALL");
 
         Path metrics = dir.resolve("eval/metrics.json");
         Run evaluate = run(new EvaluateCommand(), "--data", data.toString(), "--model",

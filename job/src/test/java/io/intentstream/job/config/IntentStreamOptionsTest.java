@@ -19,7 +19,7 @@ class IntentStreamOptionsTest {
     void defaultsAreValidAndDescribeTheBeautyPreset() {
         Configuration defaults = IntentStreamOptions.validate(new Configuration());
 
-        assertThat(defaults.get(IntentStreamOptions.MAX_SEQUENCE_LENGTH)).isEqualTo(50);
+        assertThat(defaults.getOptional(IntentStreamOptions.MAX_SEQUENCE_LENGTH)).as("the preset's").isEmpty();
         assertThat(defaults.get(IntentStreamOptions.BATCH_SIZE)).isEqualTo(256);
         assertThat(defaults.get(IntentStreamOptions.TOP_N)).isEqualTo(20);
         assertThat(defaults.get(IntentStreamOptions.DELIVERY_GUARANTEE)).isEqualTo(DeliveryGuarantee.EXACTLY_ONCE);
@@ -28,7 +28,10 @@ class IntentStreamOptionsTest {
         assertThat(model.layers()).isEqualTo(2);
         assertThat(model.hiddenSize()).isEqualTo(64);
         assertThat(model.itemCount()).isEqualTo(65_536);
-        assertThat(model.maxSequenceLength()).isEqualTo(50);
+        assertThat(model.maxSequenceLength()).isEqualTo(20);
+        Configuration reference = new Configuration();
+        reference.set(IntentStreamOptions.PRESET, "beauty-reference");
+        assertThat(IntentStreamOptions.modelConfig(reference).maxSequenceLength()).isEqualTo(50);
     }
 
     @Test

@@ -45,7 +45,10 @@ public final class StepBenchmark {
     /** Items of the Amazon Beauty benchmark after the usual 5-core filtering. */
     public static final int BEAUTY_ITEMS = 12_101;
 
-    /** The {@code beauty} preset at Beauty's shapes: 12,101 items, T 50, d 64, two layers, k 256, on the CPU. */
+    /**
+     * The {@code beauty} preset at Beauty's shapes: 12,101 items, the preset's T (20), d 64, two layers, k 256, on the
+     * CPU.
+     */
     public static ElcRecConfig beautyConfig() {
         return ElcRecConfig.preset("beauty", BEAUTY_ITEMS).toBuilder().device(Device.CPU).build();
     }

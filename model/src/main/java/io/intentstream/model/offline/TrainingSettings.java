@@ -117,7 +117,7 @@ public record TrainingSettings(
     public static TrainingSettings defaults(String preset, Path outputDirectory) {
         return new TrainingSettings(preset, Ablation.FULL, presetLoss(preset), Device.AUTO,
                 DEFAULT_EPOCHS, DEFAULT_PATIENCE, 1, DEFAULT_BATCH_SIZE, DEFAULT_SEED, outputDirectory, true,
-                ContrastPositives.AUGMENTED, presetPlateauDecay(preset), TrainingWindows.LAST, 0);
+                ContrastPositives.AUGMENTED, presetPlateauDecay(preset), presetWindows(preset), 0);
     }
 
     /** The preset's model configuration for a catalogue of {@code itemCount} items, with this run's choices. */
@@ -142,6 +142,15 @@ public record TrainingSettings(
             case "beauty", "sports" -> TUNED_PLATEAU_DECAY;
             default -> PlateauDecay.NONE;
         };
+    }
+
+    /**
+     * The training windows {@code preset} trains on when not told: {@code beauty}, whose window is 20 items, trains on
+     * every target (docs/results.md, "A window of 20 with every target"); the others on each user's last window, as
+     * the reference does.
+     */
+    public static TrainingWindows presetWindows(String preset) {
+        return preset.toLowerCase(Locale.ROOT).equals("beauty") ? TrainingWindows.ALL : TrainingWindows.LAST;
     }
 
     private static void require(boolean condition, String message) {

@@ -35,6 +35,12 @@ class TrainingSettingsTest {
         assertThat(TrainingSettings.presetPlateauDecay("sports")).isEqualTo(new PlateauDecay(1, 0.1f));
         assertThat(TrainingSettings.presetPlateauDecay("sports-reference")).isEqualTo(PlateauDecay.NONE);
         assertThat(TrainingSettings.presetPlateauDecay("toys")).isEqualTo(PlateauDecay.NONE);
+        assertThat(d.trainingWindows()).isEqualTo(TrainingWindows.ALL);
+        assertThat(TrainingSettings.presetWindows("Beauty")).isEqualTo(TrainingWindows.ALL);
+        for (String lastOnly : new String[] {"beauty-reference", "sports", "toys", "yelp"}) {
+            assertThat(TrainingSettings.defaults(lastOnly, Path.of("out")).trainingWindows()).as(lastOnly)
+                    .isEqualTo(TrainingWindows.LAST);
+        }
     }
 
     @Test
