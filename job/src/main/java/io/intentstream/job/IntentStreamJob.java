@@ -17,6 +17,7 @@ import io.intentstream.job.metrics.DeadLetterMetrics;
 import io.intentstream.job.training.IntentScoringOperator;
 import io.intentstream.job.training.IntentTrainingOperator;
 import io.intentstream.job.training.TrainingMetrics;
+import io.intentstream.model.ElcRecConfig;
 import org.apache.flink.api.common.JobExecutionResult;
 import org.apache.flink.api.common.eventtime.WatermarkStrategy;
 import org.apache.flink.api.common.typeinfo.TypeInformation;
@@ -149,9 +150,10 @@ public final class IntentStreamJob {
                 .uid(Uids.ROUTER)
                 .name("Route invalid records to dead letters");
 
+        ElcRecConfig modelConfig = IntentStreamOptions.modelConfig(options);
         SingleOutputStreamOperator<SequenceEvent> sequences = interactions
                 .keyBy(record -> record.interaction.getUserId(), TypeInformation.of(String.class))
-                .process(new UserHistoryFunction(IntentStreamOptions.modelConfig(options).maxSequenceLength(),
+                .process(new UserHistoryFunction(modelConfig.maxSequenceLength(),
                                 options.get(IntentStreamOptions.USER_STATE_TTL),
                                 options.get(IntentStreamOptions.DUPLICATE_RETENTION)),
                         TypeInformation.of(SequenceEvent.class))
@@ -160,7 +162,7 @@ public final class IntentStreamJob {
         DataStream<DeadLetter> deadLetters = interactions.getSideOutput(DeadLetterRouter.DEAD_LETTERS)
                 .union(sequences.getSideOutput(UserHistoryFunction.DUPLICATES));
 
-        IntentTrainingOperator training = new IntentTrainingOperator(IntentStreamOptions.modelConfig(options),
+        IntentTrainingOperator training = new IntentTrainingOperator(modelConfig,
                 options.get(IntentStreamOptions.BATCH_SIZE),
                 IntentStreamOptions.trainingMaxWait(options),
                 options.get(IntentStreamOptions.MAX_BATCH_EVENT_TIME_SPAN),

@@ -269,7 +269,16 @@ public final class OfflineTrainer {
             model.close();
         }
 
-        IntentUsage intents = intentsOfBest(validSplit);
+        IntentUsage intents;
+        ProtocolMetrics test = null;
+        // One restore of the best model for both; the same path as `evaluate` on best-model.bin, so that both give
+        // identical numbers.
+        try (ElcRecModel best = ElcRecModel.restore(bestSnapshot)) {
+            intents = OfflineEvaluation.intentUsage(best, validSplit);
+            if (readsTest) {
+                test = RankingEvaluator.evaluate(best::itemScores, data.testSplit(maxLength));
+            }
+        }
         if (intents != null) {
             log.printf(Locale.ROOT, "intents of the best model, each user assigned by the validation input: %d of %d "
                             + "centres hold users, %.1f effective, the largest holds %.1f%%%n", intents.used(),
@@ -281,7 +290,6 @@ public final class OfflineTrainer {
             log.flush();
             return writeProgress(status, null, intents);
         }
-        ProtocolMetrics test = testBest(data.testSplit(maxLength));
         log.printf(Locale.ROOT, "best epoch %d; test reference_protocol %s; strict_protocol %s%n",
                 earlyStopping.bestEpoch(), describe(test.reference()), describe(test.strict()));
         log.flush();
@@ -440,19 +448,6 @@ public final class OfflineTrainer {
         log.printf(Locale.ROOT, "centres refitted after epoch %d by k-means on the trained encoder's embeddings of %d "
                 + "sequences in %.1f s%n", afterEpoch, data.trainingUserCount(), secondsSince(t0));
         log.flush();
-    }
-
-    private ProtocolMetrics testBest(EvaluationSplit testSplit) {
-        // The same path as `evaluate` on best-model.bin, so that both give identical numbers.
-        try (ElcRecModel best = ElcRecModel.restore(bestSnapshot)) {
-            return RankingEvaluator.evaluate(best::itemScores, testSplit);
-        }
-    }
-
-    private IntentUsage intentsOfBest(EvaluationSplit validSplit) {
-        try (ElcRecModel best = ElcRecModel.restore(bestSnapshot)) {
-            return OfflineEvaluation.intentUsage(best, validSplit);
-        }
     }
 
     private TrainingReport writeProgress(String status, ProtocolMetrics test, IntentUsage intents)
