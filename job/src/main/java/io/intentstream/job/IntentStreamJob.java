@@ -169,6 +169,7 @@ public final class IntentStreamJob {
                 options.get(IntentStreamOptions.TOP_N),
                 options.get(IntentStreamOptions.CENTRE_WARM_UP))
                 .withModelExchange(ModelExchange.from(options))
+                .withCentreRefitStep(options.get(IntentStreamOptions.CENTRE_REFIT_STEP))
                 .withMetrics(TrainingMetrics.Settings.from(options))
                 .withTrainingFraction(options.get(IntentStreamOptions.TRAINING_FRACTION))
                 .withAnswerBeforeStep(options.get(IntentStreamOptions.ANSWER_BEFORE_STEP))

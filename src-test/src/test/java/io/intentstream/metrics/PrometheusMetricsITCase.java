@@ -56,6 +56,7 @@ class PrometheusMetricsITCase {
             "eventsScoredOnly", "trainingFraction",
             "lossTotal", "lossNextItem", "lossSequenceContrast", "lossIntentContrast", "lossCluster",
             "modelVersion", "skippedTrainSteps", "pendingEvents", "centresInitialised",
+            "centresFittedAtVersion", "failedCentreInitialisations",
             "nonEmptyClusters", "assignmentEntropyBits", "assignmentEntropyNormalised",
             "itemIndexSize", "itemIndexOccupancy", "itemEvictions",
             "prequentialHitRate10", "prequentialNdcg10", "prequentialScored", "prequentialColdItems",

@@ -222,6 +222,17 @@ public final class IntentStreamOptions {
             .withDescription("Sequences collected from the start of the stream before the k intent centres are "
                     + "initialised by k-means on their embeddings; must be at least k.");
 
+    public static final ConfigOption<Long> CENTRE_REFIT_STEP = ConfigOptions.key("training.centre-refit-at-step")
+            .longType()
+            .defaultValue(0L)
+            .withDescription("When positive, the model version (training step) from which the intent centres are "
+                    + "fitted once more by k-means, on the next training.centre-warm-up windows as the encoder "
+                    + "embeds them by then: the first fit sees an encoder that has not learnt yet, and training "
+                    + "does not move the centres onto what it learns later, so users crowd onto a few intents. "
+                    + "Intent ids change meaning at the refit. A model whose centres were fitted at or after this "
+                    + "step (a warm start from a later snapshot, a restore after the refit) is not refitted. 0 "
+                    + "never refits, as the reference.");
+
     public static final ConfigOption<Double> PREQUENTIAL_SAMPLE_FRACTION =
             ConfigOptions.key("training.prequential.sample-fraction")
                     .doubleType()
@@ -603,6 +614,8 @@ public final class IntentStreamOptions {
             }
         });
         requirePositive(configuration, CENTRES_INTERVAL);
+        check(configuration.get(CENTRE_REFIT_STEP) >= 0, CENTRE_REFIT_STEP,
+                "must be >= 0 (0 never refits), got " + configuration.get(CENTRE_REFIT_STEP));
         requirePositive(configuration, SCORING_MODEL_UPDATE_INTERVAL);
         ElcRecConfig model = modelConfigUnchecked(configuration);
         check(configuration.get(CENTRE_WARM_UP) >= model.clusters(), CENTRE_WARM_UP,

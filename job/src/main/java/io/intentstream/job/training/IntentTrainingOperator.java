@@ -67,8 +67,8 @@ import java.util.concurrent.Executors;
  * versioned scoring snapshots on {@link #MODEL_UPDATES}, and {@link IntentScoringOperator}s answer the events.
  *
  * <p>Runs with parallelism 1 (one model). Everything needed to continue after a failure is operator state: the
- * model snapshot (parameters, Adam moments, step, RNG, version, item index), the buffered events, and the centre
- * warm-up sequences. {@link #initializeState} restores them before any model is created, so a restored job never
+ * model snapshot (parameters, Adam moments, step, RNG, version, item index), the buffered events, the centre
+ * warm-up sequences and the version at which the centres were last fitted. {@link #initializeState} restores them before any model is created, so a restored job never
  * trains a fresh model first. A training step blocks this thread; the job uses unaligned checkpoints. When it
  * publishes model updates, steps run on a thread of their own instead, and a checkpoint waits for the running
  * step before it copies the model.
@@ -122,6 +122,8 @@ public final class IntentTrainingOperator extends AbstractStreamOperator<IntentA
     private final long maxEventTimeSpanMillis;
     private final int topN;
     private final int warmUpSize;
+    /** {@link OnlineTrainer#refitCentresAtStep}: 0 never refits. */
+    private long centreRefitStep;
 
     private TrainingMetrics.Settings metricsSettings = TrainingMetrics.Settings.DEFAULTS;
     private EventSample trainingSample = EventSample.training(1.0);
@@ -157,6 +159,7 @@ public final class IntentTrainingOperator extends AbstractStreamOperator<IntentA
     private transient ListState<SequenceEvent> bufferState;
     private transient ListState<int[]> warmUpState;
     private transient ListState<Long> checksumState;
+    private transient ListState<Long> centresFittedAtState;
     /** Set when this attempt restored a model: the checksum stored in the checkpoint and the restored one. */
     private transient long[] restoredChecksums;
     private transient long restoreMillis;
@@ -199,6 +202,18 @@ public final class IntentTrainingOperator extends AbstractStreamOperator<IntentA
     /** Starts a stateless job from a snapshot and exports snapshots, as {@code exchange} says (default: neither). */
     public IntentTrainingOperator withModelExchange(ModelExchange exchange) {
         this.modelExchange = java.util.Objects.requireNonNull(exchange, "exchange");
+        return this;
+    }
+
+    /**
+     * Fits the centres once more when the model reaches training step {@code step} ({@code
+     * training.centre-refit-at-step}; 0, the default, never refits): {@link OnlineTrainer#refitCentresAtStep}.
+     */
+    public IntentTrainingOperator withCentreRefitStep(long step) {
+        if (step < 0) {
+            throw new IllegalArgumentException("the centre refit step must be >= 0, got " + step);
+        }
+        this.centreRefitStep = step;
         return this;
     }
 
@@ -296,6 +311,8 @@ public final class IntentTrainingOperator extends AbstractStreamOperator<IntentA
                 new ListStateDescriptor<>("centre-warm-up", PrimitiveArrayTypeInfo.INT_PRIMITIVE_ARRAY_TYPE_INFO));
         checksumState = context.getOperatorStateStore().getListState(
                 new ListStateDescriptor<>("model-checksum", BasicTypeInfo.LONG_TYPE_INFO));
+        centresFittedAtState = context.getOperatorStateStore().getListState(
+                new ListStateDescriptor<>("centres-fitted-at", BasicTypeInfo.LONG_TYPE_INFO));
 
         batches = stepsOnOwnThread()
                 ? new EventBatches(batchSize, maxWaitMillis, maxEventTimeSpanMillis, getProcessingTimeService(),
@@ -315,6 +332,9 @@ public final class IntentTrainingOperator extends AbstractStreamOperator<IntentA
             long start = System.nanoTime();
             trainer = OnlineTrainer.restore(snapshot, warmUp, warmUpSize, gpu, onlineLearningRate());
             restoreMillis = (System.nanoTime() - start) / 1_000_000;
+            // Absent from checkpoints of builds before the refit: their centres count as fitted at the restored
+            // version, so an upgraded job does not refit at once.
+            centresFittedAtState.get().forEach(trainer::restoreCentresFittedAt);
             verifyRestoredChecksum();
             if (!trainer.config().equals(atOnlineLearningRate(modelConfig))) {
                 LOG.warn("Restored model keeps its own configuration {}; the configured one {} is ignored until "
@@ -337,6 +357,7 @@ public final class IntentTrainingOperator extends AbstractStreamOperator<IntentA
                         + "recommends nothing");
             }
         }
+        trainer.refitCentresAtStep(centreRefitStep);
     }
 
     /**
@@ -368,6 +389,7 @@ public final class IntentTrainingOperator extends AbstractStreamOperator<IntentA
         getMetricGroup().gauge("itemEvictions", () -> trainer.itemIndex().evictions());
         getMetricGroup().gauge("centresInitialised", () -> trainer.centresInitialised() ? 1 : 0);
         getMetricGroup().gauge("failedCentreInitialisations", () -> trainer.failedCentreInitialisations());
+        getMetricGroup().gauge("centresFittedAtVersion", () -> trainer.centresFittedAt());
         getMetricGroup().gauge("pendingEvents", () -> batches.size());
         getMetricGroup().gauge("lossTotal", () -> lastLoss == null ? Float.NaN : lastLoss.total());
         getMetricGroup().gauge("lossNextItem", () -> lastLoss == null ? Float.NaN : lastLoss.nextItem());
@@ -631,6 +653,7 @@ public final class IntentTrainingOperator extends AbstractStreamOperator<IntentA
         checksumState.update(List.of(encoded.checksum()));
         bufferState.update(batches.pending());
         warmUpState.update(trainer.warmUpSequences());
+        centresFittedAtState.update(List.of(trainer.centresFittedAt()));
         if (timing.shouldCommit()) {
             timing.checkpointId = context.getCheckpointId();
             timing.modelVersion = encoded.version();

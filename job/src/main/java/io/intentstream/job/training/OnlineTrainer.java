@@ -41,7 +41,10 @@ import java.util.function.Consumer;
  *       is collected; once {@code warmUpSize} windows are there, k-means on their embeddings sets the centres,
  *       once. The reference runs k-means over the whole training set before training; a stream has no whole
  *       set, so this uses the first {@code warmUpSize} sequences (spec §3). Steps before that train with the
- *       randomly initialised centres;</li>
+ *       randomly initialised centres. With a {@linkplain #refitCentresAtStep refit step} N, the next
+ *       {@code warmUpSize} windows from the model's N-th step on are clustered again, once, by the encoder as it
+ *       has trained by then: the first fit saw an encoder that had not learnt yet, and the training terms do not
+ *       move the centres onto what it learns later (docs/results.md, "How the users spread over the intents");</li>
  *   <li>one training step on the events that have a history and that the training sample chooses (all of them
  *       at {@code training.fraction} 1): input = history (last T, left-padded), target = the current item at the
  *       last position only, so each chosen (history, next item) pair of the stream is trained on exactly once;</li>
@@ -66,7 +69,12 @@ public final class OnlineTrainer implements AutoCloseable {
     /** Replaced as a whole when a scoring copy follows its trainer ({@link #follow}); otherwise updated in place. */
     private ItemIndex index;
     private final int warmUpSize;
+    /** Windows collected for the first fit of the centres, or for their refit while it is due. */
     private final List<int[]> warmUp;
+    /** The model version from which the centres are fitted once more; 0 never refits. */
+    private long centreRefitStep;
+    /** The model version at which the centres were last fitted; -1 before the first fit. */
+    private long centresFittedAt;
     private final int maxLength;
     /** Counts calls that may have changed the model or the index, so an unchanged state is encoded once. */
     private long changes;
@@ -78,7 +86,12 @@ public final class OnlineTrainer implements AutoCloseable {
         this.model = model;
         this.index = index;
         this.warmUpSize = warmUpSize;
-        this.warmUp = new ArrayList<>(model.centresInitialised() ? List.of() : warmUp);
+        // Kept whether or not the centres are fitted: a checkpoint taken while a refit collects its windows holds
+        // them; fitCentresIfDue drops them if no refit is due.
+        this.warmUp = new ArrayList<>(warmUp);
+        // Unless told otherwise (restoreCentresFittedAt), centres that come fitted with a model count as fitted at
+        // its version, so a model already past a refit step is not refitted when it is loaded.
+        this.centresFittedAt = model.centresInitialised() ? model.version() : -1;
         this.maxLength = model.config().maxSequenceLength();
     }
 
@@ -260,7 +273,7 @@ public final class OnlineTrainer implements AutoCloseable {
             windows[i] = leftPad(currentRows[i] == 0 ? historyRows[i] : append(historyRows[i], currentRows[i]));
         }
         if (!frozen) {
-            warmUpIfDue(windows);
+            fitCentresIfDue(windows);
         }
 
         TrainStepResult step = null;
@@ -366,8 +379,12 @@ public final class OnlineTrainer implements AutoCloseable {
         return items;
     }
 
-    private void warmUpIfDue(int[][] windows) {
-        if (model.centresInitialised()) {
+    private void fitCentresIfDue(int[][] windows) {
+        boolean firstFit = !model.centresInitialised();
+        boolean refit = !firstFit && centreRefitStep > 0 && model.version() >= centreRefitStep
+                && centresFittedAt < centreRefitStep;
+        if (!firstFit && !refit) {
+            warmUp.clear(); // a refit's windows restored into a job that no longer refits
             return;
         }
         for (int[] window : windows) {
@@ -380,6 +397,11 @@ public final class OnlineTrainer implements AutoCloseable {
             warmUp.clear();
             try {
                 model.initialiseCentres(sequences);
+                centresFittedAt = model.version();
+                if (refit) {
+                    LOG.info("Centres refitted at model version {} by k-means on {} windows (first fitted earlier, "
+                            + "refit step {})", centresFittedAt, sequences.length, centreRefitStep);
+                }
             } catch (IllegalArgumentException e) {
                 // Embeddings that are not finite (a model that diverged before its centres were fitted) cannot
                 // be clustered. Failing here would fail the job on every restart; the windows that follow get
@@ -467,9 +489,38 @@ public final class OnlineTrainer implements AutoCloseable {
         return encodedSnapshot().checksum();
     }
 
-    /** Windows collected for centre initialisation that has not happened yet (empty afterwards). */
+    /** Windows collected for a fit of the centres that has not happened yet (the first or a due refit). */
     public List<int[]> warmUpSequences() {
         return List.copyOf(warmUp);
+    }
+
+    /**
+     * Fits the centres once more when the model has taken {@code step} training steps (its version): by k-means,
+     * as the first fit, on the {@code warmUpSize} windows that follow, embedded by the encoder as it is then. 0
+     * never refits. A model whose centres were fitted at or after {@code step} is not refitted.
+     */
+    public void refitCentresAtStep(long step) {
+        if (step < 0) {
+            throw new IllegalArgumentException("the centre refit step must be >= 0, got " + step);
+        }
+        this.centreRefitStep = step;
+    }
+
+    /** The model version at which the centres were last fitted; -1 before their first fit. */
+    public long centresFittedAt() {
+        return centresFittedAt;
+    }
+
+    /**
+     * Restores {@link #centresFittedAt()} from a checkpoint of this trainer's state; without one a loaded model's
+     * centres count as fitted at its version.
+     */
+    public void restoreCentresFittedAt(long version) {
+        if (!model.centresInitialised() && version >= 0) {
+            throw new IllegalArgumentException("centres fitted at version " + version
+                    + " restored into a model whose centres are not fitted");
+        }
+        this.centresFittedAt = version;
     }
 
     /** Warm-ups whose k-means could not run (non-finite embeddings); each is retried with the next windows. */

@@ -222,6 +222,16 @@ class IntentStreamOptionsTest {
     }
 
     @Test
+    void centreRefitStepIsOffByDefaultAndNeverNegative() {
+        assertThat(IntentStreamOptions.validate(IntentStreamOptions.fromArgs())
+                .get(IntentStreamOptions.CENTRE_REFIT_STEP)).isZero();
+        assertThat(IntentStreamOptions.validate(IntentStreamOptions.fromArgs("--training.centre-refit-at-step", "500"))
+                .get(IntentStreamOptions.CENTRE_REFIT_STEP)).isEqualTo(500L);
+        assertInvalid("--training.centre-refit-at-step", "-1",
+                "Option training.centre-refit-at-step must be >= 0 (0 never refits), got -1");
+    }
+
+    @Test
     void warmUpMustCoverEveryCentre() {
         assertThatThrownBy(() -> IntentStreamOptions.validate(IntentStreamOptions.fromArgs(
                 "--model.clusters", "64", "--training.centre-warm-up", "10")))
