@@ -68,10 +68,10 @@ import java.util.concurrent.Executors;
  *
  * <p>Runs with parallelism 1 (one model). Everything needed to continue after a failure is operator state: the
  * model snapshot (parameters, Adam moments, step, RNG, version, item index), the buffered events, the centre
- * warm-up sequences and the version at which the centres were last fitted. {@link #initializeState} restores them before any model is created, so a restored job never
- * trains a fresh model first. A training step blocks this thread; the job uses unaligned checkpoints. When it
- * publishes model updates, steps run on a thread of their own instead, and a checkpoint waits for the running
- * step before it copies the model.
+ * warm-up sequences and the version at which the centres were last fitted. {@link #initializeState} restores them
+ * before any model is created, so a restored job never trains a fresh model first. A training step blocks this
+ * thread; the job uses unaligned checkpoints. When it publishes model updates, steps run on a thread of their own
+ * instead, and a checkpoint waits for the running step before it copies the model.
  */
 public final class IntentTrainingOperator extends AbstractStreamOperator<IntentAssignment>
         implements OneInputStreamOperator<SequenceEvent, IntentAssignment>, BoundedOneInput {
@@ -210,10 +210,7 @@ public final class IntentTrainingOperator extends AbstractStreamOperator<IntentA
      * training.centre-refit-at-step}; 0, the default, never refits): {@link OnlineTrainer#refitCentresAtStep}.
      */
     public IntentTrainingOperator withCentreRefitStep(long step) {
-        if (step < 0) {
-            throw new IllegalArgumentException("the centre refit step must be >= 0, got " + step);
-        }
-        this.centreRefitStep = step;
+        this.centreRefitStep = step; // checked by the options, and by the trainer it is handed to
         return this;
     }
 
