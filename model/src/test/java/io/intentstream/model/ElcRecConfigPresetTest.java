@@ -29,8 +29,8 @@ class ElcRecConfigPresetTest {
     }
 
     @ParameterizedTest
-    @CsvSource({"beauty, 0.1, 0.9, 2, 20", "sports, 1, 0.7, 2, 50", "toys, 1, 0, 3, 50", "yelp, 0.1, 0, 2, 50"})
-    void datasetPresetsChangeOnlyTheLossTheContrastBeautysAlphaLayersAndWindowAndTheFilterOfTheirReference(
+    @CsvSource({"beauty, 0.1, 0.9, 2, 20", "sports, 0.1, 0.7, 2, 20", "toys, 1, 0, 3, 50", "yelp, 0.1, 0, 2, 50"})
+    void datasetPresetsChangeOnlyTheLossTheContrastAlphaLayersWindowAndFilterOfTheirReference(
             String dataset, float alpha, float lowPassWeight, int layers, int maxLength) {
         ElcRecConfig tuned = ElcRecConfig.preset(dataset, 100);
         ElcRecConfig reference = ElcRecConfig.preset(dataset + "-reference", 100);

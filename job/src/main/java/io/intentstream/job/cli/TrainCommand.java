@@ -60,7 +60,7 @@ public final class TrainCommand implements Callable<Integer> {
     @Option(names = "--preset", required = true, paramLabel = "NAME",
             description = "Dataset preset: beauty, sports, toys, yelp (cross-entropy, cosine contrast at 0.2, the "
                     + "spec's k, alpha, fusion and layers; beauty: alpha 0.1, 2 layers, the low-pass filter at "
-                    + "0.9; sports: the filter at 0.7), or NAME-reference for the spec's settings as they are.")
+                    + "0.9, T 20; sports: alpha 0.1, the filter at 0.7, T 20), or NAME-reference for the spec's settings as they are.")
     String preset;
 
     @Option(names = "--out", required = true, paramLabel = "DIR", description = "Output directory (created).")
@@ -114,7 +114,7 @@ public final class TrainCommand implements Callable<Integer> {
     @Option(names = "--windows", paramLabel = "last|all", converter = WindowsConverter.class,
             description = "Which training targets of a user with more than T of them are trained on: last (those "
                     + "of its last T items, as the reference) or all (the windows before as well, each target once "
-                    + "an epoch) (default: the preset's: all for beauty, whose T is 20, last for the others).")
+                    + "an epoch) (default: the preset's: all for beauty and sports, whose T is 20, last for the others).")
     TrainingWindows windows;
 
     @Option(names = "--refit-centres-after", paramLabel = "N", defaultValue = "0",
@@ -142,7 +142,7 @@ public final class TrainCommand implements Callable<Integer> {
     Integer clusters;
 
     @Option(names = "--max-length", paramLabel = "T", description = "Override the input length T (default: the preset's, "
-            + "beauty 20, the others 50).")
+            + "beauty and sports 20, the others 50).")
     Integer maxLength;
 
     @Option(names = "--hidden-size", paramLabel = "D", description = "Override the hidden size d (default 64).")
@@ -200,8 +200,8 @@ public final class TrainCommand implements Callable<Integer> {
     Float learningRate;
 
     @Option(names = "--cluster-loss-weight", paramLabel = "ALPHA",
-            description = "Override the preset's cluster-loss weight alpha (beauty 0.1, beauty-reference 10, "
-                    + "sports and toys 1, yelp 0.1).")
+            description = "Override the preset's cluster-loss weight alpha (beauty, sports and yelp 0.1, "
+                    + "beauty-reference 10, sports-reference and toys 1).")
     Float clusterLossWeight;
 
     @Option(names = "--sequence-contrast-weight", paramLabel = "W",

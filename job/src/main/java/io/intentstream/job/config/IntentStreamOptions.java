@@ -114,7 +114,7 @@ public final class IntentStreamOptions {
             .intType()
             .noDefaultValue()
             .withDescription("T: how many of a user's most recent items form the model input (and the user's state); "
-                    + "unset uses the preset's (beauty 20, the others and the -reference presets 50).");
+                    + "unset uses the preset's (beauty and sports 20, the others and the -reference presets 50).");
 
     public static final ConfigOption<Duration> USER_STATE_TTL = ConfigOptions.key("user-state.ttl")
             .durationType()
@@ -348,8 +348,8 @@ public final class IntentStreamOptions {
     public static final ConfigOption<Float> CLUSTER_LOSS_WEIGHT = ConfigOptions.key("model.cluster-loss-weight")
             .floatType()
             .noDefaultValue()
-            .withDescription("alpha, the weight of the cluster loss; unset uses the preset's (beauty 0.1, "
-                    + "beauty-reference 10, sports and toys 1, yelp 0.1). 0 leaves the centres to the intent "
+            .withDescription("alpha, the weight of the cluster loss; unset uses the preset's (beauty, sports "
+                    + "and yelp 0.1, beauty-reference 10, sports-reference and toys 1). 0 leaves the centres to the intent "
                     + "contrast.");
 
     public static final ConfigOption<Float> SEQUENCE_CONTRAST_WEIGHT = ConfigOptions.key("model.sequence-contrast-weight")

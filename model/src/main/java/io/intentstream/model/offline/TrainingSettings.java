@@ -145,12 +145,15 @@ public record TrainingSettings(
     }
 
     /**
-     * The training windows {@code preset} trains on when not told: {@code beauty}, whose window is 20 items, trains on
-     * every target (docs/results.md, "A window of 20 with every target"); the others on each user's last window, as
-     * the reference does.
+     * The training windows {@code preset} trains on when not told: {@code beauty} and {@code sports}, whose window is
+     * 20 items, train on every target (docs/results.md, "A window of 20 with every target" and "Sports at alpha 0.1
+     * with a window of 20 and every target"); the others on each user's last window, as the reference does.
      */
     public static TrainingWindows presetWindows(String preset) {
-        return preset.toLowerCase(Locale.ROOT).equals("beauty") ? TrainingWindows.ALL : TrainingWindows.LAST;
+        return switch (preset.toLowerCase(Locale.ROOT)) {
+            case "beauty", "sports" -> TrainingWindows.ALL;
+            default -> TrainingWindows.LAST;
+        };
     }
 
     private static void require(boolean condition, String message) {
