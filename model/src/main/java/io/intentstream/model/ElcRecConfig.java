@@ -161,7 +161,7 @@ public record ElcRecConfig(
     /**
      * {@code NAME-reference}: the spec's per-dataset settings (k, alpha, fusion, layers) on top of the reference
      * defaults. {@code NAME}: the same, plus what validation chose (cross-entropy, the cosine contrast; Beauty's alpha
-     * and layers; on Beauty and Sports the low-pass filter), each with its evidence below.
+     * and layers; Sports' alpha; on Beauty and Sports the low-pass filter and T 20), each with its evidence below.
      *
      * @throws IllegalArgumentException naming the known presets when {@code name} is not one of them
      */

@@ -60,7 +60,8 @@ public final class TrainCommand implements Callable<Integer> {
     @Option(names = "--preset", required = true, paramLabel = "NAME",
             description = "Dataset preset: beauty, sports, toys, yelp (cross-entropy, cosine contrast at 0.2, the "
                     + "spec's k, alpha, fusion and layers; beauty: alpha 0.1, 2 layers, the low-pass filter at "
-                    + "0.9, T 20; sports: alpha 0.1, the filter at 0.7, T 20), or NAME-reference for the spec's settings as they are.")
+                    + "0.9, T 20; sports: alpha 0.1, the filter at 0.7, T 20), or NAME-reference for the spec's "
+                    + "settings as they are.")
     String preset;
 
     @Option(names = "--out", required = true, paramLabel = "DIR", description = "Output directory (created).")
@@ -114,7 +115,8 @@ public final class TrainCommand implements Callable<Integer> {
     @Option(names = "--windows", paramLabel = "last|all", converter = WindowsConverter.class,
             description = "Which training targets of a user with more than T of them are trained on: last (those "
                     + "of its last T items, as the reference) or all (the windows before as well, each target once "
-                    + "an epoch) (default: the preset's: all for beauty and sports, whose T is 20, last for the others).")
+                    + "an epoch) (default: the preset's: all for beauty and sports, whose T is 20, last for the "
+                    + "others).")
     TrainingWindows windows;
 
     @Option(names = "--refit-centres-after", paramLabel = "N", defaultValue = "0",

@@ -349,8 +349,8 @@ public final class IntentStreamOptions {
             .floatType()
             .noDefaultValue()
             .withDescription("alpha, the weight of the cluster loss; unset uses the preset's (beauty, sports "
-                    + "and yelp 0.1, beauty-reference 10, sports-reference and toys 1). 0 leaves the centres to the intent "
-                    + "contrast.");
+                    + "and yelp 0.1, beauty-reference 10, sports-reference and toys 1). 0 leaves the centres to "
+                    + "the intent contrast.");
 
     public static final ConfigOption<Float> SEQUENCE_CONTRAST_WEIGHT = ConfigOptions.key("model.sequence-contrast-weight")
             .floatType()

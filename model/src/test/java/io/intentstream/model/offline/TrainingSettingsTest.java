@@ -37,7 +37,8 @@ class TrainingSettingsTest {
         assertThat(TrainingSettings.presetPlateauDecay("toys")).isEqualTo(PlateauDecay.NONE);
         assertThat(d.trainingWindows()).isEqualTo(TrainingWindows.ALL);
         assertThat(TrainingSettings.presetWindows("Beauty")).isEqualTo(TrainingWindows.ALL);
-        assertThat(TrainingSettings.defaults("sports", Path.of("out")).trainingWindows()).isEqualTo(TrainingWindows.ALL);
+        assertThat(TrainingSettings.defaults("sports", Path.of("out")).trainingWindows())
+                .isEqualTo(TrainingWindows.ALL);
         for (String lastOnly : new String[] {"beauty-reference", "sports-reference", "toys", "yelp"}) {
             assertThat(TrainingSettings.defaults(lastOnly, Path.of("out")).trainingWindows()).as(lastOnly)
                     .isEqualTo(TrainingWindows.LAST);
