@@ -194,18 +194,14 @@ public record ElcRecConfig(
                 // above every seed with one (0.0835-0.0838 against 0.0815-0.0822), for 1.5 times the CPU per epoch
                 // offline and 1.6 times the streaming step: docs/results.md, "Two layers in the beauty preset".
                 b.layers(TUNED_BEAUTY_LAYERS);
-                // A window of 20 items, with every training target trained on, held the validation NDCG@20 of three
-                // seeds within the preset's spread at half the CPU an epoch: docs/results.md, "A window of 20 with
-                // every target".
-                b.maxSequenceLength(TUNED_MAX_LENGTH);
             }
             if (dataset.equals("sports")) {
-                // T 20 with every target and alpha 0.1 together: against the T 50 preset's three seeds, every seed's
-                // best validation NDCG@20 up (+0.00031 to +0.00094, mean +0.00065), and the users spread over 17.5-24.9
-                // effective intents of 512 instead of 1.0-1.3 (alpha 1 drew nearly every user to one centre), at 0.9
-                // of the CPU a run; test level (NDCG@20 0.0412 against 0.0410): docs/results.md, "Sports at alpha 0.1
-                // with a window of 20 and every target: three seeds".
-                b.clusterLossWeight(TUNED_SPORTS_ALPHA).maxSequenceLength(TUNED_MAX_LENGTH);
+                // Alpha 0.1 (with T 20 and every target, below): against the T 50 preset's three seeds at alpha 1,
+                // every seed's best validation NDCG@20 up (+0.00031 to +0.00094, mean +0.00065), and the users spread
+                // over 17.5-24.9 effective intents of 512 instead of 1.0-1.3 (alpha 1 drew nearly every user to one
+                // centre), at 0.9 of the CPU a run; test level (NDCG@20 0.0412 against 0.0410): docs/results.md,
+                // "Sports at alpha 0.1 with a window of 20 and every target: three seeds".
+                b.clusterLossWeight(TUNED_SPORTS_ALPHA);
             }
             if (dataset.equals("beauty") || dataset.equals("sports")) {
                 // BSARec's low-pass filter beside attention lifted the best validation NDCG@20 of all three seeds
@@ -215,6 +211,10 @@ public record ElcRecConfig(
                 // test no difference): "The filter's weight in the beauty preset".
                 b.lowPassWeight(dataset.equals("beauty") ? TUNED_BEAUTY_LOW_PASS_WEIGHT : TUNED_LOW_PASS_WEIGHT)
                         .lowPassCutoff(DEFAULT_LOW_PASS_CUTOFF);
+                // A window of 20 items, with every training target trained on, held Beauty's validation NDCG@20 of
+                // three seeds within the preset's spread at half the CPU an epoch ("A window of 20 with every
+                // target"), and on Sports came with alpha 0.1 (above).
+                b.maxSequenceLength(TUNED_MAX_LENGTH);
             }
         }
         return b.build();
