@@ -105,8 +105,8 @@ public final class TradeOffBenchmark {
     /**
      * @param data a benchmark sequence file ({@code user item...} per line)
      * @param events how many events of its interleaved stream each point replays
-     * @param activeUsers users interleaved at once (the replay's default is
-     *     {@link io.intentstream.job.replay.BenchmarkInterleaving#DEFAULT_ACTIVE_USERS})
+     * @param activeUsers users interleaved at once (the command's default is
+     *     {@link io.intentstream.job.replay.BenchmarkInterleaving#PREFIX_ACTIVE_USERS})
      * @param jobOptions job settings shared by every point (the knob's own is overridden per point)
      * @param timeout the longest one point may run
      * @param initModel a snapshot every point starts from instead of the replay's untrained layout, or null

@@ -98,7 +98,7 @@ public final class BenchCommand implements Callable<Integer> {
 
     /** Curves: users interleaved at any time, as replay. */
     @Mixin
-    ActiveUsersOption activeUsers;
+    ActiveUsersOption.ForPrefix activeUsers;
 
     @Option(names = "--init-model", paramLabel = "PATH",
             description = "Curves: every point starts from this snapshot (export directory, snapshot directory or "

@@ -88,7 +88,7 @@ public final class DemoCommand implements Callable<Integer> {
     int partitions;
 
     @Mixin
-    ActiveUsersOption activeUsers;
+    ActiveUsersOption.ForPrefix activeUsers;
 
     @Option(names = "--timeout", paramLabel = "DURATION", defaultValue = "PT30M",
             description = "Give up if the job runs longer (ISO-8601, e.g. PT10M). Default: ${DEFAULT-VALUE}.")

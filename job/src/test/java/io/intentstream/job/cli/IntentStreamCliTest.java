@@ -60,6 +60,26 @@ class IntentStreamCliTest {
                 "(default 256)");
     }
 
+    /**
+     * A prefix of a benchmark file keeps a few dozen users at a time (whole histories in the first events); the
+     * whole-file replay thousands, as a busy stream batches. Parsed only: nothing runs.
+     */
+    @Test
+    void theReplayInterleavesThousandsOfUsersAndThePrefixCommandsAFewDozen() {
+        CommandLine cli = IntentStreamCli.commandLine();
+        assertThat(activeUsersOf(cli, "replay", "--data", "f.txt")).isEqualTo(4096);
+        assertThat(activeUsersOf(cli, "demo", "--data", "f.txt")).isEqualTo(64);
+        assertThat(activeUsersOf(cli, "bench", "--data", "f.txt", "--out", "b.json")).isEqualTo(64);
+        assertThat(activeUsersOf(cli, "replay", "--data", "f.txt", "--active-users", "64")).isEqualTo(64);
+        assertThat(run("replay", "--help").out().replaceAll("\\s+", " ")).contains("busy live stream). Default: 4096.");
+    }
+
+    private static int activeUsersOf(CommandLine root, String... args) {
+        CommandLine.ParseResult parsed = root.parseArgs(args).subcommand();
+        return parsed.matchedOptionValue("--active-users",
+                parsed.commandSpec().findOption("--active-users").<Integer>getValue());
+    }
+
     @Test
     void demoRejectsANonPositiveEventCountWithTheUsageExitCodeAndOneMessage() {
         Run run = run("demo", "--events", "0");
