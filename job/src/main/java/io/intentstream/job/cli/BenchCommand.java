@@ -98,7 +98,7 @@ public final class BenchCommand implements Callable<Integer> {
 
     /** Curves: users interleaved at any time, as replay. */
     @Mixin
-    ActiveUsersOption.ForPrefix activeUsers;
+    ActiveUsersOption activeUsers = ActiveUsersOption.forPrefix();
 
     @Option(names = "--init-model", paramLabel = "PATH",
             description = "Curves: every point starts from this snapshot (export directory, snapshot directory or "

@@ -88,7 +88,7 @@ public final class DemoCommand implements Callable<Integer> {
     int partitions;
 
     @Mixin
-    ActiveUsersOption.ForPrefix activeUsers;
+    ActiveUsersOption activeUsers = ActiveUsersOption.forPrefix();
 
     @Option(names = "--timeout", paramLabel = "DURATION", defaultValue = "PT30M",
             description = "Give up if the job runs longer (ISO-8601, e.g. PT10M). Default: ${DEFAULT-VALUE}.")

@@ -114,7 +114,7 @@ public final class ReplayCommand implements Callable<Integer> {
     boolean emitAllEpochs;
 
     @Mixin
-    ActiveUsersOption.ForWholeFile activeUsers;
+    ActiveUsersOption activeUsers = ActiveUsersOption.forWholeFile();
 
     @Option(names = "--timeout", paramLabel = "DURATION", defaultValue = "PT2H",
             description = "Give up if one epoch runs longer (ISO-8601, e.g. PT30M). Default: ${DEFAULT-VALUE}.")

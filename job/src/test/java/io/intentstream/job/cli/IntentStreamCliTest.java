@@ -71,7 +71,8 @@ class IntentStreamCliTest {
         assertThat(activeUsersOf(cli, "demo", "--data", "f.txt")).isEqualTo(64);
         assertThat(activeUsersOf(cli, "bench", "--data", "f.txt", "--out", "b.json")).isEqualTo(64);
         assertThat(activeUsersOf(cli, "replay", "--data", "f.txt", "--active-users", "64")).isEqualTo(64);
-        assertThat(run("replay", "--help").out().replaceAll("\\s+", " ")).contains("busy live stream). Default: 4096.");
+        assertThat(run("replay", "--help").out().replaceAll("\\s+", " ")).contains("of --events). Default: 4096.");
+        assertThat(run("demo", "--help").out().replaceAll("\\s+", " ")).contains("of --events). Default: 64.");
     }
 
     private static int activeUsersOf(CommandLine root, String... args) {
