@@ -27,6 +27,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.ITypeConverter;
@@ -119,12 +120,13 @@ public final class TrainCommand implements Callable<Integer> {
                     + "others).")
     TrainingWindows windows;
 
-    @Option(names = "--refit-centres-after", paramLabel = "N", defaultValue = "0",
+    @Option(names = "--refit-centres-after", paramLabel = "N",
             description = "After training epoch N, fit the intent centres again by k-means to the trained encoder's "
                     + "embeddings of the training sequences (the first fit sees the untrained encoder, and the "
-                    + "gradient alone leaves most centres without users); 0 never, as the reference "
-                    + "(default: ${DEFAULT-VALUE}).")
-    int refitCentresAfter;
+                    + "gradient alone leaves most centres without users); 0 never, as the reference (default: the "
+                    + "preset's, 20 for beauty, 0 for the others and for ablations without centres; with --resume, "
+                    + "the run's own).")
+    Integer refitCentresAfter;
 
     @Option(names = "--loss", paramLabel = "bce|softmax|sampled", converter = LossConverter.class,
             description = "Next-item loss: bce (one sampled negative, the reference), softmax (full cross-entropy) or "
@@ -253,7 +255,8 @@ public final class TrainCommand implements Callable<Integer> {
             NextItemLossType nextItemLoss = loss != null ? loss : TrainingSettings.presetLoss(preset);
             TrainingWindows trainingWindows = windows != null ? windows : TrainingSettings.presetWindows(preset);
             settings = new TrainingSettings(preset, ablation, nextItemLoss, device, epochs, patience, evalEvery,
-                    batchSize, seed, out, !noProgress, positives, plateauDecay(), trainingWindows, refitCentresAfter);
+                    batchSize, seed, out, !noProgress, positives, plateauDecay(), trainingWindows,
+                    centreRefitEpoch());
         } catch (IllegalArgumentException e) {
             throw new ParameterException(spec.commandLine(), e.getMessage(), e);
         }
@@ -304,6 +307,15 @@ public final class TrainCommand implements Callable<Integer> {
         }
         return new PlateauDecay(learningRateDecays != null ? learningRateDecays : fallback.times(),
                 learningRateDecayFactor != null ? learningRateDecayFactor : fallback.factor());
+    }
+
+    /** The refit asked for, or else the resumed run's own (as for the decay), or else the preset's. */
+    private int centreRefitEpoch() throws IOException {
+        if (refitCentresAfter != null) {
+            return refitCentresAfter;
+        }
+        Optional<Integer> own = resume ? OfflineTrainer.storedCentreRefitEpoch(out) : Optional.empty();
+        return own.orElseGet(() -> TrainingSettings.presetCentreRefitEpoch(preset, ablation));
     }
 
     /** Writes best-model.bin as a snapshot of {@code --export}, with the run's test metrics in its manifest. */

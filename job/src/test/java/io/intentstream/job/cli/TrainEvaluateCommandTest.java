@@ -358,6 +358,38 @@ class TrainEvaluateCommandTest {
     }
 
     @Test
+    void theBeautyPresetRefitsAfterEpoch20UnlessToldAndAResumeKeepsTheRunsOwn() throws IOException {
+        String[] options = {"--data", data.toString(), "--preset", "beauty", "--seed", "3", "--batch-size", "32",
+                "--clusters", "4", "--max-length", "8", "--hidden-size", "16", "--device", "cpu", "--no-progress",
+                "--no-test"};
+        Path preset = dir.resolve("refit-preset");
+        Run presetRun = run(new TrainCommand(), concat(options, "--out", preset.toString(), "--epochs", "1"));
+        assertThat(presetRun.exitCode()).as(presetRun.err()).isZero();
+        assertThat(centreRefitEpochOf(preset)).isEqualTo(20);
+
+        Path sasrec = dir.resolve("refit-preset-sasrec");
+        Run sasrecRun = run(new TrainCommand(), concat(options, "--out", sasrec.toString(), "--epochs", "1",
+                "--ablation", "sasrec"));
+        assertThat(sasrecRun.exitCode()).as("no centres, so no refit by default: " + sasrecRun.err()).isZero();
+        assertThat(centreRefitEpochOf(sasrec)).isZero();
+
+        // A run started without the refit (as every beauty run before the preset had it) resumes as it was started.
+        Path never = dir.resolve("refit-never");
+        Run neverRun = run(new TrainCommand(), concat(options, "--out", never.toString(), "--epochs", "1",
+                "--refit-centres-after", "0"));
+        assertThat(neverRun.exitCode()).as(neverRun.err()).isZero();
+        Run resumed = run(new TrainCommand(), concat(options, "--out", never.toString(), "--resume", "--epochs", "2"));
+        assertThat(resumed.exitCode()).as(resumed.err()).isZero();
+        assertThat(resumed.out()).contains("resuming after epoch 1", "epoch 2:");
+        assertThat(centreRefitEpochOf(never)).isZero();
+    }
+
+    private static int centreRefitEpochOf(Path run) throws IOException {
+        return new ObjectMapper().readTree(run.resolve("results.json").toFile()).at("/settings/centre_refit_epoch")
+                .asInt(-1);
+    }
+
+    @Test
     void objectiveOverridesReachTheTrainedModelsConfig() throws IOException {
         Path out = dir.resolve("overrides");
         Run train = run(new TrainCommand(), "--data", data.toString(), "--preset", "beauty", "--epochs", "1",

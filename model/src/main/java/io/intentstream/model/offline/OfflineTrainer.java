@@ -204,6 +204,20 @@ public final class OfflineTrainer {
                 : Optional.empty();
     }
 
+    /**
+     * The centre refit epoch of the run in {@code outputDirectory}, 0 (never) for runs from before the setting, or
+     * empty when it holds no run: what a {@code --resume} that does not name one keeps.
+     */
+    public static Optional<Integer> storedCentreRefitEpoch(Path outputDirectory) throws IOException {
+        Path results = outputDirectory.resolve(RESULTS_FILE);
+        if (!Files.exists(results)) {
+            return Optional.empty();
+        }
+        JsonNode refit = SettingsOfOlderRuns.trainingSettingsOf(OfflineJson.mapper().readTree(results.toFile()))
+                .path("centre_refit_epoch");
+        return Optional.of(refit.asInt(0));
+    }
+
     private void logStart() {
         log.printf(Locale.ROOT, "training %s (%s) on %s: %d users, %d items, %d training sequences%s%n",
                 settings.preset(), settings.ablation().cliName(), data.source(), data.userCount(), data.itemCount(),

@@ -487,6 +487,25 @@ class OfflineTrainerTest {
         assertThat(OfflineTrainer.storedPlateauDecay(decayed)).contains(PlateauDecay.NONE);
     }
 
+    /** What a resume without a refit of its own keeps: the run's, 0 (never) for runs from before the setting. */
+    @Test
+    void theStoredCentreRefitEpochIsTheRunsOwnAndNeverForOlderRuns() throws IOException {
+        assertThat(OfflineTrainer.storedCentreRefitEpoch(dir.resolve("nothing-here"))).isEmpty();
+
+        Path refitting = dir.resolve("stored-refit");
+        new OfflineTrainer(new TrainingSettings("beauty", Ablation.FULL, NextItemLossType.BCE_ONE_NEGATIVE,
+                Device.CPU, 1, 40, 1, 24, 5L, refitting, false, ContrastPositives.AUGMENTED, PlateauDecay.NONE,
+                TrainingWindows.LAST, 7), config, data, new PrintWriter(new StringWriter()), System.err)
+                .withoutTest().run();
+        assertThat(OfflineTrainer.storedCentreRefitEpoch(refitting)).contains(7);
+
+        Path results = refitting.resolve("results.json");
+        JsonNode json = OfflineJson.mapper().readTree(results.toFile());
+        ((ObjectNode) json.get("settings")).remove("centre_refit_epoch");
+        Files.writeString(results, OfflineJson.mapper().writeValueAsString(json));
+        assertThat(OfflineTrainer.storedCentreRefitEpoch(refitting)).contains(0);
+    }
+
     private static TrainingSettings patienceTwo(Path out, PlateauDecay decay) {
         return new TrainingSettings("beauty", Ablation.FULL, NextItemLossType.BCE_ONE_NEGATIVE, Device.CPU, 40, 2, 1,
                 24, 5L, out, false, ContrastPositives.AUGMENTED, decay);

@@ -91,9 +91,14 @@ class TrainingSettingsTest {
     }
 
     @Test
-    void aCentreRefitNeedsCentresAndNeverIsTheDefault() {
+    void aCentreRefitNeedsCentresAndOnlyTheBeautyPresetRefitsByDefault() {
         assertThat(settings("beauty", Ablation.FULL).centreRefitEpoch()).isZero();
-        assertThat(TrainingSettings.defaults("beauty", Path.of("o")).centreRefitEpoch()).isZero();
+        assertThat(TrainingSettings.defaults("beauty", Path.of("o")).centreRefitEpoch()).isEqualTo(20);
+        assertThat(TrainingSettings.presetCentreRefitEpoch("Beauty", Ablation.CCL)).isEqualTo(20);
+        assertThat(TrainingSettings.presetCentreRefitEpoch("beauty", Ablation.SASREC)).as("no centres").isZero();
+        for (String never : new String[] {"beauty-reference", "sports", "toys", "yelp"}) {
+            assertThat(TrainingSettings.defaults(never, Path.of("o")).centreRefitEpoch()).as(never).isZero();
+        }
         assertThat(refitting(Ablation.CLUSTER, 5).centreRefitEpoch()).isEqualTo(5);
         assertThatThrownBy(() -> refitting(Ablation.SASREC, 5)).hasMessage("refitting the centres needs an ablation "
                 + "that uses them (full, ccl or cluster), not sasrec");
