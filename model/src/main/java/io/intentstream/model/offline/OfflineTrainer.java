@@ -194,13 +194,9 @@ public final class OfflineTrainer {
      * own rather than taking a default that may have changed since; empty when there is no run there.
      */
     public static Optional<PlateauDecay> storedPlateauDecay(Path outputDirectory) throws IOException {
-        Path results = outputDirectory.resolve(RESULTS_FILE);
-        if (!Files.exists(results)) {
-            return Optional.empty();
-        }
-        JsonNode decay = SettingsOfOlderRuns.trainingSettingsOf(OfflineJson.mapper().readTree(results.toFile()))
-                .path("plateau_decay");
-        return decay.isObject() ? Optional.of(OfflineJson.mapper().treeToValue(decay, PlateauDecay.class))
+        Optional<JsonNode> decay = storedTrainingSetting(outputDirectory, "plateau_decay");
+        return decay.isPresent() && decay.get().isObject()
+                ? Optional.of(OfflineJson.mapper().treeToValue(decay.get(), PlateauDecay.class))
                 : Optional.empty();
     }
 
@@ -209,13 +205,17 @@ public final class OfflineTrainer {
      * empty when it holds no run: what a {@code --resume} that does not name one keeps.
      */
     public static Optional<Integer> storedCentreRefitEpoch(Path outputDirectory) throws IOException {
+        return storedTrainingSetting(outputDirectory, "centre_refit_epoch").map(refit -> refit.asInt(0));
+    }
+
+    /** A training setting as the run's results.json records it (a missing node if older); empty without a run. */
+    private static Optional<JsonNode> storedTrainingSetting(Path outputDirectory, String field) throws IOException {
         Path results = outputDirectory.resolve(RESULTS_FILE);
         if (!Files.exists(results)) {
             return Optional.empty();
         }
-        JsonNode refit = SettingsOfOlderRuns.trainingSettingsOf(OfflineJson.mapper().readTree(results.toFile()))
-                .path("centre_refit_epoch");
-        return Optional.of(refit.asInt(0));
+        return Optional.of(SettingsOfOlderRuns.trainingSettingsOf(OfflineJson.mapper().readTree(results.toFile()))
+                .path(field));
     }
 
     private void logStart() {
@@ -417,7 +417,8 @@ public final class OfflineTrainer {
             }
         }
         double seconds = secondsSince(t0);
-        return new EpochRecord(epoch, seconds, ProcessResources.cpuSeconds() - cpu0, sequences, batches.size(), skipped, mean.result());
+        return new EpochRecord(epoch, seconds, ProcessResources.cpuSeconds() - cpu0, sequences, batches.size(), skipped,
+                mean.result());
     }
 
     private ProgressBar progressBar(int epoch, int sequences) {
