@@ -22,15 +22,17 @@ import java.util.Map;
  * description), grouped by the key's first segment, in declaration order. The file is generated, never edited by
  * hand; a test fails when it differs from what this renders.
  *
- * <pre>java -cp job/target/intent-stream-job.jar io.intentstream.job.config.ConfigurationReference docs/configuration.md</pre>
+ * <pre>java -cp 'job/target/intent-stream-job.jar:job/target/lib/*' \
+ *     io.intentstream.job.config.ConfigurationReference docs/configuration.md</pre>
  */
 public final class ConfigurationReference {
 
     private ConfigurationReference() {}
 
     public static final String REGENERATE_COMMAND =
-            "java -cp job/target/intent-stream-job.jar io.intentstream.job.config.ConfigurationReference "
-                    + "docs/configuration.md";
+            // Flink is provided, not shaded into the jar: package copies it to job/target/lib.
+            "java -cp 'job/target/intent-stream-job.jar:job/target/lib/*' "
+                    + "io.intentstream.job.config.ConfigurationReference docs/configuration.md";
 
     public static String render() {
         StringBuilder md = new StringBuilder();
