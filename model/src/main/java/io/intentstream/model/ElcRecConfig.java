@@ -47,7 +47,8 @@ public record ElcRecConfig(
         float lowPassWeight,
         int lowPassCutoff,
         float weightAverageDecay,
-        boolean itemBias)
+        boolean itemBias,
+        float waveletWeight)
         implements Serializable {
 
     /** Names accepted by {@link #preset(String, int)}. */
@@ -133,6 +134,11 @@ public record ElcRecConfig(
                 "weightAverageDecay must be in [0,1), got " + weightAverageDecay);
         // itemBias: a learned score per item added to every next-item logit (h·e_i + b_i). Snapshots written before
         // it existed hold false, which is what they scored with.
+        // waveletWeight: the Haar branch's share inside the low-pass filter (CausalLowPassFilter); snapshots written
+        // before it existed hold 0, the filter alone.
+        require(waveletWeight >= 0 && waveletWeight < 1, "waveletWeight must be in [0,1), got " + waveletWeight);
+        require(waveletWeight == 0 || lowPassWeight > 0,
+                "waveletWeight is a share of the low-pass filter, so it needs lowPassWeight > 0");
     }
 
     /** Whether the model keeps an exponential moving average of its weights and scores with it. */
@@ -265,6 +271,7 @@ public record ElcRecConfig(
         private int lowPassCutoff = DEFAULT_LOW_PASS_CUTOFF;
         private float weightAverageDecay = 0f;
         private boolean itemBias = false;
+        private float waveletWeight = 0f;
 
         private Builder(int itemCount) {
             this.itemCount = itemCount;
@@ -304,6 +311,7 @@ public record ElcRecConfig(
             lowPassCutoff = c.lowPassCutoff;
             weightAverageDecay = c.weightAverageDecay;
             itemBias = c.itemBias;
+            waveletWeight = c.waveletWeight;
         }
 
         public Builder itemCount(int v) { itemCount = v; return this; }
@@ -339,6 +347,7 @@ public record ElcRecConfig(
         public Builder lowPassCutoff(int v) { lowPassCutoff = v; return this; }
         public Builder weightAverageDecay(float v) { weightAverageDecay = v; return this; }
         public Builder itemBias(boolean v) { itemBias = v; return this; }
+        public Builder waveletWeight(float v) { waveletWeight = v; return this; }
 
         public ElcRecConfig build() {
             return new ElcRecConfig(itemCount, maxSequenceLength, hiddenSize, layers, heads, hiddenDropout,
@@ -346,7 +355,7 @@ public record ElcRecConfig(
                     intentContrastWeight, temperature, fusion, nextItemLoss, contrastEnabled, clusterLossEnabled,
                     cropRate, maskRate, reorderRate, kMeansIterations, learningRate, beta1, beta2, seed, device,
                     contrastSimilarity, sampledNegatives, positionEncoding, lowPassWeight, lowPassCutoff,
-                    weightAverageDecay, itemBias);
+                    weightAverageDecay, itemBias, waveletWeight);
         }
     }
 }

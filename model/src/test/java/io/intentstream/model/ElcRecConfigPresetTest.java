@@ -62,6 +62,21 @@ class ElcRecConfigPresetTest {
     }
 
     @Test
+    void theWaveletIsAShareOfTheLowPassFilterSoItNeedsOneAndNoPresetHasIt() {
+        for (String preset : ElcRecConfig.PRESETS) {
+            assertThat(ElcRecConfig.preset(preset, 10).waveletWeight()).as(preset).isZero();
+        }
+        ElcRecConfig.Builder filtered = ElcRecConfig.builder(10).lowPassWeight(0.7f);
+        assertThat(filtered.waveletWeight(0.3f).build().waveletWeight()).isEqualTo(0.3f);
+        assertThatThrownBy(() -> filtered.waveletWeight(1f).build())
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("waveletWeight must be in [0,1), got 1.0");
+        assertThatThrownBy(() -> ElcRecConfig.builder(10).waveletWeight(0.3f).build())
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("waveletWeight is a share of the low-pass filter, so it needs lowPassWeight > 0");
+    }
+
+    @Test
     void presetNamesAreCaseInsensitiveAndUnknownOnesNameTheKnown() {
         assertThat(ElcRecConfig.preset("Beauty-Reference", 10)).isEqualTo(ElcRecConfig.preset("beauty-reference", 10));
         assertThatThrownBy(() -> ElcRecConfig.preset("movies-reference", 10))

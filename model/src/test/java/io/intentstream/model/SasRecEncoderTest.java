@@ -174,13 +174,15 @@ class SasRecEncoderTest {
     enum EncoderVariant {
         REFERENCE,
         DISTANCE_SCORES,
-        LOW_PASS;
+        LOW_PASS,
+        LOW_PASS_WITH_WAVELET;
 
         ElcRecConfig.Builder configure(ElcRecConfig.Builder builder) {
             return switch (this) {
                 case REFERENCE -> builder;
                 case DISTANCE_SCORES -> builder.positionEncoding(PositionEncoding.DISTANCE);
                 case LOW_PASS -> builder.lowPassWeight(0.7f).lowPassCutoff(5);
+                case LOW_PASS_WITH_WAVELET -> builder.lowPassWeight(0.7f).lowPassCutoff(5).waveletWeight(0.3f);
             };
         }
     }

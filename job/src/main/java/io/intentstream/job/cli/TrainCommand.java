@@ -189,6 +189,12 @@ public final class TrainCommand implements Callable<Integer> {
             description = "BSARec's c: the filter keeps the lowest C/2+1 frequencies of the window (default 5).")
     Integer lowPassCutoff;
 
+    @Option(names = "--wavelet-weight", paramLabel = "G",
+            description = "Mix WEARec's Haar wavelet branch, made causal, into the low-pass filter with share G in "
+                    + "[0, 1): each position's average with the item before it plus their difference scaled per "
+                    + "hidden unit; needs a low-pass weight above 0 (default: the preset's, 0).")
+    Float waveletWeight;
+
     @Option(names = "--weight-average-decay", paramLabel = "D",
             description = "Evaluate, select and save for scoring an exponential moving average of the weights with "
                     + "decay D in [0, 1), spanning about 1/(1-D) steps (during a warm-up a ninth of the steps so "
@@ -374,6 +380,9 @@ public final class TrainCommand implements Callable<Integer> {
             }
             if (lowPassCutoff != null) {
                 b.lowPassCutoff(lowPassCutoff);
+            }
+            if (waveletWeight != null) {
+                b.waveletWeight(waveletWeight);
             }
             if (weightAverageDecay != null) {
                 b.weightAverageDecay(weightAverageDecay);

@@ -303,6 +303,13 @@ public final class IntentStreamOptions {
             .withDescription("BSARec's c: the low-pass filter keeps the lowest c/2+1 frequencies of the window; "
                     + "unset uses the preset's (" + ElcRecConfig.DEFAULT_LOW_PASS_CUTOFF + ").");
 
+    public static final ConfigOption<Float> WAVELET_WEIGHT = ConfigOptions.key("model.wavelet-weight")
+            .floatType()
+            .noDefaultValue()
+            .withDescription("Share in [0, 1) of WEARec's Haar wavelet branch, made causal, inside the low-pass "
+                    + "filter (each position's average with the item before it plus their difference scaled per "
+                    + "hidden unit); needs model.low-pass-weight above 0; unset uses the preset's (0).");
+
     public static final ConfigOption<Boolean> ITEM_BIAS = ConfigOptions.key("model.item-bias")
             .booleanType()
             .noDefaultValue()
@@ -650,6 +657,7 @@ public final class IntentStreamOptions {
         configuration.getOptional(POSITION_ENCODING).ifPresent(builder::positionEncoding);
         configuration.getOptional(LOW_PASS_WEIGHT).ifPresent(builder::lowPassWeight);
         configuration.getOptional(LOW_PASS_CUTOFF).ifPresent(builder::lowPassCutoff);
+        configuration.getOptional(WAVELET_WEIGHT).ifPresent(builder::waveletWeight);
         configuration.getOptional(WEIGHT_AVERAGE_DECAY).ifPresent(builder::weightAverageDecay);
         configuration.getOptional(ITEM_BIAS).ifPresent(builder::itemBias);
         configuration.getOptional(CLUSTER_LOSS_WEIGHT).ifPresent(builder::clusterLossWeight);

@@ -83,10 +83,13 @@ class IntentStreamOptionsTest {
         c.set(IntentStreamOptions.POSITION_ENCODING, PositionEncoding.DISTANCE);
         c.set(IntentStreamOptions.LOW_PASS_WEIGHT, 0.7f);
         c.set(IntentStreamOptions.LOW_PASS_CUTOFF, 9);
+        assertThat(IntentStreamOptions.modelConfig(c).waveletWeight()).as("the preset's: none").isZero();
+        c.set(IntentStreamOptions.WAVELET_WEIGHT, 0.3f);
         ElcRecConfig model = IntentStreamOptions.modelConfig(c);
         assertThat(model.positionEncoding()).isEqualTo(PositionEncoding.DISTANCE);
         assertThat(model.lowPassWeight()).isEqualTo(0.7f);
         assertThat(model.lowPassCutoff()).isEqualTo(9);
+        assertThat(model.waveletWeight()).isEqualTo(0.3f);
 
         c.set(IntentStreamOptions.LOW_PASS_WEIGHT, 1f);
         assertThatThrownBy(() -> IntentStreamOptions.modelConfig(c))

@@ -9,9 +9,11 @@ import ai.djl.nn.AbstractBlock;
 import ai.djl.nn.Parameter;
 import ai.djl.nn.norm.LayerNorm;
 import ai.djl.training.ParameterStore;
+import ai.djl.training.initializer.NormalInitializer;
 import ai.djl.training.initializer.UniformInitializer;
 import ai.djl.util.PairList;
 import io.intentstream.model.tensor.LibtorchOwned;
+import io.intentstream.model.tensor.Scalars;
 
 /**
  * BSARec's frequency layer made causal: {@code x = LN(x + drop(low + beta^2 (x - low)))}, where {@code low} smooths
@@ -29,6 +31,13 @@ import io.intentstream.model.tensor.LibtorchOwned;
  *
  * <p>Padding slots are left out of the smoothing: below the first block their outputs have attended to the whole
  * window, later items included, since a padding query has no key it may see.
+ *
+ * <p>With a wavelet weight g > 0 the filtered signal is {@code (1-g) (low + beta^2 (x - low)) + g haar}, WEARec's
+ * mixture of its global spectral filter with a one-level Haar wavelet branch for short-term changes. WEARec pairs
+ * positions (2i, 2i+1) and rebuilds each from the pair's average and its detail, scaled per unit; the earlier of a
+ * pair then reads the later one. Made causal, every position t pairs with the item before it, {@code haar_t =
+ * (x_t + x_{t-1}) / 2 + w (x_t - x_{t-1}) / 2} with w learned per hidden unit: the rebuild WEARec gives the later
+ * position of a pair, at every position. The first item, and an item after padding, pairs with zeros.
  */
 public final class CausalLowPassFilter extends AbstractBlock {
 
@@ -36,6 +45,10 @@ public final class CausalLowPassFilter extends AbstractBlock {
     /** k(d) for d = 0..T-1. */
     private final float[] weightByDistance;
     private final Parameter sqrtBeta;
+    /** The share g of the Haar branch; 0 leaves the filter as BSARec's. */
+    private final float waveletWeight;
+    /** WEARec's per-unit scale of the Haar detail; null when the wavelet weight is 0. */
+    private final Parameter haarDetailScale;
     private final UniformDropout dropout;
     private final LayerNorm norm;
 
@@ -43,6 +56,18 @@ public final class CausalLowPassFilter extends AbstractBlock {
      * @param cutoff BSARec's c: the filter keeps frequencies 0..c/2 of a window of {@code windowLength}
      */
     public CausalLowPassFilter(int hiddenSize, int windowLength, int cutoff, float hiddenDropoutRate) {
+        this(hiddenSize, windowLength, cutoff, hiddenDropoutRate, 0f);
+    }
+
+    /**
+     * @param cutoff BSARec's c: the filter keeps frequencies 0..c/2 of a window of {@code windowLength}
+     * @param waveletWeight the Haar branch's share g in [0, 1); 0 for BSARec's filter alone
+     */
+    public CausalLowPassFilter(int hiddenSize, int windowLength, int cutoff, float hiddenDropoutRate,
+            float waveletWeight) {
+        if (waveletWeight < 0 || waveletWeight >= 1) {
+            throw new IllegalArgumentException("waveletWeight must be in [0,1), got " + waveletWeight);
+        }
         this.hiddenSize = hiddenSize;
         this.weightByDistance = weightsByDistance(windowLength, cutoff);
         // Units start with different shares of the high frequencies, beta in [0, 1]: none starts amplifying them.
@@ -54,6 +79,14 @@ public final class CausalLowPassFilter extends AbstractBlock {
                 .setType(Parameter.Type.OTHER)
                 .optShape(new Shape(1, 1, hiddenSize))
                 .optInitializer(new UniformInitializer(1f))
+                .build());
+        this.waveletWeight = waveletWeight;
+        // WEARec draws the detail's scale from N(0, 0.02^2): every unit starts near the pair's plain average.
+        haarDetailScale = waveletWeight == 0 ? null : addParameter(Parameter.builder()
+                .setName("haar_detail_scale")
+                .setType(Parameter.Type.OTHER)
+                .optShape(new Shape(1, 1, hiddenSize))
+                .optInitializer(new NormalInitializer(0.02f))
                 .build());
         dropout = addChildBlock("dropout", new UniformDropout(hiddenDropoutRate));
         norm = addChildBlock("norm", LayerNorms.bertStyle());
@@ -88,11 +121,34 @@ public final class CausalLowPassFilter extends AbstractBlock {
         NDArray x = inputs.get(0); // (B, T, D)
         NDArray items = inputs.get(1); // (B, T, 1)
         int length = (int) x.getShape().get(1);
-        NDArray low = smoothing(x.getManager(), length).matMul(x.mul(items)); // (T, T) x (B, T, D) -> (B, T, D)
+        NDArray itemsOnly = x.mul(items); // (B, T, D)
+        NDArray low = smoothing(x.getManager(), length).matMul(itemsOnly); // (T, T) x (B, T, D) -> (B, T, D)
         NDArray beta = store.getValue(sqrtBeta, x.getDevice(), training).square(); // (1, 1, D)
         NDArray filtered = low.add(x.sub(low).mul(beta)); // (B, T, D)
+        if (haarDetailScale != null) {
+            filtered = filtered.mul(Scalars.like(filtered, 1 - waveletWeight))
+                    .add(haar(store, itemsOnly, training).mul(Scalars.like(filtered, waveletWeight)));
+        }
         filtered = dropout.forward(store, new NDList(filtered), training).singletonOrThrow();
         return norm.forward(store, new NDList(filtered.add(x)), training); // (B, T, D)
+    }
+
+    /** {@code (x_t + x_{t-1}) / 2 + w (x_t - x_{t-1}) / 2} at every position t, from the items only. */
+    private NDArray haar(ParameterStore store, NDArray itemsOnly, boolean training) {
+        int length = (int) itemsOnly.getShape().get(1);
+        NDArray previous = shiftByOne(itemsOnly.getManager(), length).matMul(itemsOnly); // (B, T, D)
+        NDArray scale = store.getValue(haarDetailScale, itemsOnly.getDevice(), training); // (1, 1, D)
+        NDArray half = Scalars.like(itemsOnly, 0.5f);
+        return itemsOnly.add(previous).mul(half).add(itemsOnly.sub(previous).mul(scale).mul(half));
+    }
+
+    /** The (T, T) matrix that moves every row one step later: row t holds a 1 at column t - 1. */
+    private static NDArray shiftByOne(NDManager manager, int length) {
+        float[] matrix = new float[length * length];
+        for (int t = 1; t < length; t++) {
+            matrix[t * length + t - 1] = 1f;
+        }
+        return LibtorchOwned.copyOf(manager.create(matrix, new Shape(length, length)));
     }
 
     /**
@@ -123,6 +179,7 @@ public final class CausalLowPassFilter extends AbstractBlock {
 
     @Override
     public String toString() {
-        return "CausalLowPassFilter(d=" + hiddenSize + ", T=" + weightByDistance.length + ")";
+        return "CausalLowPassFilter(d=" + hiddenSize + ", T=" + weightByDistance.length
+                + (waveletWeight == 0 ? "" : ", wavelet=" + waveletWeight) + ")";
     }
 }

@@ -31,7 +31,7 @@ public final class ElcRecNetwork extends AbstractBlock {
         encoder = addChildBlock("encoder", new SasRecEncoder(config.itemRows(), config.maxSequenceLength(),
                 config.hiddenSize(), config.layers(), config.heads(), config.hiddenDropout(),
                 config.attentionDropout(), config.positionEncoding(), config.lowPassWeight(),
-                config.lowPassCutoff()));
+                config.lowPassCutoff(), config.waveletWeight()));
         centres = addParameter(Parameter.builder()
                 .setName("centres")
                 .setType(Parameter.Type.OTHER)

@@ -24,7 +24,7 @@ public final class SasRecEncoder extends AbstractBlock {
 
     public SasRecEncoder(int itemRows, int maxSequenceLength, int hiddenSize, int layerCount, int heads,
             float hiddenDropout, float attentionDropout, PositionEncoding positionEncoding, float lowPassWeight,
-            int lowPassCutoff) {
+            int lowPassCutoff, float waveletWeight) {
         if (layerCount < 1) {
             throw new IllegalArgumentException("layerCount must be at least 1, got " + layerCount);
         }
@@ -34,7 +34,7 @@ public final class SasRecEncoder extends AbstractBlock {
             layers.add(addChildBlock("layer" + i,
                     new TransformerLayer(hiddenSize, heads, attentionDropout, hiddenDropout,
                             positionEncoding == PositionEncoding.DISTANCE ? maxSequenceLength : 0, maxSequenceLength,
-                            lowPassWeight, lowPassCutoff)));
+                            lowPassWeight, lowPassCutoff, waveletWeight)));
         }
     }
 

@@ -16,7 +16,7 @@ import io.intentstream.model.tensor.Scalars;
  * slots, 0 at padding), output {@code [x' (B, T, D)]}.
  *
  * <p>With a low-pass weight a > 0 the first sub-layer is BSARec's mixture {@code a·filter(x) + (1-a)·attention(x)}
- * ({@link CausalLowPassFilter}).
+ * ({@link CausalLowPassFilter}), whose filter may mix in WEARec's Haar wavelet branch.
  */
 public final class TransformerLayer extends AbstractBlock {
 
@@ -30,14 +30,15 @@ public final class TransformerLayer extends AbstractBlock {
      * @param distances query-key distances to learn attention scores for (see {@link CausalSelfAttention}), or 0
      * @param lowPassWeight the share a of the low-pass filter in the first sub-layer, 0 for attention alone
      * @param lowPassCutoff BSARec's c, see {@link CausalLowPassFilter}; unused when {@code lowPassWeight} is 0
+     * @param waveletWeight the Haar branch's share inside the filter, see {@link CausalLowPassFilter}
      */
     public TransformerLayer(int hiddenSize, int heads, float attentionDropout, float hiddenDropout, int distances,
-            int windowLength, float lowPassWeight, int lowPassCutoff) {
+            int windowLength, float lowPassWeight, int lowPassCutoff, float waveletWeight) {
         attention = addChildBlock("attention", new CausalSelfAttention(hiddenSize, heads, attentionDropout,
                 hiddenDropout, distances));
         this.lowPassWeight = lowPassWeight;
         lowPass = lowPassWeight == 0 ? null : addChildBlock("low_pass",
-                new CausalLowPassFilter(hiddenSize, windowLength, lowPassCutoff, hiddenDropout));
+                new CausalLowPassFilter(hiddenSize, windowLength, lowPassCutoff, hiddenDropout, waveletWeight));
         feedForward = addChildBlock("feed_forward", new FeedForward(hiddenSize, 4 * hiddenSize, hiddenDropout));
     }
 

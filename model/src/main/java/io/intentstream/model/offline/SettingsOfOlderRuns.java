@@ -30,6 +30,8 @@ final class SettingsOfOlderRuns {
         config.putIfAbsent("weight_average_decay", config.numberNode(0.0));
         // Their scores had no item bias.
         config.putIfAbsent("item_bias", config.booleanNode(false));
+        // Their filter had no wavelet branch.
+        config.putIfAbsent("wavelet_weight", config.numberNode(0.0));
         return config;
     }
 

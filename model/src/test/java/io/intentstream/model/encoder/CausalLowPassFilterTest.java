@@ -4,11 +4,15 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assertions.within;
 
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
+import ai.djl.training.ParameterStore;
 import java.util.Arrays;
 import java.util.HashSet;
+import java.util.SplittableRandom;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
@@ -76,5 +80,81 @@ class CausalLowPassFilterTest {
         assertThatThrownBy(() -> CausalLowPassFilter.weightsByDistance(8, 0))
                 .isInstanceOf(IllegalArgumentException.class)
                 .hasMessage("cutoff must be at least 1, got 0");
+    }
+
+    /**
+     * With a wavelet weight g the filter's signal is {@code (1-g)(low + beta (x - low)) + g haar}, haar_t = (x_t +
+     * x_{t-1}) / 2 + w (x_t - x_{t-1}) / 2 over the items alone, before the residual and the LayerNorm: computed here
+     * by hand from the same parameters. The first slot is padding, so the first item pairs with zeros.
+     */
+    @Test
+    void theHaarBranchAddsEachItemsAverageWithThePreviousAndTheirScaledDifference() {
+        int window = 5;
+        int hidden = 4;
+        int cutoff = 3;
+        float g = 0.3f;
+        float[] itemMask = {0, 1, 1, 1, 1};
+        SplittableRandom random = new SplittableRandom(17);
+        float[] x = new float[window * hidden];
+        for (int i = 0; i < x.length; i++) {
+            x[i] = (float) random.nextGaussian();
+        }
+        float[] sqrtBeta = {0.5f, -0.9f, 0.1f, 0.7f};
+        float[] detailScale = {0.8f, -0.4f, 0f, 1.5f};
+        try (NDManager manager = NDManager.newBaseManager(ai.djl.Device.cpu(), "PyTorch")) {
+            CausalLowPassFilter filter = new CausalLowPassFilter(hidden, window, cutoff, 0f, g);
+            filter.initialize(manager, DataType.FLOAT32, new Shape(1, window, hidden), new Shape(1, window, 1));
+            filter.getParameters().get("sqrt_beta").getArray().set(sqrtBeta);
+            filter.getParameters().get("haar_detail_scale").getArray().set(detailScale);
+            NDArray out = filter.forward(new ParameterStore(manager, false), new NDList(
+                    manager.create(x, new Shape(1, window, hidden)), manager.create(itemMask, new Shape(1, window, 1))),
+                    false).singletonOrThrow();
+
+            float[] k = CausalLowPassFilter.weightsByDistance(window, cutoff);
+            float[] expected = new float[window * hidden];
+            for (int t = 0; t < window; t++) {
+                float[] signal = new float[hidden];
+                for (int u = 0; u < hidden; u++) {
+                    double low = 0;
+                    for (int s = 0; s <= t; s++) {
+                        low += k[t - s] * itemMask[s] * x[s * hidden + u];
+                    }
+                    float own = x[t * hidden + u];
+                    double beta = sqrtBeta[u] * sqrtBeta[u];
+                    double bsaRec = low + beta * (own - low);
+                    double current = itemMask[t] * own;
+                    double previous = t == 0 ? 0 : itemMask[t - 1] * x[(t - 1) * hidden + u];
+                    double haar = (current + previous) / 2 + detailScale[u] * (current - previous) / 2;
+                    signal[u] = (float) ((1 - g) * bsaRec + g * haar + own);
+                }
+                double mean = 0;
+                for (float v : signal) {
+                    mean += v / hidden;
+                }
+                double variance = 0;
+                for (float v : signal) {
+                    variance += (v - mean) * (v - mean) / hidden;
+                }
+                for (int u = 0; u < hidden; u++) {
+                    expected[t * hidden + u] = (float) ((signal[u] - mean) / Math.sqrt(variance + 1e-12));
+                }
+            }
+            assertThat(out.toFloatArray()).containsExactly(expected, within(1e-4f));
+        }
+    }
+
+    @Test
+    void theHaarDetailStartsNearTheAverageAndWithoutAWaveletWeightThereIsNone() {
+        try (NDManager manager = NDManager.newBaseManager(ai.djl.Device.cpu(), "PyTorch")) {
+            CausalLowPassFilter withHaar = new CausalLowPassFilter(64, 20, 5, 0f, 0.3f);
+            withHaar.initialize(manager, DataType.FLOAT32, new Shape(1, 20, 64), new Shape(1, 20, 1));
+            float[] scale = withHaar.getParameters().get("haar_detail_scale").getArray().toFloatArray();
+            assertThat(toBoxed(scale)).hasSize(64).allSatisfy(v -> assertThat(Math.abs(v)).isLessThan(0.1f));
+            CausalLowPassFilter alone = new CausalLowPassFilter(64, 20, 5, 0f);
+            assertThat(alone.getParameters().keys()).contains("sqrt_beta").doesNotContain("haar_detail_scale");
+        }
+        assertThatThrownBy(() -> new CausalLowPassFilter(8, 8, 5, 0f, 1f))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessage("waveletWeight must be in [0,1), got 1.0");
     }
 }

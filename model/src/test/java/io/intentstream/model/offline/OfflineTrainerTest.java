@@ -367,7 +367,7 @@ class OfflineTrainerTest {
         int from = current.indexOf(",\\\"contrast_similarity\\\"");
         int to = current.indexOf('}', from);
         assertThat(current.substring(from, to)).contains("sampled_negatives", "position_encoding", "low_pass_weight",
-                "low_pass_cutoff");
+                "low_pass_cutoff", "weight_average_decay", "item_bias", "wavelet_weight");
         String withoutNewSettings = current.substring(0, from) + current.substring(to);
         assertThat(withoutNewSettings).isNotEqualTo(current);
         Files.writeString(state, withoutNewSettings);
