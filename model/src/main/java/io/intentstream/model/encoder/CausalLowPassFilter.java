@@ -54,13 +54,6 @@ public final class CausalLowPassFilter extends AbstractBlock {
 
     /**
      * @param cutoff BSARec's c: the filter keeps frequencies 0..c/2 of a window of {@code windowLength}
-     */
-    public CausalLowPassFilter(int hiddenSize, int windowLength, int cutoff, float hiddenDropoutRate) {
-        this(hiddenSize, windowLength, cutoff, hiddenDropoutRate, 0f);
-    }
-
-    /**
-     * @param cutoff BSARec's c: the filter keeps frequencies 0..c/2 of a window of {@code windowLength}
      * @param waveletWeight the Haar branch's share g in [0, 1); 0 for BSARec's filter alone
      */
     public CausalLowPassFilter(int hiddenSize, int windowLength, int cutoff, float hiddenDropoutRate,

@@ -25,6 +25,9 @@ class StepFlopsTest {
         // The low-pass filter's smoothing, (50, 50) x (50, 64) per layer: 2*50*50*64.
         assertThat(StepFlops.encoderForward(attentionAlone.toBuilder().lowPassWeight(0.7f).build(), 1))
                 .isEqualTo(perSequence + 320_000);
+        // The wavelet branch's shift to the previous item is one more (50, 50) x (50, 64) product.
+        assertThat(StepFlops.encoderForward(attentionAlone.toBuilder().lowPassWeight(0.7f).waveletWeight(0.5f)
+                .build(), 1)).isEqualTo(perSequence + 2 * 320_000);
     }
 
     @Test
@@ -53,7 +56,8 @@ class StepFlopsTest {
     void theStepsProductShapesAddUpToItsAnalyticCount() {
         for (ElcRecConfig config : new ElcRecConfig[] {BEAUTY, BEAUTY.toBuilder().fusion(Fusion.CONCAT).layers(2)
                 .nextItemLoss(NextItemLossType.BCE_ONE_NEGATIVE).build(),
-                BEAUTY.toBuilder().nextItemLoss(NextItemLossType.SAMPLED_SOFTMAX).sampledNegatives(1_000).build()}) {
+                BEAUTY.toBuilder().nextItemLoss(NextItemLossType.SAMPLED_SOFTMAX).sampledNegatives(1_000).build(),
+                BEAUTY.toBuilder().lowPassWeight(0.7f).waveletWeight(0.5f).build()}) {
             double products = StepGemms.fullStep(config, 256).stream()
                     .mapToDouble(p -> p.perStep() * p.flops()).sum();
             double bceDots = config.nextItemLoss() == NextItemLossType.BCE_ONE_NEGATIVE ? 3 * 2.0 * 2 * 64 * 256 : 0;

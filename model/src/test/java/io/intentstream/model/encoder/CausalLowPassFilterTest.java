@@ -55,7 +55,7 @@ class CausalLowPassFilterTest {
     @Test
     void noUnitStartsAmplifyingItsHighFrequencies() {
         try (NDManager manager = NDManager.newBaseManager(ai.djl.Device.cpu(), "PyTorch")) {
-            CausalLowPassFilter filter = new CausalLowPassFilter(64, 50, 5, 0f);
+            CausalLowPassFilter filter = new CausalLowPassFilter(64, 50, 5, 0f, 0f);
             filter.initialize(manager, DataType.FLOAT32, new Shape(1, 50, 64), new Shape(1, 50, 1));
             float[] sqrtBeta = filter.getParameters().get("sqrt_beta").getArray().toFloatArray();
             Float[] units = toBoxed(sqrtBeta);
@@ -150,7 +150,7 @@ class CausalLowPassFilterTest {
             withHaar.initialize(manager, DataType.FLOAT32, new Shape(1, 20, 64), new Shape(1, 20, 1));
             float[] scale = withHaar.getParameters().get("haar_detail_scale").getArray().toFloatArray();
             assertThat(toBoxed(scale)).hasSize(64).allSatisfy(v -> assertThat(Math.abs(v)).isLessThan(0.1f));
-            CausalLowPassFilter alone = new CausalLowPassFilter(64, 20, 5, 0f);
+            CausalLowPassFilter alone = new CausalLowPassFilter(64, 20, 5, 0f, 0f);
             assertThat(alone.getParameters().keys()).contains("sqrt_beta").doesNotContain("haar_detail_scale");
         }
         assertThatThrownBy(() -> new CausalLowPassFilter(8, 8, 5, 0f, 1f))
