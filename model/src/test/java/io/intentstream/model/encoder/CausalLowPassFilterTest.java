@@ -54,13 +54,17 @@ class CausalLowPassFilterTest {
 
     @Test
     void noUnitStartsAmplifyingItsHighFrequencies() {
+        Float[] units = toBoxed(initialParameter(0f, "sqrt_beta"));
+        assertThat(units).hasSize(64).allSatisfy(v -> assertThat(v * v).as("beta").isBetween(0f, 1f));
+        assertThat(new HashSet<>(Arrays.asList(units))).as("units start apart").hasSizeGreaterThan(32);
+    }
+
+    /** The initial values of parameter {@code name} of a filter over windows of 50 with 64 hidden units. */
+    private static float[] initialParameter(float waveletWeight, String name) {
         try (NDManager manager = NDManager.newBaseManager(ai.djl.Device.cpu(), "PyTorch")) {
-            CausalLowPassFilter filter = new CausalLowPassFilter(64, 50, 5, 0f, 0f);
+            CausalLowPassFilter filter = new CausalLowPassFilter(64, 50, 5, 0f, waveletWeight);
             filter.initialize(manager, DataType.FLOAT32, new Shape(1, 50, 64), new Shape(1, 50, 1));
-            float[] sqrtBeta = filter.getParameters().get("sqrt_beta").getArray().toFloatArray();
-            Float[] units = toBoxed(sqrtBeta);
-            assertThat(units).hasSize(64).allSatisfy(v -> assertThat(v * v).as("beta").isBetween(0f, 1f));
-            assertThat(new HashSet<>(Arrays.asList(units))).as("units start apart").hasSizeGreaterThan(32);
+            return filter.getParameters().get(name).getArray().toFloatArray();
         }
     }
 
@@ -145,14 +149,11 @@ class CausalLowPassFilterTest {
 
     @Test
     void theHaarDetailStartsNearTheAverageAndWithoutAWaveletWeightThereIsNone() {
-        try (NDManager manager = NDManager.newBaseManager(ai.djl.Device.cpu(), "PyTorch")) {
-            CausalLowPassFilter withHaar = new CausalLowPassFilter(64, 20, 5, 0f, 0.3f);
-            withHaar.initialize(manager, DataType.FLOAT32, new Shape(1, 20, 64), new Shape(1, 20, 1));
-            float[] scale = withHaar.getParameters().get("haar_detail_scale").getArray().toFloatArray();
-            assertThat(toBoxed(scale)).hasSize(64).allSatisfy(v -> assertThat(Math.abs(v)).isLessThan(0.1f));
-            CausalLowPassFilter alone = new CausalLowPassFilter(64, 20, 5, 0f, 0f);
-            assertThat(alone.getParameters().keys()).contains("sqrt_beta").doesNotContain("haar_detail_scale");
-        }
+        float[] scale = initialParameter(0.3f, "haar_detail_scale");
+        assertThat(toBoxed(scale)).hasSize(64).allSatisfy(v -> assertThat(Math.abs(v)).isLessThan(0.1f));
+        assertThat(new HashSet<>(Arrays.asList(toBoxed(scale)))).as("units start apart").hasSizeGreaterThan(32);
+        CausalLowPassFilter alone = new CausalLowPassFilter(64, 20, 5, 0f, 0f);
+        assertThat(alone.getParameters().keys()).contains("sqrt_beta").doesNotContain("haar_detail_scale");
         assertThatThrownBy(() -> new CausalLowPassFilter(8, 8, 5, 0f, 1f))
                 .isInstanceOf(IllegalArgumentException.class)
                 .hasMessage("waveletWeight must be in [0,1), got 1.0");
