@@ -45,8 +45,8 @@ public final class StepFlops {
     public static double encoderForward(ElcRecConfig config, int sequences) {
         double t = config.maxSequenceLength();
         double d = config.hiddenSize();
-        // The filter's (T, T) smoothing, and the Haar branch's (T, T) shift when it has one.
-        double lowPass = config.lowPassWeight() > 0 ? (config.waveletWeight() > 0 ? 2 : 1) * 2 * t * t * d : 0;
+        // The filter's (T, T) smoothing; its Haar branch, if any, shifts by slicing and adds no product.
+        double lowPass = config.lowPassWeight() > 0 ? 2 * t * t * d : 0;
         double perLayer = 24 * t * d * d + 4 * t * t * d + lowPass;
         return (double) sequences * config.layers() * perLayer;
     }

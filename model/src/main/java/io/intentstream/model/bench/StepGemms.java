@@ -67,10 +67,6 @@ public final class StepGemms {
             if (config.lowPassWeight() > 0) {
                 // The causal filter's (T, T) smoothing of each sequence's (T, d) states.
                 withGradient(products, "low-pass filter" + of, sequences, t, t, d, layers);
-                if (config.waveletWeight() > 0) {
-                    // The Haar branch's (T, T) shift to each position's previous item.
-                    withGradient(products, "Haar shift" + of, sequences, t, t, d, layers);
-                }
             }
         }
         switch (config.nextItemLoss()) {

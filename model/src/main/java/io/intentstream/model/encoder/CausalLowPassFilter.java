@@ -128,20 +128,14 @@ public final class CausalLowPassFilter extends AbstractBlock {
 
     /** {@code (x_t + x_{t-1}) / 2 + w (x_t - x_{t-1}) / 2} at every position t, from the items only. */
     private NDArray haar(ParameterStore store, NDArray itemsOnly, boolean training) {
-        int length = (int) itemsOnly.getShape().get(1);
-        NDArray previous = shiftByOne(itemsOnly.getManager(), length).matMul(itemsOnly); // (B, T, D)
+        // Each slot's previous slot, zeros before the first: a slice, no (T, T) product on the step's path.
+        Shape shape = itemsOnly.getShape();
+        NDArray before = itemsOnly.getManager()
+                .zeros(new Shape(shape.get(0), 1, shape.get(2)), itemsOnly.getDataType()); // (B, 1, D)
+        NDArray previous = before.concat(itemsOnly.get(":, :-1, :"), 1); // (B, T, D)
         NDArray scale = store.getValue(haarDetailScale, itemsOnly.getDevice(), training); // (1, 1, D)
         NDArray half = Scalars.like(itemsOnly, 0.5f);
         return itemsOnly.add(previous).mul(half).add(itemsOnly.sub(previous).mul(scale).mul(half));
-    }
-
-    /** The (T, T) matrix that moves every row one step later: row t holds a 1 at column t - 1. */
-    private static NDArray shiftByOne(NDManager manager, int length) {
-        float[] matrix = new float[length * length];
-        for (int t = 1; t < length; t++) {
-            matrix[t * length + t - 1] = 1f;
-        }
-        return LibtorchOwned.copyOf(manager.create(matrix, new Shape(length, length)));
     }
 
     /**

@@ -25,9 +25,9 @@ class StepFlopsTest {
         // The low-pass filter's smoothing, (50, 50) x (50, 64) per layer: 2*50*50*64.
         assertThat(StepFlops.encoderForward(attentionAlone.toBuilder().lowPassWeight(0.7f).build(), 1))
                 .isEqualTo(perSequence + 320_000);
-        // The wavelet branch's shift to the previous item is one more (50, 50) x (50, 64) product.
+        // The wavelet branch reads each item's previous one by slicing: no further product.
         assertThat(StepFlops.encoderForward(attentionAlone.toBuilder().lowPassWeight(0.7f).waveletWeight(0.5f)
-                .build(), 1)).isEqualTo(perSequence + 2 * 320_000);
+                .build(), 1)).isEqualTo(perSequence + 320_000);
     }
 
     @Test
